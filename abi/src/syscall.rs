@@ -1,0 +1,119 @@
+//! System call numbers (passed in `a7`) and the RISC-V register convention for `ecall`.
+
+use crate::convert::abi_enum;
+
+abi_enum! {
+    /// seL4_Syscall_ID: the value placed in `a7` before `ecall`.
+    ///
+    /// The numbering is fixed by the order of seL4's syscall list: the eight
+    /// API calls count down from -1, and every debug/benchmark call continues
+    /// the count whether or not the kernel is built with it. Which of the
+    /// non-API calls a kernel accepts depends on its configuration.
+    pub enum Syscall: isize {
+        /// seL4_SysCall
+        Call = -1,
+        /// seL4_SysReplyRecv
+        ReplyRecv = -2,
+        /// seL4_SysSend
+        Send = -3,
+        /// seL4_SysNBSend
+        NbSend = -4,
+        /// seL4_SysRecv
+        Recv = -5,
+        /// seL4_SysReply
+        Reply = -6,
+        /// seL4_SysYield
+        Yield = -7,
+        /// seL4_SysNBRecv
+        NbRecv = -8,
+        /// seL4_SysDebugPutChar (`CONFIG_PRINTING`)
+        DebugPutChar = -9,
+        /// seL4_SysDebugDumpScheduler (`CONFIG_PRINTING`)
+        DebugDumpScheduler = -10,
+        /// seL4_SysDebugHalt (`CONFIG_DEBUG_BUILD`)
+        DebugHalt = -11,
+        /// seL4_SysDebugCapIdentify (`CONFIG_DEBUG_BUILD`); returns a [`crate::CapType`] tag in `a0`
+        DebugCapIdentify = -12,
+        /// seL4_SysDebugSnapshot (`CONFIG_DEBUG_BUILD`)
+        DebugSnapshot = -13,
+        /// seL4_SysDebugNameThread (`CONFIG_DEBUG_BUILD`); the name is a NUL-terminated string in the IPC buffer's `msg`
+        DebugNameThread = -14,
+        /// seL4_SysDebugSendIPI (`CONFIG_DEBUG_BUILD`, only meaningful on SMP)
+        DebugSendIpi = -15,
+        /// seL4_SysDebugRun (`CONFIG_DANGEROUS_CODE_INJECTION`)
+        DebugRun = -16,
+        /// seL4_SysBenchmarkFlushCaches (`CONFIG_ENABLE_BENCHMARKS`)
+        BenchmarkFlushCaches = -17,
+        /// seL4_SysBenchmarkResetLog (`CONFIG_ENABLE_BENCHMARKS`)
+        BenchmarkResetLog = -18,
+        /// seL4_SysBenchmarkFinalizeLog (`CONFIG_ENABLE_BENCHMARKS`)
+        BenchmarkFinalizeLog = -19,
+        /// seL4_SysBenchmarkSetLogBuffer (`CONFIG_ENABLE_BENCHMARKS`)
+        BenchmarkSetLogBuffer = -20,
+        /// seL4_SysBenchmarkNullSyscall (`CONFIG_ENABLE_BENCHMARKS`)
+        BenchmarkNullSyscall = -21,
+        /// seL4_SysBenchmarkGetThreadUtilisation (`CONFIG_BENCHMARK_TRACK_UTILISATION`)
+        BenchmarkGetThreadUtilisation = -22,
+        /// seL4_SysBenchmarkResetThreadUtilisation (`CONFIG_BENCHMARK_TRACK_UTILISATION`)
+        BenchmarkResetThreadUtilisation = -23,
+        /// seL4_SysBenchmarkDumpAllThreadsUtilisation (debug + utilisation tracking)
+        BenchmarkDumpAllThreadsUtilisation = -24,
+        /// seL4_SysBenchmarkResetAllThreadsUtilisation (debug + utilisation tracking)
+        BenchmarkResetAllThreadsUtilisation = -25,
+        /// seL4_SysX86DangerousWRMSR (x86 only)
+        X86DangerousWrmsr = -26,
+        /// seL4_SysX86DangerousRDMSR (x86 only)
+        X86DangerousRdmsr = -27,
+        /// seL4_SysVMEnter (x86 VT-x only)
+        VmEnter = -28,
+        /// seL4_SysSetTLSBase (`CONFIG_SET_TLS_BASE_SELF`; off by default)
+        SetTlsBase = -29,
+    }
+}
+
+/// Lowest (most negative) number of an API system call; API calls are `API_SYSCALL_MIN..=-1`.
+pub const API_SYSCALL_MIN: isize = -8;
+
+/// Highest API system call number.
+pub const API_SYSCALL_MAX: isize = -1;
+
+impl Syscall {
+    /// Decodes the raw `a7` register value (a sign-extended word).
+    #[inline]
+    pub const fn from_word(word: u64) -> Option<Self> {
+        Self::from_value(word as i64 as isize)
+    }
+
+    /// The raw register value to load into `a7`.
+    #[inline]
+    pub const fn word(self) -> u64 {
+        self as isize as i64 as u64
+    }
+
+    /// Whether this is one of the eight API calls (as opposed to a debug or benchmark call,
+    /// which the kernel dispatches on its unknown-syscall path).
+    #[inline]
+    pub const fn is_api(self) -> bool {
+        let n = self as isize;
+        n >= API_SYSCALL_MIN && n <= API_SYSCALL_MAX
+    }
+}
+
+/// RISC-V integer register numbers (`xN`) used by the system-call convention.
+pub mod reg {
+    /// `a0`: capability address on entry, sender badge on return (`capRegister` / `badgeRegister`).
+    pub const CAP: u8 = 10;
+    /// `a0`: badge of the sender, returned by receive-phase calls.
+    pub const BADGE: u8 = 10;
+    /// `a1`: message info word, in and out (`msgInfoRegister`).
+    pub const MSG_INFO: u8 = 11;
+    /// `a2`..`a5`: the first four message registers.
+    pub const MSG: [u8; super::FAST_MESSAGE_REGISTERS] = [12, 13, 14, 15];
+    /// `a6`: reply object capability (MCS kernels only; unused here).
+    pub const REPLY: u8 = 16;
+    /// `a7`: system call number.
+    pub const SYSCALL: u8 = 17;
+}
+
+/// Number of message registers carried in CPU registers (`n_msgRegisters`); the rest live in the IPC buffer.
+pub const FAST_MESSAGE_REGISTERS: usize = 4;
