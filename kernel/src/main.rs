@@ -1,4 +1,23 @@
+//! Atoll: a capability microkernel in Rust, binary-compatible with seL4 (RISC-V 64, non-MCS).
+//!
+//! Design principles:
+//! - seL4's published ABI is the specification; its names are used for its concepts.
+//! - Mechanism, not policy: every byte of kernel memory after boot comes from untyped memory that
+//!   user level owns. There is no heap.
+//! - Nothing user level does can panic, hang or corrupt the kernel: user input is decoded with
+//!   checked arithmetic into typed values before anything changes.
+//! - `unsafe` lives in a few audited modules: `arch` (entry, exit, CSRs), `kmem` (the typed view
+//!   of physical memory) and `boot`. Each block says which check makes it sound.
+//! - Logic that needs no hardware lives in `atoll-kernel-core` and is tested on the host.
 #![no_std]
 #![no_main]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! { loop {} }
+
+mod arch;
+mod boot;
+mod console;
+mod fault;
+mod kmem;
+mod object;
+mod panic;
+mod sched;
+mod syscall;

@@ -1,1 +1,13 @@
+//! Atoll's user-level SDK: seL4 system calls, a root-task runtime and debug output, in Rust.
+//!
+//! The ABI constants come from `atoll-abi`, the same definitions the kernel uses, so a program
+//! built with this SDK also runs on seL4.
 #![no_std]
+
+pub mod debug;
+pub mod invocation;
+pub mod runtime;
+pub mod syscall;
+
+pub use atoll_abi as abi;
+pub use atoll_abi::{BootInfo, CapType, Error, MessageInfo};

@@ -1,1 +1,13 @@
+//! Pure kernel logic, no hardware, host tested.
+//!
+//! Everything here is `no_std`, allocation-free and panic-free, so the
+//! kernel links it unchanged while `cargo test` exercises it on the host.
 #![no_std]
+
+pub mod region;
+pub mod region_set;
+pub mod untyped;
+
+pub use region::Region;
+pub use region_set::{Full, RegionSet};
+pub use untyped::{UntypedBlocks, untyped_blocks};

@@ -1,0 +1,91 @@
+//! Assembly entry points: the boot entry from the loader, the trap vector, the return to user.
+//!
+//! A thread's saved registers (`UserContext`) are 32 words: slot 0 holds the program counter
+//! and slot n holds register xn. While a thread runs in user mode, `sscratch` points at its
+//! context; while the kernel runs, `sscratch` is 0, which is how the trap vector tells a trap
+//! from user mode from one inside the kernel.
+//!
+//! ```text
+//!   context + 0    pc (sepc)
+//!   context + 8    x1  ra
+//!   context + 16   x2  sp
+//!   ...
+//!   context + 248  x31 t6
+//! ```
+use super::trap::{handle_kernel_trap, handle_user_trap};
+use crate::boot::boot_main;
+
+core::arch::global_asm!(
+    ".section .text.entry",
+    ".global _start",
+    "_start:",
+    // a0..a7 are seL4's hand-off registers; pass them straight on.
+    "   la sp, _kernel_stack_top",
+    "   csrw sscratch, zero",
+    "   call {boot_main}",
+    "1: j 1b",
+    "",
+    ".section .text",
+    ".balign 4",
+    ".global trap_entry",
+    "trap_entry:",
+    "   csrrw t6, sscratch, t6",
+    "   beqz t6, 2f",
+    "   .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30",
+    "   sd x\\n, (\\n * 8)(t6)",
+    "   .endr",
+    "   csrr t5, sscratch",
+    "   sd t5, (31 * 8)(t6)",
+    "   csrw sscratch, zero",
+    "   csrr t5, sepc",
+    "   sd t5, 0(t6)",
+    "   la sp, _kernel_stack_top",
+    "   mv a0, t6",
+    "   call {handle_user_trap}",
+    "3: j 3b",
+    "2:",
+    // A trap inside the kernel: put t6 back (sscratch returns to 0) and report it.
+    "   csrrw t6, sscratch, t6",
+    "   call {handle_kernel_trap}",
+    "4: j 4b",
+    "",
+    ".global restore_user_context",
+    "restore_user_context:",
+    // Return to user mode with interrupts on there (SPP = 0, SPIE = 1) and the FPU usable.
+    "   li t0, 0x100",
+    "   csrc sstatus, t0",
+    "   li t0, 0x6020",
+    "   csrs sstatus, t0",
+    "   csrw sscratch, a0",
+    "   ld t0, 0(a0)",
+    "   csrw sepc, t0",
+    "   mv t6, a0",
+    "   .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30",
+    "   ld x\\n, (\\n * 8)(t6)",
+    "   .endr",
+    "   ld t6, (31 * 8)(t6)",
+    "   sret",
+    boot_main = sym boot_main,
+    handle_user_trap = sym handle_user_trap,
+    handle_kernel_trap = sym handle_kernel_trap,
+);
+
+unsafe extern "C" {
+    fn trap_entry();
+    fn restore_user_context(context: *const u64) -> !;
+}
+
+/// Points the trap vector at `trap_entry` (direct mode).
+pub fn install_trap_vector() {
+    super::csr::write_stvec(trap_entry as usize as u64);
+}
+
+/// Enters user mode with the registers in `context`.
+///
+/// # Safety
+/// `context` must point at 32 saved words that stay valid while the thread runs (it is a
+/// thread's `UserContext` inside its TCB), and satp must hold that thread's address space.
+pub unsafe fn enter_user(context: *const u64) -> ! {
+    // SAFETY: forwarded caller obligation.
+    unsafe { restore_user_context(context) }
+}

@@ -1,0 +1,49 @@
+//! What the device tree says about the machine: RAM, reserved memory and the kernel's devices.
+use crate::arch::riscv64::platform::Platform;
+use atoll_dtb::Fdt;
+use atoll_kernel_core::{Region, RegionSet};
+
+/// Memory regions the kernel tracks at boot.
+pub const MAX_REGIONS: usize = 32;
+
+pub struct Machine {
+    /// RAM usable by the kernel and user level: memory nodes minus reserved memory.
+    pub ram: RegionSet<MAX_REGIONS>,
+    /// Device memory the kernel keeps for itself (the PLIC); never handed out as untyped.
+    pub kernel_devices: RegionSet<4>,
+    pub platform: Platform,
+}
+
+fn region(r: atoll_dtb::Region) -> Option<Region> {
+    Region::new(r.address, r.end()?)
+}
+
+pub fn discover(fdt: &Fdt) -> Machine {
+    let mut ram = RegionSet::new();
+    for r in fdt.memory_regions().filter_map(region) {
+        if ram.insert(r).is_err() {
+            panic!("more than {MAX_REGIONS} RAM regions in the device tree");
+        }
+    }
+    for r in fdt.reserved_regions().chain(fdt.memory_reservations()).filter_map(region) {
+        if ram.remove(r).is_err() {
+            panic!("reserved memory splits RAM into more than {MAX_REGIONS} regions");
+        }
+    }
+    let first_reg = |models: &[&str]| fdt.find_compatible(models).and_then(|n| n.reg().next());
+    let mut kernel_devices = RegionSet::new();
+    let plic = first_reg(&["riscv,plic0", "sifive,plic-1.0.0"]);
+    if let Some(r) = plic.and_then(region) {
+        let _ = kernel_devices.insert(r);
+    }
+    let test_device = first_reg(&["sifive,test1", "sifive,test0"]).map(|r| r.address);
+    Machine {
+        ram,
+        kernel_devices,
+        platform: Platform {
+            timebase_hz: fdt.timebase_frequency().unwrap_or(10_000_000),
+            test_device,
+            plic: plic.map(|r| (r.address, r.size)),
+        },
+    }
+}

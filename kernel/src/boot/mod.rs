@@ -1,0 +1,56 @@
+//! Boot: from the loader's hand-off to the root task's first instruction.
+mod devices;
+mod rootserver;
+
+use crate::arch::riscv64::{csr, entry, platform, vm};
+use crate::{kmem, kprintln, sched};
+use atoll_kernel_core::Region;
+use rootserver::UserImage;
+
+/// Entered from `_start` with seL4's RISC-V hand-off registers a0..a7.
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn boot_main(
+    ui_p_start: u64,
+    ui_p_end: u64,
+    pv_offset: u64,
+    v_entry: u64,
+    dtb_paddr: u64,
+    dtb_size: u64,
+    hart_id: u64,
+    _core_id: u64,
+) -> ! {
+    let entry_cycle = csr::cycle();
+    vm::map_kernel_window();
+    entry::install_trap_vector();
+    // Let user level read cycle, time and instret (sel4bench reads the cycle counter).
+    csr::write_scounteren(0b111);
+    kprintln!("atoll: booting on hart {hart_id}");
+
+    if dtb_size == 0 {
+        panic!("no device tree was handed over; Atoll discovers the machine from it");
+    }
+    // SAFETY: the loader placed the device tree here and nothing else uses that memory yet.
+    let dtb_bytes = unsafe { kmem::bytes(dtb_paddr, dtb_size as usize) };
+    let fdt = match atoll_dtb::Fdt::new(dtb_bytes) {
+        Ok(fdt) => fdt,
+        Err(error) => panic!("device tree at {dtb_paddr:#x} is unreadable: {error:?}"),
+    };
+    let machine = devices::discover(&fdt);
+    platform::init(machine.platform);
+
+    let image = UserImage {
+        phys: Region { start: ui_p_start, end: ui_p_end },
+        pv_offset,
+        entry: v_entry,
+        dtb: Region { start: dtb_paddr, end: dtb_paddr + dtb_size },
+    };
+    let root_tcb = rootserver::create(&machine, &image, dtb_bytes);
+    sched::set_current(root_tcb);
+    platform::start_timer();
+    let user_cycle = csr::cycle();
+    kprintln!(
+        "atoll: kernel boot took {} cycles; entering the root task at {v_entry:#x}",
+        user_cycle - entry_cycle
+    );
+    sched::schedule_and_return()
+}

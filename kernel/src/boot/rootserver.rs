@@ -1,0 +1,263 @@
+//! Creates the root task exactly as seL4 does: its objects, its address space, its capabilities in
+//! seL4's slot order, the bootinfo frame and the untyped capabilities for all remaining memory.
+//!
+//! Root task virtual layout (seL4's): the user image, then the IPC buffer page, then the bootinfo
+//! page, then the extra bootinfo (which holds the device tree).
+use super::devices::Machine;
+use crate::arch::riscv64::vm::{self, PageTable, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE};
+use crate::kmem;
+use crate::object::cap::{Cap, FrameSize, VmRights};
+use crate::object::cnode::{Cte, slot_paddr};
+use crate::object::tcb::{Tcb, ThreadState, UserContext, slot};
+use atoll_abi::bootinfo::{BootInfo, BootInfoHeader, BootInfoId, SlotRegion, UntypedDesc};
+use atoll_abi::config::{MAX_NUM_BOOTINFO_UNTYPED_CAPS, ROOT_CNODE_SIZE_BITS};
+use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, PAGE_BITS, SLOT_BITS, TCB_BITS, USER_TOP};
+use atoll_abi::{CapType, slots};
+use atoll_kernel_core::{Region, RegionSet, untyped_blocks};
+
+const PAGE: u64 = 1 << PAGE_BITS;
+/// The initial thread's ASID (seL4's IT_ASID).
+const IT_ASID: u64 = 1;
+/// Physical addresses seL4 hands out as device untyped: everything below 2^39 that is not RAM.
+const PADDR_USER_DEVICE_TOP: u64 = 1 << 39;
+const ROOT_CNODE_SLOTS: u64 = 1 << ROOT_CNODE_SIZE_BITS;
+/// seL4's default priority for the initial thread: the highest.
+const MAX_PRIORITY: u8 = 255;
+
+/// The root task's image as the loader placed it.
+pub struct UserImage {
+    pub phys: Region,
+    pub pv_offset: u64,
+    pub entry: u64,
+    pub dtb: Region,
+}
+
+unsafe extern "C" {
+    static _kernel_start: u8;
+    static _kernel_end: u8;
+}
+
+fn kernel_image() -> Region {
+    // SAFETY: linker symbols; only their addresses are taken.
+    let (start, end) = unsafe { (&raw const _kernel_start, &raw const _kernel_end) };
+    Region { start: kmem::kernel_image_paddr(start), end: kmem::kernel_image_paddr(end) }
+}
+
+/// Size bits of the extra bootinfo region: a power of two of at least one page (seL4's rule).
+fn extra_bootinfo_bits(size: u64) -> u32 {
+    if size == 0 { 0 } else { size.next_power_of_two().trailing_zeros().max(PAGE_BITS as u32) }
+}
+
+/// Hands out the root CNode's slots in order.
+struct Slots {
+    cnode: u64,
+    next: u64,
+}
+
+impl Slots {
+    fn put(&self, index: u64, cap: Cap) {
+        // SAFETY: `index` < 4096 and the root CNode is live and zeroed.
+        unsafe { kmem::object::<Cte>(slot_paddr(self.cnode, index)) }.cap = cap;
+    }
+
+    fn push(&mut self, cap: Cap) -> Option<u64> {
+        if self.next >= ROOT_CNODE_SLOTS {
+            return None;
+        }
+        self.put(self.next, cap);
+        self.next += 1;
+        Some(self.next - 1)
+    }
+}
+
+/// Carves one zeroed object of `2^bits` bytes out of free memory.
+fn alloc(free: &mut RegionSet<{ super::devices::MAX_REGIONS }>, bits: u32) -> u64 {
+    let Some(paddr) = free.take(1 << bits, bits) else {
+        panic!("not enough free memory for the root task's objects");
+    };
+    // SAFETY: the memory was free RAM and is now owned by this new object alone.
+    unsafe { kmem::zero(paddr, 1 << bits) };
+    paddr
+}
+
+fn table_at(paddr: u64) -> &'static mut PageTable {
+    // SAFETY: only called with page tables this module allocated for the root task.
+    unsafe { kmem::object::<PageTable>(paddr) }
+}
+
+/// Maps one 4 KiB frame; the page tables on the way were created by `create`.
+fn map_page(root: u64, vaddr: u64, paddr: u64, flags: u64) {
+    let mut table = root;
+    for level in 0..2 {
+        let entry = table_at(table).0[vm::index(vaddr, level)];
+        table = (entry >> 10) << 12;
+    }
+    table_at(table).0[vm::index(vaddr, 2)] = vm::leaf(paddr, flags | PTE_USER);
+}
+
+/// Builds the root task and returns the physical address of its TCB.
+pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> u64 {
+    let ui_v_start = image.phys.start.wrapping_sub(image.pv_offset);
+    let ui_v_end = image.phys.end.wrapping_sub(image.pv_offset);
+    let ipc_buffer_vptr = ui_v_end;
+    let bootinfo_vptr = ipc_buffer_vptr + PAGE;
+    let extra_bi_vptr = bootinfo_vptr + PAGE;
+    let extra_bi_size = core::mem::size_of::<BootInfoHeader>() as u64 + dtb.len() as u64;
+    let extra_bi_bits = extra_bootinfo_bits(extra_bi_size);
+    let it_v_end = extra_bi_vptr + if extra_bi_bits > 0 { 1 << extra_bi_bits } else { 0 };
+    if it_v_end >= USER_TOP {
+        panic!("root task image [{ui_v_start:#x}..{it_v_end:#x}) reaches seL4_UserTop");
+    }
+
+    let mut free = machine.ram;
+    for used in [kernel_image(), image.dtb, image.phys] {
+        if free.remove(used).is_err() {
+            panic!("free memory splits into too many regions");
+        }
+    }
+
+    // Objects, largest alignment first so small ones fill the gaps after.
+    let cnode = alloc(&mut free, ROOT_CNODE_SIZE_BITS as u32 + SLOT_BITS as u32);
+    let extra_bi = if extra_bi_bits > 0 { alloc(&mut free, extra_bi_bits) } else { 0 };
+    let tcb_paddr = alloc(&mut free, TCB_BITS as u32);
+    let vspace = alloc(&mut free, PAGE_BITS as u32);
+    let ipc_buffer = alloc(&mut free, PAGE_BITS as u32);
+    let bootinfo_paddr = alloc(&mut free, PAGE_BITS as u32);
+    let asid_pool = alloc(&mut free, PAGE_BITS as u32);
+
+    let mut slots = Slots { cnode, next: slots::NUM_INITIAL_CAPS };
+    let cnode_cap = Cap::cnode(cnode, ROOT_CNODE_SIZE_BITS as u32, 64 - ROOT_CNODE_SIZE_BITS as u32, 0);
+    slots.put(slots::CAP_INIT_THREAD_CNODE, cnode_cap);
+    slots.put(slots::CAP_DOMAIN, Cap::control(CapType::Domain));
+    slots.put(slots::CAP_IRQ_CONTROL, Cap::control(CapType::IrqControl));
+
+    // SAFETY: the bootinfo frame was just allocated and zeroed; BootInfo fits in it.
+    let bootinfo = unsafe { kmem::object::<BootInfo>(bootinfo_paddr) };
+    bootinfo.node_id = 0;
+    bootinfo.num_nodes = 1;
+    bootinfo.ipc_buffer = ipc_buffer_vptr;
+    bootinfo.init_thread_cnode_size_bits = ROOT_CNODE_SIZE_BITS as u64;
+    bootinfo.init_thread_domain = 0;
+    bootinfo.extra_len = if extra_bi_bits > 0 { extra_bi_size } else { 0 };
+    if extra_bi_bits > 0 {
+        let header = BootInfoHeader { id: BootInfoId::Fdt.value(), len: extra_bi_size };
+        // SAFETY: the extra bootinfo region was just allocated and is large enough.
+        unsafe {
+            kmem::copy_to(extra_bi, &header.id.to_le_bytes());
+            kmem::copy_to(extra_bi + 8, &header.len.to_le_bytes());
+            kmem::copy_to(extra_bi + 16, dtb);
+        }
+    }
+
+    // The address space: a page table for every 1 GiB, then every 2 MiB, of the task's range.
+    vm::copy_kernel_entries(table_at(vspace));
+    let paging_start = slots.next;
+    for level in 0..2u32 {
+        let step_bits = vm::entry_bits(level);
+        let mut vaddr = ui_v_start >> step_bits << step_bits;
+        while vaddr < it_v_end {
+            let table = alloc(&mut free, PAGE_BITS as u32);
+            let mut parent = vspace;
+            for walk in 0..level {
+                parent = (table_at(parent).0[vm::index(vaddr, walk)] >> 10) << 12;
+            }
+            table_at(parent).0[vm::index(vaddr, level)] = vm::table(table);
+            slots.push(Cap::page_table(table).with_mapping(IT_ASID, vaddr));
+            vaddr += 1 << step_bits;
+        }
+    }
+    bootinfo.user_image_paging = SlotRegion { start: paging_start, end: slots.next };
+
+    let frame = |paddr| Cap::frame(paddr, FrameSize::Small, VmRights::ReadWrite, false);
+    map_page(vspace, bootinfo_vptr, bootinfo_paddr, PTE_READ | PTE_WRITE);
+    slots.put(slots::CAP_BOOT_INFO_FRAME, frame(bootinfo_paddr).with_mapping(IT_ASID, bootinfo_vptr));
+
+    let extra_start = slots.next;
+    if extra_bi_bits > 0 {
+        for page in 0..(1u64 << extra_bi_bits) / PAGE {
+            let (paddr, vaddr) = (extra_bi + page * PAGE, extra_bi_vptr + page * PAGE);
+            map_page(vspace, vaddr, paddr, PTE_READ | PTE_WRITE);
+            slots.push(frame(paddr).with_mapping(IT_ASID, vaddr));
+        }
+    }
+    bootinfo.extra_bi_pages = SlotRegion { start: extra_start, end: slots.next };
+
+    map_page(vspace, ipc_buffer_vptr, ipc_buffer, PTE_READ | PTE_WRITE);
+    let ipc_buffer_cap = frame(ipc_buffer).with_mapping(IT_ASID, ipc_buffer_vptr);
+    slots.put(slots::CAP_INIT_THREAD_IPC_BUFFER, ipc_buffer_cap);
+
+    let frames_start = slots.next;
+    let mut paddr = image.phys.start;
+    while paddr < image.phys.end {
+        let vaddr = paddr.wrapping_sub(image.pv_offset);
+        map_page(vspace, vaddr, paddr, PTE_READ | PTE_WRITE | PTE_EXECUTE);
+        slots.push(frame(paddr).with_mapping(IT_ASID, vaddr));
+        paddr += PAGE;
+    }
+    bootinfo.user_image_frames = SlotRegion { start: frames_start, end: slots.next };
+
+    // SAFETY: the ASID pool was just allocated: 512 words, one VSpace root per ASID.
+    let pool = unsafe { kmem::object::<[u64; 512]>(asid_pool) };
+    pool[IT_ASID as usize] = vspace;
+    slots.put(slots::CAP_INIT_THREAD_ASID_POOL, Cap::asid_pool(asid_pool, 0));
+    slots.put(slots::CAP_ASID_CONTROL, Cap::control(CapType::AsidControl));
+    let vspace_cap = Cap::page_table(vspace).with_mapping(IT_ASID, 0);
+    slots.put(slots::CAP_INIT_THREAD_VSPACE, vspace_cap);
+
+    // SAFETY: the TCB was just allocated and zeroed; a zeroed Tcb is valid (Inactive).
+    let tcb = unsafe { kmem::object::<Tcb>(tcb_paddr) };
+    tcb.slots[slot::CSPACE_ROOT].cap = cnode_cap;
+    tcb.slots[slot::VSPACE_ROOT].cap = vspace_cap;
+    tcb.slots[slot::IPC_BUFFER].cap = ipc_buffer_cap;
+    tcb.ipc_buffer = ipc_buffer_vptr;
+    tcb.context.regs[UserContext::PC] = image.entry;
+    tcb.context.regs[UserContext::A0] = bootinfo_vptr;
+    tcb.priority = MAX_PRIORITY;
+    tcb.max_controlled_priority = MAX_PRIORITY;
+    tcb.state = ThreadState::Running;
+    tcb.set_name(b"rootserver");
+    slots.put(slots::CAP_INIT_THREAD_TCB, Cap::thread(tcb_paddr));
+
+    create_untypeds(machine, &free, &mut slots, bootinfo);
+    bootinfo.empty = SlotRegion { start: slots.next, end: ROOT_CNODE_SLOTS };
+    tcb_paddr
+}
+
+/// Device untypeds for every non-RAM physical range, then untypeds for all free RAM.
+fn create_untypeds(
+    machine: &Machine,
+    free: &RegionSet<{ super::devices::MAX_REGIONS }>,
+    slots: &mut Slots,
+    bootinfo: &mut BootInfo,
+) {
+    let start = slots.next;
+    let mut count = 0;
+    let mut add = |paddr: u64, bits: u32, is_device: bool| {
+        if count >= MAX_NUM_BOOTINFO_UNTYPED_CAPS || slots.push(Cap::untyped(paddr, bits, is_device)).is_none() {
+            return;
+        }
+        bootinfo.untyped_list[count] = UntypedDesc::new(paddr, bits as u8, is_device);
+        count += 1;
+    };
+    let mut not_device = RegionSet::<{ super::devices::MAX_REGIONS + 4 }>::new();
+    for region in machine.ram.iter().chain(machine.kernel_devices.iter()) {
+        let _ = not_device.insert(region);
+    }
+    let mut cursor = 0;
+    let gaps = not_device.iter().map(|r| (r.start, r.end)).chain([(PADDR_USER_DEVICE_TOP, PADDR_USER_DEVICE_TOP)]);
+    for (used_start, used_end) in gaps {
+        if cursor < used_start {
+            let gap = Region { start: cursor, end: used_start.min(PADDR_USER_DEVICE_TOP) };
+            for (paddr, bits) in untyped_blocks(gap, MIN_UNTYPED_BITS as u32, MAX_UNTYPED_BITS as u32) {
+                add(paddr, bits, true);
+            }
+        }
+        cursor = cursor.max(used_end);
+    }
+    for region in free.iter() {
+        for (paddr, bits) in untyped_blocks(region, MIN_UNTYPED_BITS as u32, MAX_UNTYPED_BITS as u32) {
+            add(paddr, bits, false);
+        }
+    }
+    bootinfo.untyped = SlotRegion { start, end: slots.next };
+}

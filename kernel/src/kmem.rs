@@ -1,0 +1,87 @@
+//! The kernel's typed view of physical memory and its global state cells.
+//!
+//! Every physical address below 254 GiB is mapped at `PPTR_BASE + paddr` (seL4's physical memory
+//! window). Objects live in memory that user level retyped from untyped memory (or that boot
+//! carved for the root task); the capability that names an object is what proves it exists and
+//! has the right type, which is the obligation the `unsafe` functions below ask for.
+use core::cell::{RefCell, RefMut};
+
+/// Virtual address of physical address 0 in the kernel window (seL4's PPTR_BASE).
+pub const PPTR_BASE: u64 = 0xFFFF_FFC0_0000_0000;
+/// End of the physical window (seL4's PPTR_TOP); physical addresses must stay below
+/// `PPTR_TOP - PPTR_BASE`.
+pub const PPTR_TOP: u64 = 0xFFFF_FFFF_8000_0000;
+/// Kernel image virtual minus physical address (linked at 0xffffffff80200000, loaded at
+/// 0x80200000).
+pub const KERNEL_VIRT_OFFSET: u64 = 0xFFFF_FFFF_0000_0000;
+
+/// Kernel-window pointer for a physical address.
+pub fn paddr_to_ptr<T>(paddr: u64) -> *mut T {
+    (PPTR_BASE + paddr) as *mut T
+}
+
+/// Physical address of something inside the kernel image (statics).
+pub fn kernel_image_paddr<T>(ptr: *const T) -> u64 {
+    ptr as u64 - KERNEL_VIRT_OFFSET
+}
+
+/// A typed reference to the object at `paddr`.
+///
+/// # Safety
+/// `paddr` must be the start of a live object of type `T` (named by a capability or carved at
+/// boot), suitably aligned, and no other reference to it may be live while this one is used.
+pub unsafe fn object<T>(paddr: u64) -> &'static mut T {
+    // SAFETY: forwarded caller obligation; the window maps all physical memory.
+    unsafe { &mut *paddr_to_ptr::<T>(paddr) }
+}
+
+/// Zeroes `len` bytes of physical memory.
+///
+/// # Safety
+/// `[paddr, paddr + len)` must be RAM that no live object or reference uses.
+pub unsafe fn zero(paddr: u64, len: u64) {
+    // SAFETY: forwarded caller obligation.
+    unsafe { core::ptr::write_bytes(paddr_to_ptr::<u8>(paddr), 0, len as usize) };
+}
+
+/// Copies bytes into physical memory.
+///
+/// # Safety
+/// As for [`zero`], for `[paddr, paddr + bytes.len())`.
+pub unsafe fn copy_to(paddr: u64, bytes: &[u8]) {
+    // SAFETY: forwarded caller obligation; `bytes` cannot overlap unused memory.
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), paddr_to_ptr::<u8>(paddr), bytes.len()) };
+}
+
+/// A byte slice over physical memory.
+///
+/// # Safety
+/// `[paddr, paddr + len)` must stay unchanged while the slice is used.
+pub unsafe fn bytes(paddr: u64, len: usize) -> &'static [u8] {
+    // SAFETY: forwarded caller obligation.
+    unsafe { core::slice::from_raw_parts(paddr_to_ptr::<u8>(paddr), len) }
+}
+
+/// Kernel global state. Atoll runs on one hart and never takes an interrupt inside the kernel,
+/// so accesses never overlap in time; the `RefCell` turns any accidental re-entrant use into a
+/// kernel panic instead of aliased mutable references.
+pub struct KernelCell<T>(RefCell<T>);
+
+// SAFETY: one hart, no preemption inside the kernel (sstatus.SIE stays clear): no two threads
+// of execution ever touch a KernelCell.
+unsafe impl<T> Sync for KernelCell<T> {}
+
+impl<T> KernelCell<T> {
+    pub const fn new(value: T) -> Self {
+        KernelCell(RefCell::new(value))
+    }
+
+    pub fn borrow_mut(&self) -> RefMut<'_, T> {
+        self.0.borrow_mut()
+    }
+
+    /// For the panic path: the state, unless it is already borrowed.
+    pub fn try_borrow_mut(&self) -> Option<RefMut<'_, T>> {
+        self.0.try_borrow_mut().ok()
+    }
+}

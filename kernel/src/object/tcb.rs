@@ -1,0 +1,71 @@
+//! Thread control blocks: saved registers, the thread's capability slots, and its state.
+use super::cnode::Cte;
+
+/// seL4's thread states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    Inactive,
+    Running,
+    Restart,
+    BlockedOnReceive,
+    BlockedOnSend,
+    BlockedOnReply,
+    BlockedOnNotification,
+    IdleThreadState,
+}
+
+/// Indexes into a TCB's own capability slots (seL4's tcbCTable, tcbVTable, ...).
+pub mod slot {
+    pub const CSPACE_ROOT: usize = 0;
+    pub const VSPACE_ROOT: usize = 1;
+    pub const REPLY: usize = 2;
+    pub const CALLER: usize = 3;
+    pub const IPC_BUFFER: usize = 4;
+    pub const COUNT: usize = 5;
+}
+
+/// Saved user registers: index 0 is the program counter, index n is register xn (the layout the
+/// trap entry in `arch::riscv64::entry` writes).
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub struct UserContext {
+    pub regs: [u64; 32],
+}
+
+impl UserContext {
+    pub const PC: usize = 0;
+    pub const SP: usize = 2;
+    pub const A0: usize = 10;
+    pub const A1: usize = 11;
+    pub const A7: usize = 17;
+}
+
+#[repr(C)]
+pub struct Tcb {
+    /// First, so the trap entry finds it at the TCB's address.
+    pub context: UserContext,
+    pub slots: [Cte; slot::COUNT],
+    pub state: ThreadState,
+    pub ipc_buffer: u64,
+    pub fault_handler: u64,
+    pub priority: u8,
+    pub max_controlled_priority: u8,
+    pub domain: u8,
+    pub name: [u8; 32],
+}
+
+const _: () = assert!(core::mem::size_of::<Tcb>() <= 1 << atoll_abi::object::TCB_BITS);
+
+impl Tcb {
+    /// The thread's name for diagnostics ("rootserver" for the initial thread, as in seL4).
+    pub fn name(&self) -> &str {
+        let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
+        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+    }
+
+    pub fn set_name(&mut self, name: &[u8]) {
+        let len = name.len().min(self.name.len() - 1);
+        self.name = [0; 32];
+        self.name[..len].copy_from_slice(&name[..len]);
+    }
+}

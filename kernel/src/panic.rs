@@ -1,0 +1,9 @@
+//! The kernel's panic path: say where and why, then stop QEMU with a failure status.
+use crate::arch::riscv64::platform;
+use core::panic::PanicInfo;
+
+#[panic_handler]
+fn panic(info: &PanicInfo) -> ! {
+    crate::kprintln!("atoll: kernel panic: {info}");
+    platform::power_off(true)
+}

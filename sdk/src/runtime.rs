@@ -1,0 +1,66 @@
+//! Root-task runtime: the entry point, a stack, access to bootinfo, and the panic handler.
+//!
+//! seL4 starts the root task at its ELF entry with a0 = the bootinfo frame's address and no
+//! stack; `_start` sets up the stack and calls the function named with [`root_task!`].
+use atoll_abi::BootInfo;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+const STACK_SIZE: usize = 256 * 1024;
+
+#[repr(C, align(16))]
+struct Stack([u8; STACK_SIZE]);
+
+static mut STACK: Stack = Stack([0; STACK_SIZE]);
+static BOOTINFO: AtomicUsize = AtomicUsize::new(0);
+
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+#[unsafe(link_section = ".text._start")]
+unsafe extern "C" fn _start() -> ! {
+    core::arch::naked_asm!(
+        "la sp, {stack}",
+        "li t0, {size}",
+        "add sp, sp, t0",
+        "j {start}",
+        stack = sym STACK,
+        size = const STACK_SIZE,
+        start = sym rust_start,
+    )
+}
+
+unsafe extern "Rust" {
+    /// Defined by [`root_task!`].
+    fn __atoll_root_task_main(bootinfo: &'static BootInfo) -> !;
+}
+
+extern "C" fn rust_start(bootinfo: usize) -> ! {
+    BOOTINFO.store(bootinfo, Ordering::Relaxed);
+    // SAFETY: seL4 passes the address of the mapped bootinfo frame, valid for the task's life.
+    let bootinfo = unsafe { &*(bootinfo as *const BootInfo) };
+    // SAFETY: `root_task!` defines this symbol with exactly this signature.
+    unsafe { __atoll_root_task_main(bootinfo) }
+}
+
+/// The bootinfo the kernel handed to this root task.
+pub fn bootinfo() -> &'static BootInfo {
+    // SAFETY: set once in `rust_start` before any user code runs.
+    unsafe { &*(BOOTINFO.load(Ordering::Relaxed) as *const BootInfo) }
+}
+
+/// Names the root task's main function: `atoll_sdk::root_task!(main);` with
+/// `fn main(bootinfo: &'static BootInfo) -> !`.
+#[macro_export]
+macro_rules! root_task {
+    ($main:path) => {
+        #[unsafe(no_mangle)]
+        fn __atoll_root_task_main(bootinfo: &'static $crate::BootInfo) -> ! {
+            $main(bootinfo)
+        }
+    };
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    crate::println!("root task panicked: {info}");
+    crate::syscall::debug_halt()
+}

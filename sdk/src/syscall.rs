@@ -1,0 +1,83 @@
+//! Raw seL4 system calls with the RISC-V convention: number in a7, capability in a0, message
+//! info in a1, message registers 0..3 in a2..a5; the kernel answers in the same registers.
+use atoll_abi::{MessageInfo, Syscall};
+use core::arch::asm;
+
+/// What a send-receive style system call returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub badge: u64,
+    pub info: MessageInfo,
+    pub mrs: [u64; 4],
+}
+
+/// Any system call, by number, with all argument registers. Returns a0..a5 as the kernel left them.
+///
+/// Safe: the kernel must cope with any register contents; what an unknown or malformed call does
+/// to the calling thread (a fault, an error) is defined by seL4's semantics.
+pub fn raw(number: i64, args: [u64; 6]) -> [u64; 6] {
+    let [mut a0, mut a1, mut a2, mut a3, mut a4, mut a5] = args;
+    // SAFETY: `ecall` traps to the kernel, which saves and restores every register except the
+    // argument registers declared here; it touches only memory the IPC buffer protocol allows.
+    unsafe {
+        asm!(
+            "ecall",
+            inout("a0") a0, inout("a1") a1, inout("a2") a2, inout("a3") a3,
+            inout("a4") a4, inout("a5") a5, in("a7") number,
+            options(nostack),
+        );
+    }
+    [a0, a1, a2, a3, a4, a5]
+}
+
+fn send_receive(syscall: Syscall, dest: u64, info: MessageInfo, mrs: [u64; 4]) -> Reply {
+    let [badge, info, mr0, mr1, mr2, mr3] =
+        raw(syscall.value() as i64, [dest, info.word(), mrs[0], mrs[1], mrs[2], mrs[3]]);
+    Reply { badge, info: MessageInfo::from_word(info), mrs: [mr0, mr1, mr2, mr3] }
+}
+
+/// seL4_Call.
+pub fn call(dest: u64, info: MessageInfo, mrs: [u64; 4]) -> Reply {
+    send_receive(Syscall::Call, dest, info, mrs)
+}
+
+/// seL4_Send.
+pub fn send(dest: u64, info: MessageInfo, mrs: [u64; 4]) {
+    send_receive(Syscall::Send, dest, info, mrs);
+}
+
+/// seL4_NBSend.
+pub fn nb_send(dest: u64, info: MessageInfo, mrs: [u64; 4]) {
+    send_receive(Syscall::NbSend, dest, info, mrs);
+}
+
+/// seL4_Yield.
+pub fn yield_now() {
+    raw(Syscall::Yield.value() as i64, [0; 6]);
+}
+
+/// seL4_DebugPutChar.
+pub fn debug_put_char(byte: u8) {
+    raw(Syscall::DebugPutChar.value() as i64, [byte as u64, 0, 0, 0, 0, 0]);
+}
+
+/// seL4_DebugHalt: stops the machine (under QEMU, QEMU exits).
+pub fn debug_halt() -> ! {
+    raw(Syscall::DebugHalt.value() as i64, [0; 6]);
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+/// seL4_DebugCapIdentify: the type tag of the capability at `cptr`, 0 for none.
+pub fn debug_cap_identify(cptr: u64) -> u64 {
+    raw(Syscall::DebugCapIdentify.value() as i64, [cptr, 0, 0, 0, 0, 0])[0]
+}
+
+/// The user-readable cycle counter (under QEMU with `-icount shift=0`, instructions retired).
+pub fn read_cycle() -> u64 {
+    let value: u64;
+    // SAFETY: reading the counter has no side effects; the kernel enables it for user mode.
+    unsafe { asm!("rdcycle {0}", out(reg) value, options(nomem, nostack)) };
+    value
+}
