@@ -1,1 +1,48 @@
-fn main() {}
+//! `cargo xtask`: sets up the machine, builds Atoll, makes boot images, runs QEMU and the tests.
+//!
+//! - `cargo xtask run`: boot the demo root task in QEMU.
+//! - `cargo xtask test`: host unit tests, then the on-target test suite in QEMU.
+//! - `cargo xtask image ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root task.
+mod build;
+mod harness;
+mod qemu;
+mod setup;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["run"] => run_demo(),
+        ["test"] => harness::test_all(),
+        ["image", root_task, output] => make_image(root_task, output),
+        _ => Err(
+            "usage: cargo xtask run | test | image ROOT_TASK_ELF OUTPUT".to_string(),
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_demo() -> Result<(), String> {
+    setup::ensure_tools()?;
+    let artifacts = build::build_target()?;
+    let image = build::image_for(&artifacts, &artifacts.demo, "demo")?;
+    let status = qemu::run_interactive(&image)?;
+    if status.success() { Ok(()) } else { Err(format!("QEMU exited with {status}")) }
+}
+
+fn make_image(root_task: &str, output: &str) -> Result<(), String> {
+    setup::ensure_tools()?;
+    let artifacts = build::build_target()?;
+    let root = std::fs::read(root_task).map_err(|e| format!("{root_task}: {e}"))?;
+    let image = build::build_image_bytes(&artifacts, &root)?;
+    std::fs::write(output, image).map_err(|e| format!("{output}: {e}"))?;
+    println!("xtask: wrote {output}; boot it with: {}", qemu::command_line(output));
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! Builds the bare-metal crates and turns them into boot images.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const TARGET: &str = "riscv64gc-unknown-none-elf";
+const TARGET_CRATES: [&str; 4] = ["atoll-kernel", "atoll-loader", "atoll-demo", "atoll-tests"];
+
+pub struct Artifacts {
+    pub loader: PathBuf,
+    pub kernel: PathBuf,
+    pub demo: PathBuf,
+    pub tests: PathBuf,
+    pub out_dir: PathBuf,
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(workspace_root());
+    command
+}
+
+/// Release builds of the kernel, loader and root tasks.
+pub fn build_target() -> Result<Artifacts, String> {
+    let mut command = cargo();
+    command.args(["build", "--release", "--target", TARGET]);
+    for krate in TARGET_CRATES {
+        command.args(["-p", krate]);
+    }
+    let status = command.status().map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("building the kernel and root tasks failed".into());
+    }
+    let dir = workspace_root().join("target").join(TARGET).join("release");
+    let out_dir = workspace_root().join("target").join("images");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    Ok(Artifacts {
+        loader: dir.join("atoll-loader"),
+        kernel: dir.join("atoll-kernel"),
+        demo: dir.join("atoll-demo"),
+        tests: dir.join("atoll-tests"),
+        out_dir,
+    })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn build_image_bytes(artifacts: &Artifacts, root_task: &[u8]) -> Result<Vec<u8>, String> {
+    atoll_mkimage::build_image(&read(&artifacts.loader)?, &read(&artifacts.kernel)?, root_task)
+        .map_err(|e| e.to_string())
+}
+
+/// Writes `target/images/NAME.elf` for a root task and returns its path.
+pub fn image_for(artifacts: &Artifacts, root_task: &Path, name: &str) -> Result<PathBuf, String> {
+    let image = build_image_bytes(artifacts, &read(root_task)?)?;
+    let path = artifacts.out_dir.join(format!("{name}.elf"));
+    std::fs::write(&path, image).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}

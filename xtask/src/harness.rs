@@ -1,0 +1,148 @@
+//! The test command: host unit tests, then the on-target suite in QEMU, with a timeout.
+//!
+//! The test root task prints `test NAME ... ok|FAILED` per test and `N passed, N failed`, then
+//! makes an unknown system call as its last act. seL4 stops a thread that faults with no fault
+//! handler, so the harness counts one more test: the kernel must print its one-line diagnostic
+//! for that thread and not panic.
+use crate::{build, qemu, setup};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(180);
+const PROBE_TEST: &str = "harness::unknown_syscall_stops_only_the_caller";
+const PROBE_DIAGNOSTIC: &str = "stopped: unknown syscall 4660";
+
+/// What the console said so far.
+#[derive(Default, Debug)]
+pub struct Report {
+    pub passed: Vec<String>,
+    pub failed: Vec<String>,
+    pub summary: Option<(u32, u32)>,
+    pub panic: Option<String>,
+    pub probe_stopped_thread: bool,
+    pub probe_ran_on: bool,
+}
+
+impl Report {
+    /// Takes one console line; returns true once the run has said all it will.
+    pub fn feed(&mut self, line: &str) -> bool {
+        let line = line.trim_end_matches('\r');
+        if let Some(rest) = line.strip_prefix("test ") {
+            if let Some(name) = rest.strip_suffix(" ... ok") {
+                self.passed.push(name.to_string());
+            } else if let Some((name, _)) = rest.split_once(" ... FAILED") {
+                self.failed.push(name.to_string());
+            }
+        } else if let Some(summary) = parse_summary(line) {
+            self.summary = Some(summary);
+        } else if line.contains("kernel panic") || line.contains("root task panicked") {
+            self.panic = Some(line.to_string());
+        } else if line.contains(PROBE_DIAGNOSTIC) {
+            self.probe_stopped_thread = true;
+        } else if line.starts_with("probe: FAILED") {
+            self.probe_ran_on = true;
+        }
+        self.panic.is_some() || self.probe_stopped_thread || self.probe_ran_on
+    }
+
+    /// Counts including the probe; `Err` says why the run cannot be trusted.
+    pub fn verdict(&self) -> Result<(u32, u32), String> {
+        if let Some(panic) = &self.panic {
+            return Err(format!("panic: {panic}"));
+        }
+        let Some((passed, failed)) = self.summary else {
+            return Err("the test root task never printed its summary (hang or crash)".into());
+        };
+        if passed as usize != self.passed.len() || failed as usize != self.failed.len() {
+            return Err(format!(
+                "summary says {passed} passed, {failed} failed but {} and {} test lines were printed",
+                self.passed.len(),
+                self.failed.len()
+            ));
+        }
+        let probe_ok = self.probe_stopped_thread && !self.probe_ran_on;
+        Ok((passed + probe_ok as u32, failed + !probe_ok as u32))
+    }
+}
+
+/// `N passed, N failed` alone on a line.
+pub fn parse_summary(line: &str) -> Option<(u32, u32)> {
+    let (passed, failed) = line.trim().split_once(" passed, ")?;
+    let failed = failed.strip_suffix(" failed")?;
+    Some((passed.parse().ok()?, failed.parse().ok()?))
+}
+
+pub fn test_all() -> Result<(), String> {
+    setup::ensure_tools()?;
+    println!("xtask: host unit tests");
+    let status = build::cargo().args(["test", "--release"]).status().map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("host unit tests failed".into());
+    }
+    let artifacts = build::build_target()?;
+    let image = build::image_for(&artifacts, &artifacts.tests, "tests")?;
+    println!("xtask: on-target tests: {}", qemu::command_line(&image.display().to_string()));
+    let mut session = qemu::Session::start(&image)?;
+    let deadline = Instant::now() + TIMEOUT;
+    let mut report = Report::default();
+    while let Some(line) = session.next_line(deadline) {
+        println!("{line}");
+        if report.feed(&line) {
+            break;
+        }
+    }
+    drop(session);
+    let probe_ok = report.probe_stopped_thread && !report.probe_ran_on;
+    println!("test {PROBE_TEST} ... {}", if probe_ok { "ok" } else { "FAILED" });
+    let (passed, failed) = report.verdict()?;
+    println!("on-target: {passed} passed, {failed} failed");
+    if failed > 0 { Err(format!("{failed} on-target tests failed")) } else { Ok(()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(lines: &[&str]) -> Report {
+        let mut report = Report::default();
+        for line in lines {
+            if report.feed(line) {
+                break;
+            }
+        }
+        report
+    }
+
+    #[test]
+    fn summary_parses_only_the_exact_form() {
+        assert_eq!(parse_summary("19 passed, 0 failed"), Some((19, 0)));
+        assert_eq!(parse_summary("19 passed, 0 failed\r"), Some((19, 0)));
+        assert_eq!(parse_summary("x passed, 0 failed"), None);
+        assert_eq!(parse_summary("19 passed"), None);
+    }
+
+    #[test]
+    fn clean_run_counts_the_probe() {
+        let report = run(&[
+            "test a ... ok",
+            "test b ... ok",
+            "2 passed, 0 failed",
+            "probe: unknown syscall 4660",
+            "atoll: thread \"rootserver\" stopped: unknown syscall 4660 at pc 0x1, no fault handler",
+        ]);
+        assert_eq!(report.verdict(), Ok((3, 0)));
+    }
+
+    #[test]
+    fn failures_panics_and_hangs_fail() {
+        let failed = run(&["test a ... FAILED: x (line 1)", "0 passed, 1 failed", "x stopped: unknown syscall 4660"]);
+        assert_eq!(failed.verdict(), Ok((1, 1)));
+        let panicked = run(&["test a ... ok", "atoll: kernel panic: oops"]);
+        assert!(panicked.verdict().is_err());
+        let hung = run(&["test a ... ok"]);
+        assert!(hung.verdict().is_err());
+        let ran_on = run(&["test a ... ok", "1 passed, 0 failed", "probe: FAILED, the thread ran on"]);
+        assert_eq!(ran_on.verdict(), Ok((1, 1)));
+        let miscounted = run(&["test a ... ok", "2 passed, 0 failed"]);
+        assert!(miscounted.verdict().is_err());
+    }
+}

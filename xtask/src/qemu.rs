@@ -1,0 +1,68 @@
+//! Runs boot images in QEMU's RISC-V `virt` machine.
+//!
+//! `-icount shift=0` makes the user-readable cycle counter count guest instructions, so boot
+//! and benchmark figures are exact and repeatable.
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const ARGS: [&str; 10] =
+    ["-machine", "virt", "-cpu", "rv64", "-m", "1G", "-bios", "default", "-icount", "shift=0"];
+
+fn qemu(image: &Path) -> Command {
+    let mut command = Command::new("qemu-system-riscv64");
+    command.args(ARGS).args(["-nographic", "-no-reboot", "-kernel"]).arg(image);
+    command
+}
+
+pub fn command_line(image: &str) -> String {
+    format!("qemu-system-riscv64 {} -nographic -kernel {image}", ARGS.join(" "))
+}
+
+/// Boots with the console on this terminal until the machine powers off.
+pub fn run_interactive(image: &Path) -> Result<ExitStatus, String> {
+    qemu(image).status().map_err(|e| format!("qemu-system-riscv64: {e}"))
+}
+
+/// A QEMU run whose console lines arrive through a channel; killed when dropped.
+pub struct Session {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Session {
+    pub fn start(image: &Path) -> Result<Session, String> {
+        let mut child = qemu(image)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("qemu-system-riscv64: {e}"))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Session { child, lines })
+    }
+
+    /// The next console line, or `None` at the deadline or when QEMU has exited.
+    pub fn next_line(&mut self, deadline: Instant) -> Option<String> {
+        let wait = deadline.checked_duration_since(Instant::now())?;
+        self.lines.recv_timeout(wait.max(Duration::from_millis(1))).ok()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
