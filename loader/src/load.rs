@@ -143,9 +143,9 @@ pub fn load_images(loader_start: usize, payload_start: usize, dtb: usize) -> Res
     // The device tree goes on the next page after the kernel.
     let dtb_dest = align_up(kernel_phys.1, PAGE_SIZE);
     let dtb_dest_end = dtb_dest + dtb_size;
-    forbidden.ranges[..1].iter().try_for_each(|&(lo, hi)| {
-        if dtb_dest < hi && lo < dtb_dest_end { Err(LoadError::Overlap("device tree", dtb_dest, dtb_dest_end)) } else { Ok(()) }
-    })?;
+    // The copy may overlap the firmware's tree itself (`place` moves safely), not the loader.
+    let loader_only = Forbidden { ranges: [forbidden.ranges[0], (0, 0)] };
+    loader_only.check("device tree", dtb_dest, dtb_dest_end)?;
     // SAFETY: the source is the firmware's tree (read above); the destination is free RAM right
     // after the kernel, checked against the loader; `place` copies with memmove semantics.
     unsafe {

@@ -32,9 +32,8 @@ unsafe extern "C" {
 
 extern "C" fn loader_main(hart_id: usize, dtb: usize) -> ! {
     println!("atoll-loader: hart {hart_id}, device tree at {dtb:#x}");
-    // SAFETY: both symbols come from the linker script; only their addresses are used.
-    let (loader_start, payload_start) =
-        unsafe { (&raw const LOADER_START as usize, &raw const PAYLOAD_START as usize) };
+    // Both symbols come from the linker script; only their addresses are used.
+    let (loader_start, payload_start) = (&raw const LOADER_START as usize, &raw const PAYLOAD_START as usize);
     let handoff = match load::load_images(loader_start, payload_start, dtb) {
         Ok(handoff) => handoff,
         Err(error) => fail(format_args!("{error}")),

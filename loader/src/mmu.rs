@@ -20,7 +20,7 @@ fn index(virt: u64) -> usize {
 }
 
 pub fn enter_kernel(handoff: &Handoff, hart_id: usize) -> ! {
-    let loader_here = enter_kernel as usize as u64;
+    let loader_here = enter_kernel as *const () as u64;
     let kernel_phys = handoff.kernel_phys_start & !(GIGA - 1);
     let kernel_virt = kernel_phys.wrapping_add(handoff.kernel_virt_offset);
     // SAFETY: single hart, MMU off; nothing else refers to ROOT.

@@ -38,8 +38,8 @@ unsafe extern "C" {
 }
 
 fn kernel_image() -> Region {
-    // SAFETY: linker symbols; only their addresses are taken.
-    let (start, end) = unsafe { (&raw const _kernel_start, &raw const _kernel_end) };
+    // Linker symbols: only their addresses are taken.
+    let (start, end) = (&raw const _kernel_start, &raw const _kernel_end);
     Region { start: kmem::kernel_image_paddr(start), end: kmem::kernel_image_paddr(end) }
 }
 

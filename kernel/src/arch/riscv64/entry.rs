@@ -77,7 +77,7 @@ unsafe extern "C" {
 
 /// Points the trap vector at `trap_entry` (direct mode).
 pub fn install_trap_vector() {
-    super::csr::write_stvec(trap_entry as usize as u64);
+    super::csr::write_stvec(trap_entry as *const () as u64);
 }
 
 /// Enters user mode with the registers in `context`.
