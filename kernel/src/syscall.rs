@@ -3,7 +3,7 @@
 use crate::arch::riscv64::platform;
 use crate::fault::{self, Fault};
 use crate::object::cap::Cap;
-use crate::object::cnode::{self, Cte};
+use crate::object::cnode::{Cte, CteStore, PhysicalSlots};
 use crate::object::tcb::{Tcb, UserContext as Regs, slot};
 use crate::{console, kmem, kprintln, sched};
 use atoll_abi::{CapType, Error, InvocationLabel, MessageInfo, Syscall};
@@ -54,11 +54,11 @@ pub fn handle_syscall() {
 /// Looks up `cptr` in the thread's CSpace at full depth, as seL4's lookupCapAndSlot does.
 fn lookup_slot(tcb: &Tcb, cptr: u64) -> Option<u64> {
     let root = tcb.slots[slot::CSPACE_ROOT].cap;
-    cnode::resolve(root, cptr, 64).ok()
+    atoll_kernel_core::cspace::resolve(&PhysicalSlots, root, cptr, 64).ok().map(|r| r.slot)
 }
 
 fn lookup_cap(tcb: &Tcb, cptr: u64) -> Option<Cap> {
-    lookup_slot(tcb, cptr).map(cnode::cap_at).filter(|cap| !cap.is(CapType::Null))
+    lookup_slot(tcb, cptr).map(|slot| PhysicalSlots.cap(slot)).filter(|cap| !cap.is(CapType::Null))
 }
 
 /// Reads the thread's IPC buffer, if it has a mapped one.
@@ -97,7 +97,7 @@ fn invoke(tcb: &mut Tcb, cptr: u64, blocking: bool, is_call: bool) {
     };
     let info = MessageInfo::from_word(tcb.context.regs[Regs::A1]);
     let label = InvocationLabel::from_value(info.label());
-    let result = match (cap.cap_type(), label) {
+    let result = match (Some(cap.cap_type()), label) {
         (Some(CapType::Frame), Some(InvocationLabel::RiscvPageGetAddress)) => Ok(Some(cap.paddr())),
         _ => Err(Error::IllegalOperation),
     };

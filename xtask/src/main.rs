@@ -14,10 +14,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["run"] => run_demo(),
-        ["test"] => harness::test_all(),
+        ["test"] => harness::test_all(true),
+        ["test", "--target-only"] => harness::test_all(false),
         ["image", root_task, output] => make_image(root_task, output),
         _ => Err(
-            "usage: cargo xtask run | test | image ROOT_TASK_ELF OUTPUT".to_string(),
+            "usage: cargo xtask run | test [--target-only] | image ROOT_TASK_ELF OUTPUT".to_string(),
         ),
     };
     match result {

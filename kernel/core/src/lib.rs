@@ -4,8 +4,13 @@
 //! kernel links it unchanged while `cargo test` exercises it on the host.
 #![no_std]
 
+pub mod cap;
+pub mod cdt;
+pub mod cspace;
+pub mod cte;
 pub mod region;
 pub mod region_set;
+pub mod rules;
 pub mod untyped;
 
 pub use region::Region;

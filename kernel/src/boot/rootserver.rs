@@ -7,7 +7,8 @@ use super::devices::Machine;
 use crate::arch::riscv64::vm::{self, PageTable, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE};
 use crate::kmem;
 use crate::object::cap::{Cap, FrameSize, VmRights};
-use crate::object::cnode::{Cte, slot_paddr};
+use crate::object::cnode::{Cte, CteStore, PhysicalSlots, slot_of};
+use atoll_kernel_core::cdt;
 use crate::object::tcb::{Tcb, ThreadState, UserContext, slot};
 use atoll_abi::bootinfo::{BootInfo, BootInfoHeader, BootInfoId, SlotRegion, UntypedDesc};
 use atoll_abi::config::{MAX_NUM_BOOTINFO_UNTYPED_CAPS, ROOT_CNODE_SIZE_BITS};
@@ -55,9 +56,16 @@ struct Slots {
 }
 
 impl Slots {
+    /// Writes a boot cap: a CDT root, revocable and first-badged (seL4's write_slot).
     fn put(&self, index: u64, cap: Cap) {
-        // SAFETY: `index` < 4096 and the root CNode is live and zeroed.
-        unsafe { kmem::object::<Cte>(slot_paddr(self.cnode, index)) }.cap = cap;
+        let mut cte = Cte { cap, ..Cte::default() };
+        cte.mdb.set_revocable(true);
+        cte.mdb.set_first_badged(true);
+        PhysicalSlots.write(self.slot(index), cte);
+    }
+
+    fn slot(&self, index: u64) -> u64 {
+        slot_of(self.cnode, index)
     }
 
     fn push(&mut self, cap: Cap) -> Option<u64> {
@@ -206,9 +214,14 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> u64 {
 
     // SAFETY: the TCB was just allocated and zeroed; a zeroed Tcb is valid (Inactive).
     let tcb = unsafe { kmem::object::<Tcb>(tcb_paddr) };
-    tcb.slots[slot::CSPACE_ROOT].cap = cnode_cap;
-    tcb.slots[slot::VSPACE_ROOT].cap = vspace_cap;
-    tcb.slots[slot::IPC_BUFFER].cap = ipc_buffer_cap;
+    // The thread's own slots hold CDT children of the root CNode's caps, as in seL4; its IPC
+    // buffer cap is a derived (unmapped) copy.
+    let tcb_slot = |index: usize| tcb_paddr + core::mem::offset_of!(Tcb, slots) as u64 + (index as u64) * 32;
+    let mut store = PhysicalSlots;
+    cdt::insert(&mut store, cnode_cap, slots.slot(slots::CAP_INIT_THREAD_CNODE), tcb_slot(slot::CSPACE_ROOT));
+    cdt::insert(&mut store, vspace_cap, slots.slot(slots::CAP_INIT_THREAD_VSPACE), tcb_slot(slot::VSPACE_ROOT));
+    let ipc_copy = ipc_buffer_cap.without_mapping();
+    cdt::insert(&mut store, ipc_copy, slots.slot(slots::CAP_INIT_THREAD_IPC_BUFFER), tcb_slot(slot::IPC_BUFFER));
     tcb.ipc_buffer = ipc_buffer_vptr;
     tcb.context.regs[UserContext::PC] = image.entry;
     tcb.context.regs[UserContext::A0] = bootinfo_vptr;

@@ -1,0 +1,189 @@
+//! seL4's rules over capabilities: which caps name the same region or object, which copies are
+//! revocable, and what deriving, masking rights or changing cap data produces.
+use crate::cap::{Cap, EndpointRights, VmRights};
+use atoll_abi::object::{
+    ASID_POOL_BITS, ENDPOINT_BITS, NOTIFICATION_BITS, PAGE_TABLE_BITS, SLOT_BITS, TCB_BITS,
+};
+use atoll_abi::{CapRights, CapType};
+
+/// Whether a cap names memory (seL4's cap_get_capIsPhysical).
+pub fn is_physical(cap: Cap) -> bool {
+    matches!(
+        cap.cap_type(),
+        CapType::Untyped
+            | CapType::Endpoint
+            | CapType::Notification
+            | CapType::CNode
+            | CapType::Thread
+            | CapType::Zombie
+            | CapType::Frame
+            | CapType::PageTable
+            | CapType::AsidPool
+    )
+}
+
+/// Size in bits of the memory a physical cap names (seL4's cap_get_capSizeBits).
+pub fn size_bits(cap: Cap) -> u32 {
+    match cap.cap_type() {
+        CapType::Untyped => cap.untyped_size_bits(),
+        CapType::Endpoint => ENDPOINT_BITS as u32,
+        CapType::Notification => NOTIFICATION_BITS as u32,
+        CapType::CNode => cap.cnode_radix() + SLOT_BITS as u32,
+        CapType::Thread => TCB_BITS as u32,
+        CapType::Zombie if cap.zombie_is_tcb() => TCB_BITS as u32,
+        CapType::Zombie => cap.zombie_radix() + SLOT_BITS as u32,
+        CapType::Frame => cap.frame_size().bits(),
+        CapType::PageTable => PAGE_TABLE_BITS as u32,
+        CapType::AsidPool => ASID_POOL_BITS as u32,
+        _ => 0,
+    }
+}
+
+/// Last byte of the memory a physical cap names.
+fn last_byte(cap: Cap) -> u64 {
+    cap.paddr() + ((1u64 << size_bits(cap)) - 1)
+}
+
+/// Whether `b` names memory within what `a` names, or the same kernel object (seL4's
+/// sameRegionAs): the question behind "is b derived from a".
+pub fn same_region_as(a: Cap, b: Cap) -> bool {
+    use CapType::*;
+    match a.cap_type() {
+        Untyped => {
+            is_physical(b)
+                && a.paddr() <= b.paddr()
+                && last_byte(b) <= last_byte(a)
+                && b.paddr() <= last_byte(b)
+        }
+        Endpoint | Notification | Thread | PageTable | AsidPool => {
+            b.is(a.cap_type()) && a.paddr() == b.paddr()
+        }
+        CNode => b.is(CNode) && a.paddr() == b.paddr() && a.cnode_radix() == b.cnode_radix(),
+        Reply => b.is(Reply) && a.paddr() == b.paddr(),
+        Domain | AsidControl => b.is(a.cap_type()),
+        IrqControl => b.is(IrqControl) || b.is(IrqHandler),
+        IrqHandler => b.is(IrqHandler) && a.irq() == b.irq(),
+        Frame => {
+            b.is(Frame)
+                && a.paddr() <= b.paddr()
+                && last_byte(b) <= last_byte(a)
+                && b.paddr() <= last_byte(b)
+        }
+        Null | Zombie => false,
+    }
+}
+
+/// Whether `a` and `b` name the very same object (seL4's sameObjectAs).
+pub fn same_object_as(a: Cap, b: Cap) -> bool {
+    if a.is(CapType::Untyped) || (a.is(CapType::IrqControl) && b.is(CapType::IrqHandler)) {
+        return false;
+    }
+    if a.is(CapType::Frame) && b.is(CapType::Frame) {
+        return a.paddr() == b.paddr()
+            && a.frame_size() == b.frame_size()
+            && a.frame_is_device() == b.frame_is_device();
+    }
+    same_region_as(a, b)
+}
+
+/// Whether a cap derived from `src` becomes a revocable parent of later copies
+/// (seL4's isCapRevocable).
+pub fn is_cap_revocable(derived: Cap, src: Cap) -> bool {
+    match derived.cap_type() {
+        CapType::Endpoint | CapType::Notification => derived.badge() != src.badge(),
+        CapType::IrqHandler => src.is(CapType::IrqControl),
+        CapType::Untyped => true,
+        _ => false,
+    }
+}
+
+/// Why deriving failed (the syscall error seL4 reports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeriveError {
+    /// An untyped with children can only be copied after a revoke.
+    RevokeFirst,
+    /// An unmapped page table cannot be copied.
+    IllegalOperation,
+}
+
+/// The cap a copy of `cap` gets (seL4's deriveCap); `has_children` says whether the source
+/// slot has CDT children. A null result means "cannot be copied".
+pub fn derive(cap: Cap, has_children: bool) -> Result<Cap, DeriveError> {
+    match cap.cap_type() {
+        CapType::Zombie | CapType::IrqControl | CapType::Reply => Ok(Cap::NULL),
+        CapType::Untyped if has_children => Err(DeriveError::RevokeFirst),
+        CapType::PageTable if !cap.page_table_is_mapped() => Err(DeriveError::IllegalOperation),
+        CapType::Frame => Ok(cap.without_mapping()),
+        _ => Ok(cap),
+    }
+}
+
+/// Restricts a cap's rights to `rights` (seL4's maskCapRights).
+pub fn mask_rights(cap: Cap, rights: CapRights) -> Cap {
+    match cap.cap_type() {
+        CapType::Endpoint => {
+            let have = cap.endpoint_rights();
+            cap.with_endpoint_rights(EndpointRights {
+                send: have.send && rights.can_write(),
+                receive: have.receive && rights.can_read(),
+                grant: have.grant && rights.can_grant(),
+                grant_reply: have.grant_reply && rights.can_grant_reply(),
+            })
+        }
+        CapType::Notification => {
+            let have = cap.endpoint_rights();
+            cap.with_endpoint_rights(EndpointRights {
+                send: have.send && rights.can_write(),
+                receive: have.receive && rights.can_read(),
+                ..EndpointRights::default()
+            })
+        }
+        CapType::Reply => Cap::reply(
+            cap.paddr(),
+            cap.reply_is_master(),
+            cap.reply_can_grant() && rights.can_grant(),
+        ),
+        CapType::Frame => cap.with_frame_rights(mask_vm_rights(cap.frame_rights(), rights)),
+        _ => cap,
+    }
+}
+
+/// seL4's maskVMRights: read-write needs both rights, read-only needs read.
+pub fn mask_vm_rights(vm: VmRights, rights: CapRights) -> VmRights {
+    match vm {
+        VmRights::ReadOnly if rights.can_read() => VmRights::ReadOnly,
+        VmRights::ReadWrite if rights.can_read() && rights.can_write() => VmRights::ReadWrite,
+        VmRights::ReadWrite if rights.can_read() => VmRights::ReadOnly,
+        _ => VmRights::KernelOnly,
+    }
+}
+
+/// Applies Mint/Mutate data to a cap (seL4's updateCapData). `preserve` is true for Mint of
+/// an existing badge check: a badge can be set only once. Returns the null cap when the data
+/// is invalid.
+pub fn update_cap_data(preserve: bool, data: u64, cap: Cap) -> Cap {
+    match cap.cap_type() {
+        CapType::Endpoint | CapType::Notification => {
+            if !preserve && cap.badge() == 0 {
+                cap.with_badge(data)
+            } else {
+                Cap::NULL
+            }
+        }
+        CapType::CNode => {
+            let guard_size = (data & 0x3f) as u32;
+            let guard = data >> 6;
+            let radix = cap.cnode_radix();
+            if guard_size + radix > 64 {
+                return Cap::NULL;
+            }
+            let guard = if guard_size == 0 {
+                0
+            } else {
+                guard & ((1u64 << guard_size.min(58)) - 1)
+            };
+            Cap::cnode(cap.paddr(), radix, guard_size, guard)
+        }
+        _ => cap,
+    }
+}
