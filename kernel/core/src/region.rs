@@ -76,18 +76,12 @@ impl Region {
 
     /// Whether the regions share at least one address.
     pub const fn overlaps(&self, other: &Region) -> bool {
-        !self.is_empty()
-            && !other.is_empty()
-            && self.start < other.end
-            && other.start < self.end
+        !self.is_empty() && !other.is_empty() && self.start < other.end && other.start < self.end
     }
 
     /// Whether the regions overlap or are adjacent, so their union is one region.
     pub const fn touches(&self, other: &Region) -> bool {
-        !self.is_empty()
-            && !other.is_empty()
-            && self.start <= other.end
-            && other.start <= self.end
+        !self.is_empty() && !other.is_empty() && self.start <= other.end && other.start <= self.end
     }
 
     /// The addresses in both regions, or `None` if they do not overlap.
