@@ -15,9 +15,13 @@
 mod arch;
 mod boot;
 mod console;
+mod cspace;
+mod delete;
 mod fault;
+mod invocation;
 mod kmem;
 mod object;
 mod panic;
+mod preemption;
 mod sched;
 mod syscall;

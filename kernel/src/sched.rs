@@ -1,9 +1,10 @@
 //! The scheduler: which thread runs next, and the idle loop when none can.
 //!
 //! Until threads can be created (the threads issue), the only thread is the root task.
-use crate::arch::riscv64::{csr, entry, platform, vm};
+use crate::arch::riscv64::{csr, entry, platform, vm, vspace};
 use crate::kmem::{self, KernelCell};
-use crate::object::{cap::Cap, cnode::Cte, tcb::{Tcb, ThreadState, slot}};
+use crate::cspace::Cte;
+use crate::object::{cap::Cap, tcb::{Tcb, ThreadState, slot}};
 
 struct Scheduler {
     /// Physical address of the running thread's TCB, if any.
@@ -14,6 +15,14 @@ static SCHEDULER: KernelCell<Scheduler> = KernelCell::new(Scheduler { current: N
 
 pub fn set_current(tcb_paddr: u64) {
     SCHEDULER.borrow_mut().current = Some(tcb_paddr);
+}
+
+/// A TCB is going away: never run it again.
+pub fn forget(tcb_paddr: u64) {
+    let mut scheduler = SCHEDULER.borrow_mut();
+    if scheduler.current == Some(tcb_paddr) {
+        scheduler.current = None;
+    }
 }
 
 /// The running thread's TCB address.
@@ -27,9 +36,15 @@ pub fn current_tcb() -> Option<&'static mut Tcb> {
     current().map(|paddr| unsafe { kmem::object::<Tcb>(paddr) })
 }
 
+/// The thread's address space, or the kernel's alone if its VSpace is gone (seL4's setVMRoot:
+/// the thread then faults on its first access).
 fn vspace_satp(vspace: &Cte) -> u64 {
     let cap: Cap = vspace.cap;
-    vm::satp(cap.paddr(), cap.mapped_asid())
+    let asid = cap.mapped_asid();
+    let valid = cap.is(atoll_abi::CapType::PageTable)
+        && cap.page_table_is_mapped()
+        && vspace::find_vspace(asid) == Some(cap.paddr());
+    if valid { vm::satp(cap.paddr(), asid) } else { vm::kernel_satp() }
 }
 
 /// Runs the current thread if it can run; otherwise idles until it can.

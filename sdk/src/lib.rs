@@ -4,6 +4,7 @@
 //! built with this SDK also runs on seL4.
 #![no_std]
 
+pub mod cnode;
 pub mod debug;
 pub mod invocation;
 pub mod runtime;

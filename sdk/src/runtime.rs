@@ -12,6 +12,7 @@ struct Stack([u8; STACK_SIZE]);
 
 static mut STACK: Stack = Stack([0; STACK_SIZE]);
 static BOOTINFO: AtomicUsize = AtomicUsize::new(0);
+static IPC_BUFFER: AtomicUsize = AtomicUsize::new(0);
 
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
@@ -37,6 +38,7 @@ extern "C" fn rust_start(bootinfo: usize) -> ! {
     BOOTINFO.store(bootinfo, Ordering::Relaxed);
     // SAFETY: seL4 passes the address of the mapped bootinfo frame, valid for the task's life.
     let bootinfo = unsafe { &*(bootinfo as *const BootInfo) };
+    IPC_BUFFER.store(bootinfo.ipc_buffer as usize, Ordering::Relaxed);
     // SAFETY: `root_task!` defines this symbol with exactly this signature.
     unsafe { __atoll_root_task_main(bootinfo) }
 }
@@ -45,6 +47,12 @@ extern "C" fn rust_start(bootinfo: usize) -> ! {
 pub fn bootinfo() -> &'static BootInfo {
     // SAFETY: set once in `rust_start` before any user code runs.
     unsafe { &*(BOOTINFO.load(Ordering::Relaxed) as *const BootInfo) }
+}
+
+/// This thread's IPC buffer (the root task's, from bootinfo).
+pub fn ipc_buffer() -> &'static mut atoll_abi::IpcBuffer {
+    // SAFETY: seL4 maps the root task's IPC buffer at bootinfo.ipc_buffer; one thread uses it.
+    unsafe { &mut *(IPC_BUFFER.load(Ordering::Relaxed) as *mut atoll_abi::IpcBuffer) }
 }
 
 /// Names the root task's main function: `atoll_sdk::root_task!(main);` with

@@ -61,3 +61,31 @@ pub fn run_all(groups: &[&[Test]], bootinfo: &'static BootInfo) -> (u32, u32) {
     }
     (passed, failed)
 }
+
+/// Fails unless `result` is an error with seL4 code `code`; evaluates to the failure details.
+#[macro_export]
+macro_rules! check_err {
+    ($result:expr, $code:expr) => {
+        match $result {
+            Err(failure) if failure.error == $code => failure,
+            other => {
+                atoll_sdk::println!("    note: got {:?}, wanted {:?}", other.map(|_| ()), $code);
+                return Err($crate::framework::Failure { what: stringify!($result), line: line!() });
+            }
+        }
+    };
+}
+
+/// Fails unless `result` is `Ok`, printing the error.
+#[macro_export]
+macro_rules! check_ok {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(failure) => {
+                atoll_sdk::println!("    note: failed with {:?}", failure);
+                return Err($crate::framework::Failure { what: stringify!($result), line: line!() });
+            }
+        }
+    };
+}

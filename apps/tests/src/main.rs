@@ -4,7 +4,11 @@
 #![no_main]
 
 mod boot_tests;
+mod cnode_tests;
+mod cspace_tests;
 mod framework;
+mod retype_tests;
+mod support;
 mod syscall_tests;
 
 use atoll_sdk::{BootInfo, println, syscall};
@@ -15,6 +19,9 @@ atoll_sdk::root_task!(main);
 const GROUPS: &[&[Test]] = &[
     boot_tests::TESTS,
     syscall_tests::TESTS,
+    cnode_tests::TESTS,
+    cspace_tests::TESTS,
+    retype_tests::TESTS,
 ];
 
 fn main(bootinfo: &'static BootInfo) -> ! {

@@ -7,7 +7,7 @@ use super::devices::Machine;
 use crate::arch::riscv64::vm::{self, PageTable, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE};
 use crate::kmem;
 use crate::object::cap::{Cap, FrameSize, VmRights};
-use crate::object::cnode::{Cte, CteStore, PhysicalSlots, slot_of};
+use crate::cspace::{Cte, CteStore, PhysicalSlots, slot_of};
 use atoll_kernel_core::cdt;
 use crate::object::tcb::{Tcb, ThreadState, UserContext, slot};
 use atoll_abi::bootinfo::{BootInfo, BootInfoHeader, BootInfoId, SlotRegion, UntypedDesc};
@@ -208,6 +208,7 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> u64 {
     let pool = unsafe { kmem::object::<[u64; 512]>(asid_pool) };
     pool[IT_ASID as usize] = vspace;
     slots.put(slots::CAP_INIT_THREAD_ASID_POOL, Cap::asid_pool(asid_pool, 0));
+    crate::arch::riscv64::vspace::set_pool(0, asid_pool);
     slots.put(slots::CAP_ASID_CONTROL, Cap::control(CapType::AsidControl));
     let vspace_cap = Cap::page_table(vspace).with_mapping(IT_ASID, 0);
     slots.put(slots::CAP_INIT_THREAD_VSPACE, vspace_cap);
@@ -246,7 +247,9 @@ fn create_untypeds(
     let start = slots.next;
     let mut count = 0;
     let mut add = |paddr: u64, bits: u32, is_device: bool| {
-        if count >= MAX_NUM_BOOTINFO_UNTYPED_CAPS || slots.push(Cap::untyped(paddr, bits, is_device)).is_none() {
+        // Boot untypeds start "full" so that their first retype resets (zeroes) them, as in seL4.
+        let cap = Cap::untyped(paddr, bits, is_device).with_free_index(1 << bits);
+        if count >= MAX_NUM_BOOTINFO_UNTYPED_CAPS || slots.push(cap).is_none() {
             return;
         }
         bootinfo.untyped_list[count] = UntypedDesc::new(paddr, bits as u8, is_device);

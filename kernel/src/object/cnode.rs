@@ -1,20 +1,155 @@
-//! CNode slots in physical memory, and capability lookup through a thread's CSpace.
-pub use atoll_kernel_core::cspace::{LookupFault, Resolved, slot_of};
-pub use atoll_kernel_core::cte::{Cte, CteStore, SlotRef};
-use crate::kmem;
+//! CNode invocations: Copy, Mint, Move, Mutate, Rotate, Delete, Revoke, SaveCaller and
+//! CancelBadgedSends, decoded with seL4's checks in seL4's order, then performed.
+use super::cap::Cap;
+use crate::cspace::{CteStore, LookupFault, PhysicalSlots, SlotRef, ensure_empty_slot, lookup_slot_for_cnode_op};
+use crate::delete;
+use crate::invocation::{Interrupted, Message, SyscallError};
+use atoll_abi::{CapRights, CapType, InvocationLabel};
+use atoll_kernel_core::{cdt, rules};
 
-/// The kernel's slot store: slots are named by their physical address.
-pub struct PhysicalSlots;
+/// A checked CNode operation.
+pub enum CNodeOp {
+    Insert { cap: Cap, src: SlotRef, dest: SlotRef },
+    Move { cap: Cap, src: SlotRef, dest: SlotRef },
+    Rotate { src_cap: Cap, pivot_cap: Cap, src: SlotRef, pivot: SlotRef, dest: SlotRef },
+    Delete(SlotRef),
+    Revoke(SlotRef),
+    SaveCaller(SlotRef),
+    CancelBadgedSends(Cap),
+}
 
-impl CteStore for PhysicalSlots {
-    fn read(&self, slot: SlotRef) -> Cte {
-        // SAFETY: slot references only come from capability lookups, CNode caps and TCB slot
-        // arrays, so they always address a live, aligned slot.
-        unsafe { *kmem::paddr_to_ptr::<Cte>(slot) }
+fn missing(source: bool, depth: u64) -> SyscallError {
+    SyscallError::FailedLookup { source, fault: LookupFault::MissingCapability { bits_left: depth as u32 } }
+}
+
+fn arg(message: &Message, index: usize) -> Result<u64, SyscallError> {
+    message.arg(index).ok_or(SyscallError::TruncatedMessage)
+}
+
+fn derive(slot: SlotRef, cap: Cap) -> Result<Cap, SyscallError> {
+    let has_children = cdt::first_child(&PhysicalSlots, slot).is_some();
+    rules::derive(cap, has_children).map_err(|error| match error {
+        rules::DeriveError::RevokeFirst => SyscallError::RevokeFirst,
+        rules::DeriveError::IllegalOperation => SyscallError::IllegalOperation,
+    })
+}
+
+/// Decodes a CNode invocation on `cnode` (seL4's decodeCNodeInvocation).
+pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
+    use InvocationLabel as L;
+    let label = InvocationLabel::from_value(message.label)
+        .filter(|l| (L::CNodeRevoke.value()..=L::CNodeSaveCaller.value()).contains(&l.value()))
+        .ok_or(SyscallError::IllegalOperation)?;
+    if message.length < 2 {
+        return Err(SyscallError::TruncatedMessage);
     }
-
-    fn write(&mut self, slot: SlotRef, cte: Cte) {
-        // SAFETY: as for `read`.
-        unsafe { *kmem::paddr_to_ptr::<Cte>(slot) = cte };
+    let dest = lookup_slot_for_cnode_op(false, cnode, arg(message, 0)?, arg(message, 1)?)?;
+    let store = PhysicalSlots;
+    match label {
+        L::CNodeCopy | L::CNodeMint | L::CNodeMove | L::CNodeMutate => {
+            let (Some(src_index), Some(src_depth), Some(src_root)) =
+                (message.arg(2), message.arg(3), message.extra_cap(0))
+            else {
+                return Err(SyscallError::TruncatedMessage);
+            };
+            ensure_empty_slot(dest)?;
+            let src = lookup_slot_for_cnode_op(true, src_root.cap, src_index, src_depth)?;
+            let src_cap = store.cap(src);
+            if src_cap.is_null() {
+                return Err(missing(true, src_depth));
+            }
+            let (cap, is_move) = match label {
+                L::CNodeCopy => {
+                    let rights = CapRights::from_word(arg(message, 4)?);
+                    (derive(src, rules::mask_rights(src_cap, rights))?, false)
+                }
+                L::CNodeMint => {
+                    let rights = CapRights::from_word(arg(message, 4)?);
+                    let data = arg(message, 5)?;
+                    let masked = rules::mask_rights(src_cap, rights);
+                    (derive(src, rules::update_cap_data(false, data, masked))?, false)
+                }
+                L::CNodeMove => (src_cap, true),
+                _ => (rules::update_cap_data(true, arg(message, 4)?, src_cap), true),
+            };
+            if cap.is_null() {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(if is_move { CNodeOp::Move { cap, src, dest } } else { CNodeOp::Insert { cap, src, dest } })
+        }
+        L::CNodeRevoke => Ok(CNodeOp::Revoke(dest)),
+        L::CNodeDelete => Ok(CNodeOp::Delete(dest)),
+        L::CNodeSaveCaller => {
+            ensure_empty_slot(dest)?;
+            Ok(CNodeOp::SaveCaller(dest))
+        }
+        L::CNodeCancelBadgedSends => {
+            let cap = store.cap(dest);
+            let rights = cap.endpoint_rights();
+            let full = rights.send && rights.receive && rights.grant && rights.grant_reply;
+            if !cap.is(CapType::Endpoint) || !full {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(CNodeOp::CancelBadgedSends(cap))
+        }
+        L::CNodeRotate => {
+            let (Some(_), Some(pivot_root), Some(src_root)) =
+                (message.arg(7), message.extra_cap(0), message.extra_cap(1))
+            else {
+                return Err(SyscallError::TruncatedMessage);
+            };
+            let [pivot_data, pivot_index, pivot_depth, src_data, src_index, src_depth] =
+                [2, 3, 4, 5, 6, 7].map(|i| message.arg(i).unwrap_or(0));
+            let src = lookup_slot_for_cnode_op(true, src_root.cap, src_index, src_depth)?;
+            let pivot = lookup_slot_for_cnode_op(true, pivot_root.cap, pivot_index, pivot_depth)?;
+            if pivot == src || pivot == dest {
+                return Err(SyscallError::IllegalOperation);
+            }
+            if src != dest {
+                ensure_empty_slot(dest)?;
+            }
+            if store.cap(src).is_null() {
+                return Err(missing(true, src_depth));
+            }
+            if store.cap(pivot).is_null() {
+                return Err(missing(false, pivot_depth));
+            }
+            let src_cap = rules::update_cap_data(true, src_data, store.cap(src));
+            let pivot_cap = rules::update_cap_data(true, pivot_data, store.cap(pivot));
+            if src_cap.is_null() || pivot_cap.is_null() {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(CNodeOp::Rotate { src_cap, pivot_cap, src, pivot, dest })
+        }
+        _ => Err(SyscallError::IllegalOperation),
     }
+}
+
+/// Performs a decoded CNode operation. `caller_slot` is the caller's reply slot (SaveCaller).
+pub fn invoke(op: CNodeOp, caller_slot: SlotRef) -> Result<(), Interrupted> {
+    let mut store = PhysicalSlots;
+    match op {
+        CNodeOp::Insert { cap, src, dest } => cdt::insert(&mut store, cap, src, dest),
+        CNodeOp::Move { cap, src, dest } => cdt::move_to(&mut store, cap, src, dest),
+        CNodeOp::Rotate { src_cap, pivot_cap, src, pivot, dest } => {
+            if src == dest {
+                cdt::swap(&mut store, src_cap, src, pivot_cap, pivot);
+            } else {
+                cdt::move_to(&mut store, pivot_cap, pivot, dest);
+                cdt::move_to(&mut store, src_cap, src, pivot);
+            }
+        }
+        CNodeOp::Delete(slot) => delete::delete(slot, true)?,
+        CNodeOp::Revoke(slot) => delete::revoke(slot)?,
+        CNodeOp::SaveCaller(dest) => {
+            let caller = store.cap(caller_slot);
+            if caller.is(CapType::Reply) {
+                cdt::move_to(&mut store, caller, caller_slot, dest);
+            }
+        }
+        // No thread can be blocked on an endpoint until IPC exists, so there is nothing to
+        // cancel yet; the cap checks above already match seL4.
+        CNodeOp::CancelBadgedSends(_) => {}
+    }
+    Ok(())
 }

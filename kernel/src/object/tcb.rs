@@ -1,5 +1,5 @@
 //! Thread control blocks: saved registers, the thread's capability slots, and its state.
-use super::cnode::Cte;
+use crate::cspace::Cte;
 
 /// seL4's thread states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +56,26 @@ pub struct Tcb {
 
 const _: () = assert!(core::mem::size_of::<Tcb>() <= 1 << atoll_abi::object::TCB_BITS);
 
+/// Physical address of a TCB's own slot array (what a TCB zombie names).
+pub fn slots_paddr(tcb_paddr: u64) -> u64 {
+    tcb_paddr + core::mem::offset_of!(Tcb, slots) as u64
+}
+
 impl Tcb {
+    /// Stops the thread (seL4's suspend); IPC cancellation joins when IPC exists.
+    pub fn suspend(&mut self) {
+        self.state = ThreadState::Inactive;
+        crate::sched::forget(self as *const Tcb as u64 - crate::kmem::PPTR_BASE);
+    }
+
+    /// A new thread from zeroed memory: inactive, priority 0, domain 0 (seL4's createObject).
+    pub fn init(&mut self) {
+        self.state = ThreadState::Inactive;
+        self.priority = 0;
+        self.max_controlled_priority = 0;
+        self.domain = 0;
+    }
+
     /// The thread's name for diagnostics ("rootserver" for the initial thread, as in seL4).
     pub fn name(&self) -> &str {
         let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());

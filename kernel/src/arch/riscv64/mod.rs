@@ -4,3 +4,4 @@ pub mod entry;
 pub mod platform;
 pub mod trap;
 pub mod vm;
+pub mod vspace;

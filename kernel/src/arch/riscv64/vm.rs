@@ -78,6 +78,11 @@ pub fn map_kernel_window() {
     csr::write_satp_and_flush(satp(kernel_image_paddr(root as *const PageTable), 0));
 }
 
+/// satp for the kernel's own table (no user mappings).
+pub fn kernel_satp() -> u64 {
+    satp(kernel_image_paddr(kernel_root() as *const PageTable), 0)
+}
+
 /// Copies the kernel's half of the root table into a new VSpace root.
 pub fn copy_kernel_entries(vspace_root: &mut PageTable) {
     let kernel = kernel_root();

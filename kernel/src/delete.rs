@@ -1,0 +1,121 @@
+//! Deleting capabilities and finalising objects: seL4's cteDelete, finaliseSlot, reduceZombie and
+//! cteRevoke.
+//!
+//! Deleting the last cap to a CNode or TCB turns it into a zombie that still holds the object's
+//! slots; the zombie is reduced one slot at a time, with a preemption point after each, so no
+//! single kernel entry runs unbounded. A nested container found on the way is swapped into
+//! slot 0 of its own object (a "cyclic zombie") instead of being recursed into, which bounds the
+//! recursion at two levels, exactly as in seL4.
+use crate::cspace::{CteStore, PhysicalSlots, SlotRef, slot_of};
+use crate::invocation::Interrupted;
+use crate::object::cap::Cap;
+use crate::object::tcb::{self, Tcb};
+use crate::{arch, kmem, preemption};
+use atoll_abi::CapType;
+use atoll_kernel_core::cdt;
+
+/// What finalising a cap leaves in its slot.
+enum Remainder {
+    /// Nothing: the slot can be emptied.
+    Removable,
+    /// A zombie still holding the object's slots.
+    Zombie(Cap),
+}
+
+/// Zombie for a CNode of `2^radix` slots or a TCB's slots, named by its slot array's address.
+fn cnode_zombie(cnode: Cap) -> Cap {
+    Cap::zombie(cnode.paddr(), false, cnode.cnode_radix(), 1u64 << cnode.cnode_radix())
+}
+
+fn tcb_zombie(tcb_paddr: u64) -> Cap {
+    Cap::zombie(tcb::slots_paddr(tcb_paddr), true, 0, tcb::slot::COUNT as u64)
+}
+
+/// Whether a zombie has no slots left to clear (or only its own slot 0 where it sits).
+fn zombie_done(zombie: Cap, slot: SlotRef) -> bool {
+    let remaining = zombie.zombie_remaining();
+    remaining == 0 || (remaining == 1 && zombie.paddr() == slot)
+}
+
+/// Undoes what an object's cap meant (seL4's finaliseCap); `is_final` says no other cap to
+/// the object remains.
+fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
+    match cap.cap_type() {
+        CapType::CNode if is_final => Remainder::Zombie(cnode_zombie(cap)),
+        CapType::Thread if is_final => {
+            // SAFETY: a thread cap names a live TCB.
+            let tcb = unsafe { kmem::object::<Tcb>(cap.paddr()) };
+            tcb.suspend();
+            Remainder::Zombie(tcb_zombie(cap.paddr()))
+        }
+        CapType::Zombie => Remainder::Zombie(cap),
+        CapType::Frame | CapType::PageTable | CapType::AsidPool => {
+            arch::riscv64::vspace::finalise(cap, is_final);
+            Remainder::Removable
+        }
+        _ => Remainder::Removable,
+    }
+}
+
+/// Deletes the cap in `slot` (seL4's cteDelete). `exposed` is true for user-visible deletes.
+pub fn delete(slot: SlotRef, exposed: bool) -> Result<(), Interrupted> {
+    let removed = finalise_slot(slot, exposed)?;
+    if exposed || removed {
+        cdt::unlink(&mut PhysicalSlots, slot);
+    }
+    Ok(())
+}
+
+/// Finalises until the slot can be emptied; `Ok(false)` when it holds a cyclic zombie that must
+/// stay (seL4's finaliseSlot).
+fn finalise_slot(slot: SlotRef, immediate: bool) -> Result<bool, Interrupted> {
+    let mut store = PhysicalSlots;
+    loop {
+        let cap = store.cap(slot);
+        if cap.is_null() {
+            return Ok(true);
+        }
+        let is_final = cdt::is_final(&store, slot);
+        let zombie = match finalise_cap(cap, is_final) {
+            Remainder::Removable => return Ok(true),
+            Remainder::Zombie(zombie) if zombie_done(zombie, slot) => return Ok(true),
+            Remainder::Zombie(zombie) => zombie,
+        };
+        store.set_cap(slot, zombie);
+        if !immediate && zombie.paddr() == slot {
+            return Ok(false);
+        }
+        reduce_zombie(slot, immediate)?;
+        preemption::point()?;
+    }
+}
+
+/// Clears the last remaining slot of the zombie in `slot`, or (not immediate) moves the zombie
+/// into slot 0 of its own object (seL4's reduceZombie).
+fn reduce_zombie(slot: SlotRef, immediate: bool) -> Result<(), Interrupted> {
+    let mut store = PhysicalSlots;
+    let zombie = store.cap(slot);
+    let first = zombie.paddr();
+    let remaining = zombie.zombie_remaining();
+    if immediate {
+        let end = slot_of(first, remaining - 1);
+        delete(end, false)?;
+        let now = store.cap(slot);
+        if now.is(CapType::Zombie) && now.paddr() == first && now.zombie_remaining() == remaining {
+            store.set_cap(slot, Cap::zombie(first, now.zombie_is_tcb(), now.zombie_radix(), remaining - 1));
+        }
+    } else if first != slot {
+        let (here, there) = (store.cap(slot), store.cap(first));
+        cdt::swap(&mut store, here, slot, there, first);
+    }
+    Ok(())
+}
+
+/// Deletes every CDT descendant of the cap in `slot` (seL4's cteRevoke).
+pub fn revoke(slot: SlotRef) -> Result<(), Interrupted> {
+    while let Some(child) = cdt::first_child(&PhysicalSlots, slot) {
+        delete(child, true)?;
+        preemption::point()?;
+    }
+    Ok(())
+}
