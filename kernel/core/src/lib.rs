@@ -8,6 +8,8 @@ pub mod cap;
 pub mod cdt;
 pub mod cspace;
 pub mod cte;
+pub mod queue;
+pub mod ready;
 pub mod region;
 pub mod region_set;
 pub mod rules;

@@ -42,9 +42,10 @@ impl UserContext {
 
 #[repr(C)]
 pub struct Tcb {
-    /// First, so the trap entry finds it at the TCB's address.
-    pub context: UserContext,
+    /// First, as in seL4: the TCB's slots start at the object's base, which is what a TCB
+    /// zombie names and what untyped containment checks measure.
     pub slots: [Cte; slot::COUNT],
+    pub context: UserContext,
     pub state: ThreadState,
     pub ipc_buffer: u64,
     pub fault_handler: u64,

@@ -10,7 +10,7 @@ use atoll_abi::{CapType, InvocationLabel, ObjectType};
 use atoll_kernel_core::cte::{Cte, Mdb};
 
 /// Zeroing granularity when an untyped is reset (seL4's CONFIG_RESET_CHUNK_BITS).
-const RESET_CHUNK_BITS: u32 = 13;
+const RESET_CHUNK_BITS: u32 = 8;
 
 /// A checked Retype request.
 pub struct Retype {
