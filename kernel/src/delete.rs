@@ -9,8 +9,9 @@
 use crate::cspace::{CteStore, PhysicalSlots, SlotRef, slot_of};
 use crate::invocation::Interrupted;
 use crate::object::cap::Cap;
-use crate::object::tcb::{self, Tcb};
-use crate::{arch, kmem, preemption};
+use crate::object::tcb;
+use crate::object::{endpoint, notification, tcb_invocation};
+use crate::{arch, preemption};
 use atoll_abi::CapType;
 use atoll_kernel_core::cdt;
 
@@ -43,10 +44,18 @@ fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
     match cap.cap_type() {
         CapType::CNode if is_final => Remainder::Zombie(cnode_zombie(cap)),
         CapType::Thread if is_final => {
-            // SAFETY: a thread cap names a live TCB.
-            let tcb = unsafe { kmem::object::<Tcb>(cap.paddr()) };
-            tcb.suspend();
+            notification::unbind(cap.paddr());
+            tcb_invocation::suspend(cap.paddr());
             Remainder::Zombie(tcb_zombie(cap.paddr()))
+        }
+        CapType::Endpoint if is_final => {
+            endpoint::cancel_all(cap.paddr());
+            Remainder::Removable
+        }
+        CapType::Notification if is_final => {
+            notification::unbind_any(cap.paddr());
+            notification::cancel_all(cap.paddr());
+            Remainder::Removable
         }
         CapType::Zombie => Remainder::Zombie(cap),
         CapType::Frame | CapType::PageTable | CapType::AsidPool => {

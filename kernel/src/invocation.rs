@@ -157,6 +157,22 @@ pub fn read_message(tcb: &Tcb) -> Message {
     Message { label: info.label(), length, words, extra_caps: [None; 3] }
 }
 
+/// Message registers `first .. first + count` of the thread's current message (registers,
+/// then IPC buffer).
+pub fn read_message_words(tcb: &Tcb, first: usize, count: usize) -> [u64; 32] {
+    let buffer = ipc_buffer(tcb, false);
+    let mut words = [0u64; 32];
+    for (offset, word) in words.iter_mut().enumerate().take(count.min(32)) {
+        let index = first + offset;
+        *word = if index < REGISTER_MRS {
+            tcb.context.regs[FIRST_MR_REGISTER + index]
+        } else {
+            buffer.as_ref().map_or(0, |b| b[IPC_MSG_OFFSET + index])
+        };
+    }
+    words
+}
+
 /// Writes message registers for a reply: registers first, then the IPC buffer; returns how
 /// many were written.
 pub fn write_mrs(tcb: &mut Tcb, words: &[u64]) -> usize {

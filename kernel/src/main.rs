@@ -19,6 +19,7 @@ mod cspace;
 mod delete;
 mod fault;
 mod invocation;
+mod ipc;
 mod kmem;
 mod object;
 mod panic;

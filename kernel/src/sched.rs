@@ -1,59 +1,287 @@
-//! The scheduler: which thread runs next, and the idle loop when none can.
-//!
-//! Until threads can be created (the threads issue), the only thread is the root task.
-use crate::arch::riscv64::{csr, entry, platform, vm, vspace};
+//! The scheduler: seL4's ready queues (per domain and priority), the scheduler action, the
+//! time slice, and the switch to the chosen thread or the idle loop.
+use crate::arch::riscv64::{csr, entry, fpu, platform, vm, vspace};
+use crate::cspace::{CteStore, PhysicalSlots};
 use crate::kmem::{self, KernelCell};
-use crate::cspace::Cte;
-use crate::object::{cap::Cap, tcb::{Tcb, ThreadState, slot}};
+use crate::object::tcb::{TIME_SLICE_TICKS, Tcb, ThreadState, UserContext, slot, slot_paddr};
+use atoll_abi::CapType;
+use atoll_kernel_core::queue::Links;
+use atoll_kernel_core::ready::ReadyQueues;
+
+/// seL4's CONFIG_NUM_DOMAINS for the ABI target's default configuration.
+pub const NUM_DOMAINS: usize = 1;
+
+/// What the next return to user level must do (seL4's ksSchedulerAction).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Action {
+    ResumeCurrent,
+    ChooseNew,
+    SwitchTo(u64),
+}
 
 struct Scheduler {
-    /// Physical address of the running thread's TCB, if any.
-    current: Option<u64>,
+    ready: ReadyQueues<NUM_DOMAINS>,
+    /// The running thread's TCB; 0 while idle.
+    current: u64,
+    action: Action,
+    current_domain: u8,
+    /// The thread whose registers are in the FPU.
+    fpu_owner: u64,
 }
 
-static SCHEDULER: KernelCell<Scheduler> = KernelCell::new(Scheduler { current: None });
+static SCHEDULER: KernelCell<Scheduler> = KernelCell::new(Scheduler {
+    ready: ReadyQueues::new(),
+    current: 0,
+    action: Action::ResumeCurrent,
+    current_domain: 0,
+    fpu_owner: 0,
+});
 
-pub fn set_current(tcb_paddr: u64) {
-    SCHEDULER.borrow_mut().current = Some(tcb_paddr);
+pub fn tcb(paddr: u64) -> &'static mut Tcb {
+    // SAFETY: scheduler and thread code only pass addresses of live TCBs (queued, current, or
+    // named by a thread cap); references are used briefly and not held across other lookups.
+    unsafe { kmem::object::<Tcb>(paddr) }
 }
 
-/// A TCB is going away: never run it again.
-pub fn forget(tcb_paddr: u64) {
-    let mut scheduler = SCHEDULER.borrow_mut();
-    if scheduler.current == Some(tcb_paddr) {
-        scheduler.current = None;
+/// The ready-queue link fields of TCBs.
+struct SchedLinks;
+
+impl Links for SchedLinks {
+    fn next(&self, node: u64) -> u64 {
+        tcb(node).sched_next
+    }
+    fn prev(&self, node: u64) -> u64 {
+        tcb(node).sched_prev
+    }
+    fn set_next(&mut self, node: u64, next: u64) {
+        tcb(node).sched_next = next;
+    }
+    fn set_prev(&mut self, node: u64, prev: u64) {
+        tcb(node).sched_prev = prev;
     }
 }
 
-/// The running thread's TCB address.
+/// The running thread's TCB address (None while idle).
 pub fn current() -> Option<u64> {
-    SCHEDULER.borrow_mut().current
+    let current = SCHEDULER.borrow_mut().current;
+    (current != 0).then_some(current)
 }
 
-/// The running thread's TCB.
-pub fn current_tcb() -> Option<&'static mut Tcb> {
-    // SAFETY: `current` only ever holds the address of a live TCB.
-    current().map(|paddr| unsafe { kmem::object::<Tcb>(paddr) })
+pub fn current_domain() -> u8 {
+    SCHEDULER.borrow_mut().current_domain
+}
+
+/// Boot: the root task runs first.
+pub fn set_current(tcb_paddr: u64) {
+    SCHEDULER.borrow_mut().current = tcb_paddr;
+}
+
+/// Puts a runnable thread at the head of its ready queue (seL4's tcbSchedEnqueue).
+pub fn enqueue(thread: u64) {
+    let t = tcb(thread);
+    if !t.in_ready_queue {
+        let (domain, priority) = (t.domain as usize, t.priority);
+        t.in_ready_queue = true;
+        SCHEDULER.borrow_mut().ready.prepend(&mut SchedLinks, domain, priority, thread);
+    }
+}
+
+/// Puts a runnable thread at the tail of its ready queue (seL4's tcbSchedAppend).
+pub fn append(thread: u64) {
+    let t = tcb(thread);
+    if !t.in_ready_queue {
+        let (domain, priority) = (t.domain as usize, t.priority);
+        t.in_ready_queue = true;
+        SCHEDULER.borrow_mut().ready.append(&mut SchedLinks, domain, priority, thread);
+    }
+}
+
+/// Takes a thread out of its ready queue (seL4's tcbSchedDequeue).
+pub fn dequeue(thread: u64) {
+    let t = tcb(thread);
+    if t.in_ready_queue {
+        let (domain, priority) = (t.domain as usize, t.priority);
+        t.in_ready_queue = false;
+        SCHEDULER.borrow_mut().ready.remove(&mut SchedLinks, domain, priority, thread);
+    }
+}
+
+/// The next return to user level picks the best thread again (seL4's rescheduleRequired).
+pub fn reschedule_required() {
+    let action = SCHEDULER.borrow_mut().action;
+    if let Action::SwitchTo(candidate) = action {
+        enqueue(candidate);
+    }
+    SCHEDULER.borrow_mut().action = Action::ChooseNew;
+}
+
+/// A thread became runnable: run it now if it may preempt, else queue it (seL4's
+/// possibleSwitchTo).
+pub fn possible_switch_to(target: u64) {
+    let (action, domain) = {
+        let s = SCHEDULER.borrow_mut();
+        (s.action, s.current_domain)
+    };
+    if tcb(target).domain != domain {
+        enqueue(target);
+    } else if action != Action::ResumeCurrent {
+        reschedule_required();
+        enqueue(target);
+    } else {
+        SCHEDULER.borrow_mut().action = Action::SwitchTo(target);
+    }
+}
+
+/// Changes a thread's state, rescheduling if the current thread stops being runnable
+/// (seL4's setThreadState).
+pub fn set_state(thread: u64, state: ThreadState) {
+    tcb(thread).state = state;
+    let (current, action) = {
+        let s = SCHEDULER.borrow_mut();
+        (s.current, s.action)
+    };
+    if thread == current && action == Action::ResumeCurrent && !state.is_runnable() {
+        reschedule_required();
+    }
+}
+
+/// A thread is going away or being suspended: it must not stay queued or current.
+pub fn forget(thread: u64) {
+    dequeue(thread);
+    let mut s = SCHEDULER.borrow_mut();
+    if s.action == Action::SwitchTo(thread) {
+        s.action = Action::ChooseNew;
+    }
+    if s.fpu_owner == thread {
+        s.fpu_owner = 0;
+    }
+}
+
+/// seL4_Yield: to the back of its queue, then choose again.
+pub fn yield_current() {
+    if let Some(current) = current() {
+        dequeue(current);
+        append(current);
+        reschedule_required();
+    }
+}
+
+/// A timer tick: charge the running thread; at the end of its slice, round-robin.
+pub fn timer_tick() {
+    let Some(current) = current() else { return };
+    let t = tcb(current);
+    if !t.state.is_runnable() {
+        return;
+    }
+    if t.time_slice > 1 {
+        t.time_slice -= 1;
+    } else {
+        t.time_slice = TIME_SLICE_TICKS;
+        append(current);
+        reschedule_required();
+    }
+}
+
+fn highest_is(priority: u8, domain: u8) -> bool {
+    let s = SCHEDULER.borrow_mut();
+    match s.ready.highest_priority(domain as usize) {
+        None => true,
+        Some(best) => priority >= best,
+    }
+}
+
+fn switch_to(thread: u64) {
+    dequeue(thread);
+    SCHEDULER.borrow_mut().current = thread;
+}
+
+fn choose_new() {
+    let best = {
+        let s = SCHEDULER.borrow_mut();
+        s.ready.best(s.current_domain as usize)
+    };
+    match best {
+        Some((_, thread)) => switch_to(thread),
+        None => SCHEDULER.borrow_mut().current = 0,
+    }
+}
+
+/// Carries out the scheduler action (seL4's schedule).
+fn schedule() {
+    let (action, current) = {
+        let s = SCHEDULER.borrow_mut();
+        (s.action, s.current)
+    };
+    if action == Action::ResumeCurrent {
+        return;
+    }
+    let was_runnable = current != 0 && tcb(current).state.is_runnable();
+    if was_runnable {
+        enqueue(current);
+    }
+    match action {
+        Action::SwitchTo(candidate) => {
+            let candidate_priority = tcb(candidate).priority;
+            let domain = current_domain();
+            let fast_fail = current == 0 || candidate_priority < tcb(current).priority;
+            if fast_fail && !highest_is(candidate_priority, domain) {
+                enqueue(candidate);
+                choose_new();
+            } else if was_runnable && candidate_priority == tcb(current).priority {
+                append(candidate);
+                choose_new();
+            } else {
+                switch_to(candidate);
+            }
+        }
+        _ => choose_new(),
+    }
+    SCHEDULER.borrow_mut().action = Action::ResumeCurrent;
 }
 
 /// The thread's address space, or the kernel's alone if its VSpace is gone (seL4's setVMRoot:
 /// the thread then faults on its first access).
-fn vspace_satp(vspace: &Cte) -> u64 {
-    let cap: Cap = vspace.cap;
+fn vspace_satp(thread: u64) -> u64 {
+    let cap = PhysicalSlots.cap(slot_paddr(thread, slot::VSPACE_ROOT));
     let asid = cap.mapped_asid();
-    let valid = cap.is(atoll_abi::CapType::PageTable)
+    let valid = cap.is(CapType::PageTable)
         && cap.page_table_is_mapped()
         && vspace::find_vspace(asid) == Some(cap.paddr());
     if valid { vm::satp(cap.paddr(), asid) } else { vm::kernel_satp() }
 }
 
-/// Runs the current thread if it can run; otherwise idles until it can.
+/// Makes a restarted thread re-execute its system call (seL4's activateThread).
+fn activate(thread: u64) {
+    let t = tcb(thread);
+    if t.state == ThreadState::Restart {
+        t.context.regs[UserContext::PC] = t.fault_ip;
+        t.state = ThreadState::Running;
+    }
+}
+
+/// Hands the FPU to `thread`, saving the previous owner's registers (eager switching).
+fn switch_fpu(thread: u64) {
+    let owner = SCHEDULER.borrow_mut().fpu_owner;
+    if owner == thread {
+        return;
+    }
+    if owner != 0 {
+        fpu::save(&mut tcb(owner).fpu);
+    }
+    fpu::restore(&tcb(thread).fpu);
+    SCHEDULER.borrow_mut().fpu_owner = thread;
+}
+
+/// Schedules, then runs the chosen thread, idling until one can run.
 pub fn schedule_and_return() -> ! {
     loop {
-        if let Some(tcb) = current_tcb().filter(|t| t.state == ThreadState::Running) {
-            csr::write_satp_and_flush(vspace_satp(&tcb.slots[slot::VSPACE_ROOT]));
+        schedule();
+        if let Some(thread) = current() {
+            activate(thread);
+            switch_fpu(thread);
+            csr::write_satp_and_flush(vspace_satp(thread));
             // SAFETY: the context lives in a live TCB and satp now holds its address space.
-            unsafe { entry::enter_user(tcb.context.regs.as_ptr()) }
+            unsafe { entry::enter_user(tcb(thread).context.regs.as_ptr()) }
         }
         idle_until_interrupt();
     }
@@ -65,4 +293,5 @@ fn idle_until_interrupt() {
     if csr::sip() & csr::TIMER_INTERRUPT != 0 {
         platform::rearm_timer();
     }
+    reschedule_required();
 }

@@ -8,8 +8,11 @@ use crate::cspace::{CteStore, PhysicalSlots, SlotRef};
 use crate::fault::{self, Fault};
 use crate::invocation::{self, ExtraCap, IPC_CAPS_OFFSET, Interrupted, Message, SyscallError};
 use crate::object::cap::Cap;
-use crate::object::tcb::{Tcb, UserContext as Regs, slot, slots_paddr};
-use crate::object::{cnode, untyped};
+use crate::cspace::LookupFault;
+use crate::object::endpoint::{self, SendCap};
+use crate::object::tcb::{Tcb, ThreadState, UserContext as Regs, slot, slot_paddr};
+use crate::object::{cnode, domain, notification, tcb_invocation, untyped};
+use crate::ipc;
 use crate::{console, kmem, kprintln, preemption, sched};
 use atoll_abi::{CapType, InvocationLabel, MessageInfo, Syscall};
 
@@ -31,7 +34,7 @@ pub fn handle_syscall() {
         (tcb.context.regs[Regs::A7], tcb.context.regs[Regs::A0])
     };
     let Some(syscall) = Syscall::from_value(number as i64 as isize) else {
-        return unknown_syscall(caller, number);
+        return fault::raise(caller, Fault::UnknownSyscall { number });
     };
     match syscall {
         Syscall::DebugPutChar => console::putchar(cptr as u8),
@@ -48,33 +51,54 @@ pub fn handle_syscall() {
             let tcb = tcb_at(caller);
             kprintln!("atoll: thread \"{}\" state {:?} priority {}", tcb.name(), tcb.state, tcb.priority)
         }
-        Syscall::Yield => {}
+        Syscall::Yield => sched::yield_current(),
         Syscall::Call => handle_invocation(caller, cptr, true, true),
         Syscall::Send => handle_invocation(caller, cptr, true, false),
         Syscall::NbSend => handle_invocation(caller, cptr, false, false),
-        Syscall::Recv | Syscall::NbRecv | Syscall::ReplyRecv => {
-            // No endpoints or notifications can be waited on yet (IPC comes with threads).
-            restart(caller);
-            fault::raise(Fault::CapFault { cptr });
+        Syscall::Recv => handle_receive(caller, cptr, true),
+        Syscall::NbRecv => handle_receive(caller, cptr, false),
+        Syscall::Reply => ipc::reply(caller),
+        Syscall::ReplyRecv => {
+            ipc::reply(caller);
+            handle_receive(caller, cptr, true);
         }
-        Syscall::Reply => {}
-        _ => unknown_syscall(caller, number),
+        _ => fault::raise(caller, Fault::UnknownSyscall { number }),
     }
 }
 
-fn restart(caller: u64) {
-    tcb_at(caller).context.regs[Regs::PC] -= ECALL_LENGTH;
+/// Recv, NBRecv and the receive half of ReplyRecv (seL4's handleRecv).
+fn handle_receive(caller: u64, cptr: u64, blocking: bool) {
+    let missing = LookupFault::MissingCapability { bits_left: 0 };
+    let lookup = match lookup_slot_detailed(caller, cptr) {
+        Ok(slot) => PhysicalSlots.cap(slot),
+        Err(fault) => {
+            return fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: fault });
+        }
+    };
+    match lookup.cap_type() {
+        CapType::Endpoint if lookup.endpoint_rights().receive => {
+            ipc::delete_one(slot_paddr(caller, slot::CALLER));
+            endpoint::receive(lookup.paddr(), caller, lookup.endpoint_rights().grant, blocking);
+        }
+        CapType::Notification if lookup.endpoint_rights().receive => {
+            let bound = notification::bound_tcb(lookup.paddr());
+            if bound != 0 && bound != caller {
+                return fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: missing });
+            }
+            notification::wait(lookup.paddr(), caller, blocking);
+        }
+        _ => fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: missing }),
+    }
 }
 
-fn unknown_syscall(caller: u64, number: u64) {
-    restart(caller);
-    fault::raise(Fault::UnknownSyscall { number });
+/// Resolves `cptr` in a thread's CSpace at full depth (seL4's lookupSlot).
+pub fn lookup_slot_detailed(thread: u64, cptr: u64) -> Result<SlotRef, LookupFault> {
+    let root = PhysicalSlots.cap(slot_paddr(thread, slot::CSPACE_ROOT));
+    atoll_kernel_core::cspace::resolve(&PhysicalSlots, root, cptr, 64).map(|r| r.slot)
 }
 
-/// Resolves `cptr` in the caller's CSpace at full depth (seL4's lookupSlot).
-fn lookup_slot(caller: u64, cptr: u64) -> Option<SlotRef> {
-    let root = PhysicalSlots.cap(slots_paddr(caller) + (slot::CSPACE_ROOT as u64) * 32);
-    atoll_kernel_core::cspace::resolve(&PhysicalSlots, root, cptr, 64).ok().map(|r| r.slot)
+pub fn lookup_slot(thread: u64, cptr: u64) -> Option<SlotRef> {
+    lookup_slot_detailed(thread, cptr).ok()
 }
 
 fn debug_name_thread(caller: u64, cptr: u64) {
@@ -95,11 +119,11 @@ fn debug_name_thread(caller: u64, cptr: u64) {
 }
 
 /// Looks up the extra caps named in the caller's IPC buffer (seL4's lookupExtraCaps).
-fn lookup_extra_caps(caller: u64, message: &mut Message, count: u64) -> Result<(), u64> {
+fn lookup_extra_caps(caller: u64, message: &mut Message, count: u64) -> Result<(), (u64, LookupFault)> {
     let Some(buffer) = invocation::ipc_buffer(tcb_at(caller), false) else { return Ok(()) };
     let cptrs: [u64; 3] = core::array::from_fn(|i| buffer[IPC_CAPS_OFFSET + i]);
     for (index, &cptr) in cptrs.iter().enumerate().take(count as usize) {
-        let slot = lookup_slot(caller, cptr).ok_or(cptr)?;
+        let slot = lookup_slot_detailed(caller, cptr).map_err(|fault| (cptr, fault))?;
         message.extra_caps[index] = Some(ExtraCap { cap: PhysicalSlots.cap(slot), slot });
     }
     Ok(())
@@ -107,44 +131,71 @@ fn lookup_extra_caps(caller: u64, message: &mut Message, count: u64) -> Result<(
 
 /// Send, NBSend or Call on a capability (seL4's handleInvocation).
 fn handle_invocation(caller: u64, cptr: u64, blocking: bool, is_call: bool) {
-    let Some(slot) = lookup_slot(caller, cptr) else {
-        if blocking {
-            restart(caller);
-            fault::raise(Fault::CapFault { cptr });
+    let slot = match lookup_slot_detailed(caller, cptr) {
+        Ok(slot) => slot,
+        Err(lookup) => {
+            if blocking {
+                fault::raise(caller, Fault::CapFault { cptr, in_receive: false, lookup });
+            }
+            return;
         }
-        return;
     };
     let mut message = invocation::read_message(tcb_at(caller));
     let extra = MessageInfo::from_word(tcb_at(caller).context.regs[Regs::A1]).extra_caps();
-    if let Err(bad_cptr) = lookup_extra_caps(caller, &mut message, extra) {
+    if let Err((bad_cptr, lookup)) = lookup_extra_caps(caller, &mut message, extra) {
         if blocking {
-            restart(caller);
-            fault::raise(Fault::CapFault { cptr: bad_cptr });
+            fault::raise(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
         }
         return;
     }
     let cap = PhysicalSlots.cap(slot);
-    let caller_slot = slots_paddr(caller) + (slot::CALLER as u64) * 32;
-    match decode_and_invoke(&message, cap, slot, caller_slot) {
-        Ok(reply) if is_call => invocation::reply_success(tcb_at(caller), reply.words()),
-        Ok(_) => {}
-        Err(Outcome::Error(error)) if is_call => invocation::reply_error(tcb_at(caller), error),
-        Err(Outcome::Error(_)) => {}
-        Err(Outcome::Interrupted(Interrupted::Preempted)) => restart(caller),
+    sched::set_state(caller, ThreadState::Restart);
+    let call = CallInfo { caller, slot, blocking, is_call };
+    match decode_and_invoke(&message, cap, call) {
+        Ok(reply) => {
+            if tcb_at(caller).state == ThreadState::Restart {
+                if is_call {
+                    invocation::reply_success(tcb_at(caller), reply.words());
+                }
+                sched::set_state(caller, ThreadState::Running);
+            }
+        }
+        Err(Outcome::Error(error)) => {
+            if is_call {
+                invocation::reply_error(tcb_at(caller), error);
+            }
+            sched::set_state(caller, ThreadState::Running);
+        }
+        Err(Outcome::Interrupted(Interrupted::Preempted)) => {}
     }
+}
+
+/// Who invoked, and how.
+struct CallInfo {
+    caller: u64,
+    slot: SlotRef,
+    blocking: bool,
+    is_call: bool,
 }
 
 /// A successful invocation's reply message.
 struct ReplyWords {
-    words: [u64; 4],
+    words: [u64; 32],
     length: usize,
 }
 
 impl ReplyWords {
-    const EMPTY: ReplyWords = ReplyWords { words: [0; 4], length: 0 };
+    const EMPTY: ReplyWords = ReplyWords { words: [0; 32], length: 0 };
 
     fn one(word: u64) -> ReplyWords {
-        ReplyWords { words: [word, 0, 0, 0], length: 1 }
+        ReplyWords::from_slice(&[word])
+    }
+
+    fn from_slice(words: &[u64]) -> ReplyWords {
+        let mut reply = ReplyWords::EMPTY;
+        reply.length = words.len().min(32);
+        reply.words[..reply.length].copy_from_slice(&words[..reply.length]);
+        reply
     }
 
     fn words(&self) -> &[u64] {
@@ -170,17 +221,50 @@ impl From<Interrupted> for Outcome {
 }
 
 /// Decodes by cap type, then performs (seL4's decodeInvocation).
-fn decode_and_invoke(message: &Message, cap: Cap, slot: SlotRef, caller_slot: SlotRef) -> Result<ReplyWords, Outcome> {
+fn decode_and_invoke(message: &Message, cap: Cap, call: CallInfo) -> Result<ReplyWords, Outcome> {
+    let invalid = SyscallError::InvalidCapability { cap: 0 };
     match cap.cap_type() {
-        CapType::Null => Err(SyscallError::InvalidCapability { cap: 0 }.into()),
+        CapType::Null | CapType::Zombie => Err(invalid.into()),
+        CapType::Endpoint => {
+            let rights = cap.endpoint_rights();
+            if !rights.send {
+                return Err(invalid.into());
+            }
+            let send = SendCap { badge: cap.badge(), can_grant: rights.grant, can_grant_reply: rights.grant_reply };
+            endpoint::send(cap.paddr(), call.caller, send, call.blocking, call.is_call);
+            Ok(ReplyWords::EMPTY)
+        }
+        CapType::Notification => {
+            if !cap.endpoint_rights().send {
+                return Err(invalid.into());
+            }
+            notification::signal(cap.paddr(), cap.badge());
+            Ok(ReplyWords::EMPTY)
+        }
+        CapType::Reply => {
+            if cap.reply_is_master() {
+                return Err(invalid.into());
+            }
+            ipc::reply_with(call.caller, call.slot, cap);
+            Ok(ReplyWords::EMPTY)
+        }
         CapType::CNode => {
             let op = cnode::decode(message, cap)?;
-            cnode::invoke(op, caller_slot)?;
+            cnode::invoke(op, slot_paddr(call.caller, slot::CALLER))?;
             Ok(ReplyWords::EMPTY)
         }
         CapType::Untyped => {
-            let retype = untyped::decode(message, cap, slot)?;
+            let retype = untyped::decode(message, cap, call.slot)?;
             untyped::invoke(retype)?;
+            Ok(ReplyWords::EMPTY)
+        }
+        CapType::Thread => {
+            let op = tcb_invocation::decode(message, cap, call.caller)?;
+            let words = tcb_invocation::invoke(op, call.caller)?;
+            Ok(ReplyWords::from_slice(words.as_slice()))
+        }
+        CapType::Domain => {
+            domain::decode_and_set(message)?;
             Ok(ReplyWords::EMPTY)
         }
         CapType::Frame if message.label == InvocationLabel::RiscvPageGetAddress.value() => {

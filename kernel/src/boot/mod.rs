@@ -24,6 +24,7 @@ pub extern "C" fn boot_main(
     entry::install_trap_vector();
     // Let user level read cycle, time and instret (sel4bench reads the cycle counter).
     csr::write_scounteren(0b111);
+    csr::enable_fpu();
     kprintln!("atoll: booting on hart {hart_id}");
 
     if dtb_size == 0 {

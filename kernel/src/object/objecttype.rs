@@ -33,7 +33,7 @@ pub fn create_object(ty: ObjectType, paddr: u64, user_bits: u64, is_device: bool
         ObjectType::Tcb => {
             // SAFETY: fresh, zeroed memory of TCB size now owned by this new TCB.
             let tcb = unsafe { kmem::object::<Tcb>(paddr) };
-            tcb.init();
+            tcb.init(crate::sched::current_domain());
             Cap::thread(paddr)
         }
         ObjectType::Endpoint => Cap::endpoint(

@@ -1,17 +1,24 @@
 //! Thread control blocks: saved registers, the thread's capability slots, and its state.
 use crate::cspace::Cte;
 
-/// seL4's thread states.
+/// seL4's thread states. Zero (Inactive) is what a freshly retyped TCB holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum ThreadState {
-    Inactive,
+    Inactive = 0,
     Running,
     Restart,
     BlockedOnReceive,
     BlockedOnSend,
     BlockedOnReply,
     BlockedOnNotification,
-    IdleThreadState,
+}
+
+impl ThreadState {
+    /// Whether the scheduler may run a thread in this state (seL4's isRunnable).
+    pub fn is_runnable(self) -> bool {
+        matches!(self, ThreadState::Running | ThreadState::Restart)
+    }
 }
 
 /// Indexes into a TCB's own capability slots (seL4's tcbCTable, tcbVTable, ...).
@@ -24,8 +31,8 @@ pub mod slot {
     pub const COUNT: usize = 5;
 }
 
-/// Saved user registers: index 0 is the program counter, index n is register xn (the layout the
-/// trap entry in `arch::riscv64::entry` writes).
+/// Saved user registers: index 0 is the program counter to resume at, index n is register xn
+/// (the layout the trap entry in `arch::riscv64::entry` writes).
 #[derive(Clone, Copy)]
 #[repr(C)]
 pub struct UserContext {
@@ -35,9 +42,45 @@ pub struct UserContext {
 impl UserContext {
     pub const PC: usize = 0;
     pub const SP: usize = 2;
+    pub const TP: usize = 4;
     pub const A0: usize = 10;
     pub const A1: usize = 11;
     pub const A7: usize = 17;
+    /// First message register (a2).
+    pub const MR0: usize = 12;
+}
+
+/// Floating-point registers (F and D extensions) and fcsr.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub struct FpuState {
+    pub f: [u64; 32],
+    pub fcsr: u64,
+}
+
+/// What a blocked thread waits for (seL4's blocking fields of tcbState).
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+pub struct Blocking {
+    /// The endpoint or notification the thread is queued on.
+    pub object: u64,
+    /// Badge of the cap a sender used.
+    pub badge: u64,
+    pub can_grant: bool,
+    pub can_grant_reply: bool,
+    pub is_call: bool,
+}
+
+/// The fault a thread raised, kept until its handler has been told (seL4's tcbFault).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+#[repr(C)]
+pub struct FaultRecord {
+    /// seL4's fault label (0: none).
+    pub label: u64,
+    /// Label-specific words (seL4's fault fields).
+    pub words: [u64; 4],
+    /// Lookup failure words for capability faults: type then details.
+    pub lookup: [u64; 4],
 }
 
 #[repr(C)]
@@ -46,35 +89,52 @@ pub struct Tcb {
     /// zombie names and what untyped containment checks measure.
     pub slots: [Cte; slot::COUNT],
     pub context: UserContext,
+    /// The pc at the thread's last kernel entry (seL4's FaultIP); a restarted thread resumes here.
+    pub fault_ip: u64,
+    pub fpu: FpuState,
     pub state: ThreadState,
+    pub blocking: Blocking,
+    pub fault: FaultRecord,
     pub ipc_buffer: u64,
     pub fault_handler: u64,
+    pub bound_notification: u64,
     pub priority: u8,
     pub max_controlled_priority: u8,
     pub domain: u8,
+    pub in_ready_queue: bool,
+    pub time_slice: u32,
+    pub flags: u64,
+    /// Ready-queue links.
+    pub sched_next: u64,
+    pub sched_prev: u64,
+    /// Endpoint or notification wait-queue links.
+    pub ep_next: u64,
+    pub ep_prev: u64,
     pub name: [u8; 32],
 }
 
 const _: () = assert!(core::mem::size_of::<Tcb>() <= 1 << atoll_abi::object::TCB_BITS);
+
+/// seL4's CONFIG_TIME_SLICE: ticks a thread runs before others of its priority get a turn.
+pub const TIME_SLICE_TICKS: u32 = 5;
 
 /// Physical address of a TCB's own slot array (what a TCB zombie names).
 pub fn slots_paddr(tcb_paddr: u64) -> u64 {
     tcb_paddr + core::mem::offset_of!(Tcb, slots) as u64
 }
 
-impl Tcb {
-    /// Stops the thread (seL4's suspend); IPC cancellation joins when IPC exists.
-    pub fn suspend(&mut self) {
-        self.state = ThreadState::Inactive;
-        crate::sched::forget(self as *const Tcb as u64 - crate::kmem::PPTR_BASE);
-    }
+/// Physical address of one of a TCB's own slots.
+pub fn slot_paddr(tcb_paddr: u64, index: usize) -> u64 {
+    slots_paddr(tcb_paddr) + (index as u64) * core::mem::size_of::<Cte>() as u64
+}
 
-    /// A new thread from zeroed memory: inactive, priority 0, domain 0 (seL4's createObject).
-    pub fn init(&mut self) {
+impl Tcb {
+    /// A new thread from zeroed memory (seL4's createObject): inactive, priority 0, domain 0,
+    /// a full time slice.
+    pub fn init(&mut self, domain: u8) {
         self.state = ThreadState::Inactive;
-        self.priority = 0;
-        self.max_controlled_priority = 0;
-        self.domain = 0;
+        self.time_slice = TIME_SLICE_TICKS;
+        self.domain = domain;
     }
 
     /// The thread's name for diagnostics ("rootserver" for the initial thread, as in seL4).

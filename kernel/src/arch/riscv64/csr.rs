@@ -50,6 +50,12 @@ pub fn write_satp_and_flush(satp: u64) {
     unsafe { asm!("csrw satp, {0}", "sfence.vma", in(reg) satp, options(nostack)) };
 }
 
+/// Turns the FPU on for the kernel's own use (saving and restoring threads' registers).
+pub fn enable_fpu() {
+    // SAFETY: setting sstatus.FS only makes FP instructions legal.
+    unsafe { asm!("li {0}, 0x6000", "csrs sstatus, {0}", out(reg) _, options(nostack)) };
+}
+
 /// Waits for an interrupt to become pending.
 #[inline(always)]
 pub fn wait_for_interrupt() {

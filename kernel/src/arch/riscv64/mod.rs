@@ -1,6 +1,7 @@
 //! RISC-V 64 (RV64GC, Sv39, S-mode under OpenSBI).
 pub mod csr;
 pub mod entry;
+pub mod fpu;
 pub mod platform;
 pub mod trap;
 pub mod vm;

@@ -1,23 +1,52 @@
 //! Trap dispatch: what a trap from user mode means, and the kernel's own (fatal) traps.
 use super::{csr, platform};
-use crate::{fault, sched, syscall};
+use crate::fault::{self, Fault};
+use crate::object::tcb::UserContext;
+use crate::{sched, syscall};
 
 const ECALL_FROM_USER: u64 = 8;
 const SUPERVISOR_TIMER: u64 = 5;
+const INSTRUCTION_ACCESS_FAULT: u64 = 1;
+const LOAD_ACCESS_FAULT: u64 = 5;
+const STORE_ACCESS_FAULT: u64 = 7;
+const INSTRUCTION_PAGE_FAULT: u64 = 12;
+const LOAD_PAGE_FAULT: u64 = 13;
+const STORE_PAGE_FAULT: u64 = 15;
 
-/// Entered from `trap_entry` with the user's registers saved in `context`.
+/// Entered from `trap_entry` with the user's registers saved in the current TCB.
 pub extern "C" fn handle_user_trap(_context: *mut u64) -> ! {
+    if let Some(thread) = sched::current() {
+        // seL4's FaultIP: where the thread was when it entered the kernel.
+        let t = sched::tcb(thread);
+        t.fault_ip = t.context.regs[UserContext::PC];
+    }
     let cause = csr::scause();
     if cause & csr::CAUSE_INTERRUPT != 0 {
         if cause & !csr::CAUSE_INTERRUPT == SUPERVISOR_TIMER {
             platform::rearm_timer();
+            sched::timer_tick();
         }
     } else if cause == ECALL_FROM_USER {
         syscall::handle_syscall();
-    } else {
-        fault::handle_user_exception(cause, csr::stval());
+    } else if let Some(thread) = sched::current() {
+        fault::raise(thread, exception_fault(cause, csr::stval()));
     }
     sched::schedule_and_return()
+}
+
+/// seL4's mapping of RISC-V exceptions to faults: page and access faults are VM faults
+/// reported with the access-fault code; everything else is a user exception.
+fn exception_fault(cause: u64, value: u64) -> Fault {
+    match cause {
+        INSTRUCTION_PAGE_FAULT | INSTRUCTION_ACCESS_FAULT => {
+            Fault::VmFault { addr: value, instruction: true, fsr: INSTRUCTION_ACCESS_FAULT }
+        }
+        LOAD_PAGE_FAULT | LOAD_ACCESS_FAULT => Fault::VmFault { addr: value, instruction: false, fsr: LOAD_ACCESS_FAULT },
+        STORE_PAGE_FAULT | STORE_ACCESS_FAULT => {
+            Fault::VmFault { addr: value, instruction: false, fsr: STORE_ACCESS_FAULT }
+        }
+        _ => Fault::UserException { cause },
+    }
 }
 
 /// A trap while the kernel itself ran is a kernel bug: report it and stop.

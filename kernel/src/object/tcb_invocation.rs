@@ -1,0 +1,446 @@
+//! TCB invocations (non-MCS): registers, configuration, priorities, IPC buffer, spaces,
+//! suspend/resume, notification binding, TLS base and flags, with seL4's checks and errors.
+use super::cap::Cap;
+use super::notification;
+use super::tcb::{ThreadState, UserContext as Regs, slot, slot_paddr};
+use crate::cspace::{CteStore, PhysicalSlots, SlotRef};
+use crate::delete;
+use crate::invocation::{ExtraCap, Interrupted, Message, SyscallError};
+use crate::ipc;
+use crate::sched::{self, tcb};
+use atoll_abi::{CapType, InvocationLabel as L};
+use atoll_kernel_core::{cdt, rules};
+
+/// seL4_UserContext order (pc, ra, sp, gp, s0-s11, a0-a7, t0-t6, tp) as x-register numbers;
+/// 0 stands for the pc.
+const USER_CONTEXT: [usize; 32] = [
+    0, 1, 2, 3, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, // pc ra sp gp s0..s11
+    10, 11, 12, 13, 14, 15, 16, 17, 5, 6, 7, 28, 29, 30, 31, 4, // a0..a7 t0..t6 tp
+];
+const FRAME_REGISTERS: usize = 16;
+/// seL4_TCBFlag_fpuDisabled is the only flag.
+const FLAGS_MASK: u64 = 1;
+const IPC_BUFFER_ALIGN: u64 = 1 << atoll_abi::ipc_buffer::IPC_BUFFER_SIZE_BITS;
+
+pub struct SpaceUpdate {
+    croot: (Cap, SlotRef),
+    vroot: (Cap, SlotRef),
+}
+
+pub struct BufferUpdate {
+    addr: u64,
+    frame: Option<(Cap, SlotRef)>,
+}
+
+pub enum TcbOp {
+    ReadRegisters { target: u64, suspend: bool, count: usize },
+    WriteRegisters { target: u64, resume: bool, values: [u64; 32], count: usize },
+    CopyRegisters { target: u64, source: u64, suspend: bool, resume: bool, frame: bool, integer: bool },
+    Control {
+        target: u64,
+        target_slot: SlotRef,
+        fault_handler: Option<u64>,
+        priority: Option<u8>,
+        mcp: Option<u8>,
+        space: Option<SpaceUpdate>,
+        buffer: Option<BufferUpdate>,
+    },
+    Suspend(u64),
+    Resume(u64),
+    Bind { target: u64, notification: u64 },
+    Unbind(u64),
+    SetTlsBase { target: u64, base: u64 },
+    SetFlags { target: u64, clear: u64, set: u64 },
+}
+
+fn arg(message: &Message, index: usize) -> Result<u64, SyscallError> {
+    message.arg(index).ok_or(SyscallError::TruncatedMessage)
+}
+
+fn extra(message: &Message, index: usize) -> Result<ExtraCap, SyscallError> {
+    message.extra_cap(index).ok_or(SyscallError::TruncatedMessage)
+}
+
+/// seL4's checkPrio: at most the authority's maximum controlled priority.
+fn check_priority(priority: u64, authority: Cap) -> Result<u8, SyscallError> {
+    if !authority.is(CapType::Thread) {
+        return Err(SyscallError::InvalidCapability { cap: 1 });
+    }
+    let mcp = tcb(authority.paddr()).max_controlled_priority as u64;
+    if priority > mcp {
+        return Err(SyscallError::RangeError { min: 0, max: mcp });
+    }
+    Ok(priority as u8)
+}
+
+fn derive(source: ExtraCap, cap: Cap) -> Result<Cap, SyscallError> {
+    let has_children = cdt::first_child(&PhysicalSlots, source.slot).is_some();
+    rules::derive(cap, has_children).map_err(|error| match error {
+        rules::DeriveError::RevokeFirst => SyscallError::RevokeFirst,
+        rules::DeriveError::IllegalOperation => SyscallError::IllegalOperation,
+    })
+}
+
+/// seL4's checkValidIPCBuffer for RISC-V.
+fn buffer_update(addr: u64, frame: Option<ExtraCap>) -> Result<BufferUpdate, SyscallError> {
+    if addr == 0 {
+        return Ok(BufferUpdate { addr, frame: None });
+    }
+    let frame = frame.ok_or(SyscallError::TruncatedMessage)?;
+    let cap = derive(frame, frame.cap)?;
+    if !cap.is(CapType::Frame) || cap.frame_is_device() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    if addr % IPC_BUFFER_ALIGN != 0 {
+        return Err(SyscallError::AlignmentError);
+    }
+    Ok(BufferUpdate { addr, frame: Some((cap, frame.slot)) })
+}
+
+/// A thread's CSpace or VSpace slot still holds a cap whose deletion could run long.
+fn long_running_delete(slot: SlotRef) -> bool {
+    let cap = PhysicalSlots.cap(slot);
+    matches!(cap.cap_type(), CapType::Zombie | CapType::Thread | CapType::CNode) && cdt::is_final(&PhysicalSlots, slot)
+}
+
+fn space_update(target: u64, croot: ExtraCap, croot_data: u64, vroot: ExtraCap) -> Result<SpaceUpdate, SyscallError> {
+    if long_running_delete(slot_paddr(target, slot::CSPACE_ROOT)) || long_running_delete(slot_paddr(target, slot::VSPACE_ROOT)) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let mut croot_cap = croot.cap;
+    if croot_data != 0 {
+        croot_cap = rules::update_cap_data(false, croot_data, croot_cap);
+    }
+    let croot_cap = derive(croot, croot_cap)?;
+    if !croot_cap.is(CapType::CNode) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let vroot_cap = vroot.cap;
+    if !(vroot_cap.is(CapType::PageTable) && vroot_cap.page_table_is_mapped()) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let vroot_cap = derive(vroot, vroot_cap)?;
+    Ok(SpaceUpdate { croot: (croot_cap, croot.slot), vroot: (vroot_cap, vroot.slot) })
+}
+
+/// Decodes an invocation of the TCB cap `cap` by thread `caller` (seL4's decodeTCBInvocation).
+pub fn decode(message: &Message, cap: Cap, caller: u64) -> Result<TcbOp, SyscallError> {
+    let target = cap.paddr();
+    let target_slot = 0;
+    let label = atoll_abi::InvocationLabel::from_value(message.label).ok_or(SyscallError::IllegalOperation)?;
+    let control = |fault_handler, priority, mcp, space, buffer| TcbOp::Control {
+        target,
+        target_slot,
+        fault_handler,
+        priority,
+        mcp,
+        space,
+        buffer,
+    };
+    match label {
+        L::TcbReadRegisters => {
+            let (flags, count) = (arg(message, 0)?, arg(message, 1)?);
+            if message.length < 2 {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            if count < 1 || count > USER_CONTEXT.len() as u64 {
+                return Err(SyscallError::RangeError { min: 1, max: USER_CONTEXT.len() as u64 });
+            }
+            if target == caller {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(TcbOp::ReadRegisters { target, suspend: flags & 1 != 0, count: count as usize })
+        }
+        L::TcbWriteRegisters => {
+            let (flags, count) = (arg(message, 0)?, arg(message, 1)?);
+            if (message.length as u64) - 2 < count {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            if target == caller {
+                return Err(SyscallError::IllegalOperation);
+            }
+            let count = (count as usize).min(USER_CONTEXT.len());
+            let mut values = [0u64; 32];
+            let registers = crate::invocation::read_message_words(tcb(caller), 2, count);
+            values[..count].copy_from_slice(&registers[..count]);
+            Ok(TcbOp::WriteRegisters { target, resume: flags & 1 != 0, values, count })
+        }
+        L::TcbCopyRegisters => {
+            let flags = arg(message, 0)?;
+            let source = extra(message, 0)?;
+            if !source.cap.is(CapType::Thread) {
+                return Err(SyscallError::InvalidCapability { cap: 1 });
+            }
+            Ok(TcbOp::CopyRegisters {
+                target,
+                source: source.cap.paddr(),
+                suspend: flags & 1 != 0,
+                resume: flags & 2 != 0,
+                frame: flags & 4 != 0,
+                integer: flags & 8 != 0,
+            })
+        }
+        L::TcbConfigure => {
+            if message.length < 4 || message.extra_cap(2).is_none() {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let (fault_handler, croot_data, _vroot_data, buffer_addr) =
+                (arg(message, 0)?, arg(message, 1)?, arg(message, 2)?, arg(message, 3)?);
+            let buffer = buffer_update(buffer_addr, message.extra_cap(2))?;
+            let space = space_update(target, extra(message, 0)?, croot_data, extra(message, 1)?)?;
+            Ok(control(Some(fault_handler), None, None, Some(space), Some(buffer)))
+        }
+        L::TcbSetPriority => {
+            let priority = arg(message, 0)?;
+            let authority = extra(message, 0)?;
+            let priority = check_priority(priority, authority.cap)?;
+            Ok(control(None, Some(priority), None, None, None))
+        }
+        L::TcbSetMcPriority => {
+            let mcp = arg(message, 0)?;
+            let authority = extra(message, 0)?;
+            let mcp = check_priority(mcp, authority.cap)?;
+            Ok(control(None, None, Some(mcp), None, None))
+        }
+        L::TcbSetSchedParams => {
+            if message.length < 2 {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let (mcp, priority) = (arg(message, 0)?, arg(message, 1)?);
+            let authority = extra(message, 0)?;
+            let mcp = check_priority(mcp, authority.cap)?;
+            let priority = check_priority(priority, authority.cap)?;
+            Ok(control(None, Some(priority), Some(mcp), None, None))
+        }
+        L::TcbSetIpcBuffer => {
+            let addr = arg(message, 0)?;
+            let frame = if addr == 0 { None } else { Some(extra(message, 0)?) };
+            let buffer = buffer_update(addr, frame)?;
+            Ok(control(None, None, None, None, Some(buffer)))
+        }
+        L::TcbSetSpace => {
+            if message.length < 3 || message.extra_cap(1).is_none() {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let (fault_handler, croot_data) = (arg(message, 0)?, arg(message, 1)?);
+            let space = space_update(target, extra(message, 0)?, croot_data, extra(message, 1)?)?;
+            Ok(control(Some(fault_handler), None, None, Some(space), None))
+        }
+        L::TcbSuspend => Ok(TcbOp::Suspend(target)),
+        L::TcbResume => Ok(TcbOp::Resume(target)),
+        L::TcbBindNotification => {
+            let ntfn = extra(message, 0)?;
+            if tcb(target).bound_notification != 0 {
+                return Err(SyscallError::IllegalOperation);
+            }
+            if !ntfn.cap.is(CapType::Notification) {
+                return Err(SyscallError::InvalidCapability { cap: 1 });
+            }
+            if !ntfn.cap.endpoint_rights().receive {
+                return Err(SyscallError::IllegalOperation);
+            }
+            if notification::has_waiters(ntfn.cap.paddr()) || notification::bound_tcb(ntfn.cap.paddr()) != 0 {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(TcbOp::Bind { target, notification: ntfn.cap.paddr() })
+        }
+        L::TcbUnbindNotification => {
+            if tcb(target).bound_notification == 0 {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(TcbOp::Unbind(target))
+        }
+        L::TcbSetTlsBase => Ok(TcbOp::SetTlsBase { target, base: arg(message, 0)? }),
+        L::TcbSetFlags => {
+            if message.length < 2 {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            Ok(TcbOp::SetFlags { target, clear: arg(message, 0)?, set: arg(message, 1)? })
+        }
+        _ => Err(SyscallError::IllegalOperation),
+    }
+}
+
+/// Stops a thread (seL4's suspend).
+pub fn suspend(thread: u64) {
+    notification::cancel_ipc(thread);
+    if tcb(thread).state == ThreadState::Running {
+        // It will resume after what it last did, not re-do it.
+        let t = tcb(thread);
+        t.fault_ip = t.context.regs[Regs::PC];
+    }
+    sched::set_state(thread, ThreadState::Inactive);
+    sched::forget(thread);
+}
+
+/// Starts a stopped thread again (seL4's restart).
+pub fn restart(thread: u64) {
+    let state = tcb(thread).state;
+    if state == ThreadState::Inactive || state == ThreadState::BlockedOnReply {
+        notification::cancel_ipc(thread);
+        ipc::setup_reply_master(thread);
+        sched::set_state(thread, ThreadState::Restart);
+        sched::enqueue(thread);
+        sched::possible_switch_to(thread);
+    }
+}
+
+/// Changes a thread's priority and requeues it (seL4's setPriority).
+fn set_priority(thread: u64, priority: u8) {
+    sched::dequeue(thread);
+    tcb(thread).priority = priority;
+    if tcb(thread).state.is_runnable() {
+        if Some(thread) == sched::current() {
+            sched::reschedule_required();
+        } else {
+            sched::possible_switch_to(thread);
+        }
+    }
+}
+
+/// Replaces one of the target's own slots with a derived cap, if its source still holds the
+/// same object (seL4's invokeTCB_ThreadControl space and buffer updates).
+fn replace_slot(target: u64, index: usize, new: Option<(Cap, SlotRef)>) -> Result<(), Interrupted> {
+    let slot = slot_paddr(target, index);
+    delete::delete(slot, true)?;
+    if let Some((cap, source)) = new {
+        let source_cap = PhysicalSlots.cap(source);
+        if rules::same_object_as(cap, source_cap) {
+            cdt::insert(&mut PhysicalSlots, cap, source, slot);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a thread's register for seL4_UserContext position `index`.
+fn read_register(thread: u64, index: usize) -> u64 {
+    let register = USER_CONTEXT[index];
+    if register == 0 { tcb(thread).fault_ip } else { tcb(thread).context.regs[register] }
+}
+
+fn write_register(thread: u64, index: usize, value: u64) {
+    let register = USER_CONTEXT[index];
+    let t = tcb(thread);
+    if register == 0 {
+        t.fault_ip = value;
+    } else {
+        t.context.regs[register] = value;
+    }
+}
+
+/// The thread resumes at its (possibly new) restart pc (seL4's setNextPC(getRestartPC)).
+fn sync_next_pc(thread: u64) {
+    let t = tcb(thread);
+    t.context.regs[Regs::PC] = t.fault_ip;
+}
+
+/// A reply of up to 32 words.
+pub struct Words {
+    words: [u64; 32],
+    length: usize,
+}
+
+impl Words {
+    fn none() -> Words {
+        Words { words: [0; 32], length: 0 }
+    }
+
+    pub fn as_slice(&self) -> &[u64] {
+        &self.words[..self.length]
+    }
+}
+
+/// Performs a decoded TCB invocation.
+pub fn invoke(op: TcbOp, caller: u64) -> Result<Words, Interrupted> {
+    match op {
+        TcbOp::ReadRegisters { target, suspend: stop, count } => {
+            if stop {
+                suspend(target);
+            }
+            let mut reply = Words::none();
+            for index in 0..count {
+                reply.words[index] = read_register(target, index);
+            }
+            reply.length = count;
+            return Ok(reply);
+        }
+        TcbOp::WriteRegisters { target, resume, values, count } => {
+            for (index, &value) in values.iter().enumerate().take(count) {
+                write_register(target, index, value);
+            }
+            sync_next_pc(target);
+            if resume {
+                restart(target);
+            }
+            if target == caller {
+                sched::reschedule_required();
+            }
+        }
+        TcbOp::CopyRegisters { target, source, suspend: stop, resume, frame, integer } => {
+            if stop {
+                suspend(source);
+            }
+            if resume {
+                restart(target);
+            }
+            let ranges = [(frame, 0..FRAME_REGISTERS), (integer, FRAME_REGISTERS..USER_CONTEXT.len())];
+            for (wanted, range) in ranges {
+                if wanted {
+                    for index in range {
+                        write_register(target, index, read_register(source, index));
+                    }
+                }
+            }
+            if frame {
+                sync_next_pc(target);
+            }
+            if target == caller {
+                sched::reschedule_required();
+            }
+        }
+        TcbOp::Control { target, target_slot: _, fault_handler, priority, mcp, space, buffer } => {
+            if let Some(handler) = fault_handler {
+                tcb(target).fault_handler = handler;
+            }
+            if let Some(mcp) = mcp {
+                tcb(target).max_controlled_priority = mcp;
+            }
+            if let Some(priority) = priority {
+                set_priority(target, priority);
+            }
+            if let Some(space) = space {
+                replace_slot(target, slot::CSPACE_ROOT, Some(space.croot))?;
+                replace_slot(target, slot::VSPACE_ROOT, Some(space.vroot))?;
+            }
+            if let Some(buffer) = buffer {
+                replace_slot(target, slot::IPC_BUFFER, None)?;
+                tcb(target).ipc_buffer = buffer.addr;
+                if let Some((cap, source)) = buffer.frame {
+                    replace_slot(target, slot::IPC_BUFFER, Some((cap, source)))?;
+                }
+                if target == caller {
+                    sched::reschedule_required();
+                }
+            }
+        }
+        TcbOp::Suspend(target) => suspend(target),
+        TcbOp::Resume(target) => restart(target),
+        TcbOp::Bind { target, notification: ntfn } => notification::bind(ntfn, target),
+        TcbOp::Unbind(target) => notification::unbind(target),
+        TcbOp::SetTlsBase { target, base } => {
+            tcb(target).context.regs[Regs::TP] = base;
+            if target == caller {
+                sched::reschedule_required();
+            }
+        }
+        TcbOp::SetFlags { target, clear, set } => {
+            let t = tcb(target);
+            t.flags = ((t.flags & !clear) | set) & FLAGS_MASK;
+            let mut reply = Words::none();
+            reply.words[0] = t.flags;
+            reply.length = 1;
+            return Ok(reply);
+        }
+    }
+    Ok(Words::none())
+}
