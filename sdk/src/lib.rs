@@ -9,6 +9,7 @@ pub mod debug;
 pub mod invocation;
 pub mod runtime;
 pub mod syscall;
+pub mod tcb;
 
 pub use atoll_abi as abi;
 pub use atoll_abi::{BootInfo, CapType, Error, MessageInfo};

@@ -49,10 +49,16 @@ pub fn bootinfo() -> &'static BootInfo {
     unsafe { &*(BOOTINFO.load(Ordering::Relaxed) as *const BootInfo) }
 }
 
-/// This thread's IPC buffer (the root task's, from bootinfo).
+/// This thread's IPC buffer. The root task's comes from bootinfo; threads started with
+/// [`crate::thread`] keep theirs in the `tp` register (the SDK's convention).
 pub fn ipc_buffer() -> &'static mut atoll_abi::IpcBuffer {
-    // SAFETY: seL4 maps the root task's IPC buffer at bootinfo.ipc_buffer; one thread uses it.
-    unsafe { &mut *(IPC_BUFFER.load(Ordering::Relaxed) as *mut atoll_abi::IpcBuffer) }
+    let tp: usize;
+    // SAFETY: reading tp has no side effects.
+    unsafe { core::arch::asm!("mv {0}, tp", out(reg) tp, options(nomem, nostack)) };
+    let address = if tp != 0 { tp } else { IPC_BUFFER.load(Ordering::Relaxed) };
+    // SAFETY: either the root task's IPC buffer, mapped by seL4, or the buffer its creator set
+    // up for this thread; each thread uses only its own.
+    unsafe { &mut *(address as *mut atoll_abi::IpcBuffer) }
 }
 
 /// Names the root task's main function: `atoll_sdk::root_task!(main);` with

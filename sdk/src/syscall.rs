@@ -81,3 +81,38 @@ pub fn read_cycle() -> u64 {
     unsafe { asm!("rdcycle {0}", out(reg) value, options(nomem, nostack)) };
     value
 }
+
+/// seL4_Recv: waits on an endpoint or notification; returns the badge and message.
+pub fn recv(src: u64) -> Reply {
+    send_receive(Syscall::Recv, src, MessageInfo::new(0, 0, 0, 0), [0; 4])
+}
+
+/// seL4_NBRecv: like `recv` but returns at once (badge 0) when nothing is waiting.
+pub fn nb_recv(src: u64) -> Reply {
+    send_receive(Syscall::NbRecv, src, MessageInfo::new(0, 0, 0, 0), [0; 4])
+}
+
+/// seL4_Reply: answers the last Call this thread received.
+pub fn reply(info: MessageInfo, mrs: [u64; 4]) {
+    send_receive(Syscall::Reply, 0, info, mrs);
+}
+
+/// seL4_ReplyRecv: reply, then wait on `src`.
+pub fn reply_recv(src: u64, info: MessageInfo, mrs: [u64; 4]) -> Reply {
+    send_receive(Syscall::ReplyRecv, src, info, mrs)
+}
+
+/// seL4_Signal.
+pub fn signal(notification: u64) {
+    send(notification, MessageInfo::new(0, 0, 0, 0), [0; 4]);
+}
+
+/// seL4_Wait: blocks until signalled; returns the badge word.
+pub fn wait(notification: u64) -> u64 {
+    recv(notification).badge
+}
+
+/// seL4_Poll: the badge word, 0 if there was none.
+pub fn poll(notification: u64) -> u64 {
+    nb_recv(notification).badge
+}

@@ -7,6 +7,7 @@ mod boot_tests;
 mod cnode_tests;
 mod cspace_tests;
 mod framework;
+mod ipc_tests;
 mod retype_tests;
 mod support;
 mod syscall_tests;
@@ -22,6 +23,7 @@ const GROUPS: &[&[Test]] = &[
     cnode_tests::TESTS,
     cspace_tests::TESTS,
     retype_tests::TESTS,
+    ipc_tests::TESTS,
 ];
 
 fn main(bootinfo: &'static BootInfo) -> ! {

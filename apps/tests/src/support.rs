@@ -73,3 +73,119 @@ pub fn new_object(ty: ObjectType, size_bits: u64) -> u64 {
     retype(untyped, ty, size_bits, slot, 1).expect("creating a test object");
     slot
 }
+
+/// Stack and IPC buffer for one helper thread. Helpers are recycled round-robin, so a test
+/// must stop (delete or suspend) the threads it starts before it returns.
+const KITS: usize = 16;
+const STACK_BYTES: usize = 16 * 1024;
+
+#[repr(C, align(4096))]
+struct IpcPage([u8; 4096]);
+
+#[repr(C, align(16))]
+struct Stack([u8; STACK_BYTES]);
+
+static mut IPC_PAGES: [IpcPage; KITS] = [const { IpcPage([0; 4096]) }; KITS];
+static mut STACKS: [Stack; KITS] = [const { Stack([0; STACK_BYTES]) }; KITS];
+static NEXT_KIT: AtomicU64 = AtomicU64::new(0);
+
+/// A helper thread started by a test: its TCB slot and IPC buffer address.
+#[derive(Clone, Copy, Debug)]
+pub struct Helper {
+    pub tcb: u64,
+    pub ipc_buffer: u64,
+}
+
+/// The root task's frame cap that maps `vaddr` (an address inside its own image).
+pub fn image_frame_cap(vaddr: u64) -> u64 {
+    let info = bootinfo();
+    let frames = info.user_image_frames.end - info.user_image_frames.start;
+    let image_start = info.ipc_buffer - frames * 4096;
+    info.user_image_frames.start + (vaddr - image_start) / 4096
+}
+
+/// A TCB configured in the root task's CSpace and VSpace with its own stack and IPC buffer,
+/// not yet running.
+pub fn new_helper(priority: u64, fault_ep: u64) -> Helper {
+    init_notifications();
+    let kit = (NEXT_KIT.fetch_add(1, Ordering::Relaxed) as usize) % KITS;
+    let tcb = new_object(ObjectType::Tcb, 0);
+    // SAFETY: only the address of the kit's IPC page is taken.
+    let ipc_buffer = unsafe { core::ptr::addr_of!(IPC_PAGES[kit]) } as u64;
+    let frame = image_frame_cap(ipc_buffer);
+    atoll_sdk::tcb::configure(
+        tcb,
+        fault_ep,
+        slots::CAP_INIT_THREAD_CNODE,
+        0,
+        slots::CAP_INIT_THREAD_VSPACE,
+        0,
+        ipc_buffer,
+        frame,
+    )
+    .expect("configuring a helper thread");
+    atoll_sdk::tcb::set_priority(tcb, slots::CAP_INIT_THREAD_TCB, priority).expect("helper priority");
+    Helper { tcb, ipc_buffer }
+}
+
+fn stack_top(helper: &Helper) -> u64 {
+    let kit = ((helper.ipc_buffer - core::ptr::addr_of!(IPC_PAGES) as u64) / 4096) as usize;
+    // SAFETY: only the address of the kit's stack is taken.
+    unsafe { core::ptr::addr_of!(STACKS[kit]) as u64 + STACK_BYTES as u64 }
+}
+
+/// Starts a helper at `entry(arg)`; it finds its IPC buffer through `tp`.
+pub fn start(helper: &Helper, entry: extern "C" fn(u64) -> !, arg: u64) {
+    let mut regs = [0u64; 32];
+    regs[atoll_sdk::tcb::context::PC] = entry as usize as u64;
+    regs[atoll_sdk::tcb::context::SP] = stack_top(helper);
+    regs[atoll_sdk::tcb::context::A0] = arg;
+    regs[atoll_sdk::tcb::context::TP] = helper.ipc_buffer;
+    atoll_sdk::tcb::write_registers(helper.tcb, true, &regs).expect("starting a helper thread");
+}
+
+/// A new helper started at `entry(arg)`.
+pub fn spawn(priority: u64, fault_ep: u64, entry: extern "C" fn(u64) -> !, arg: u64) -> Helper {
+    let helper = new_helper(priority, fault_ep);
+    start(&helper, entry, arg);
+    helper
+}
+
+/// Stops a helper for good (deleting its only TCB cap suspends it).
+pub fn stop(helper: Helper) {
+    cnode::delete(root_slot(helper.tcb)).expect("deleting a helper's TCB cap");
+}
+
+/// A helper's own IPC buffer, for use inside the helper.
+pub fn my_ipc_buffer() -> &'static mut atoll_sdk::abi::IpcBuffer {
+    atoll_sdk::runtime::ipc_buffer()
+}
+
+/// Parks a helper forever (blocks on a notification nobody signals).
+pub fn park() -> ! {
+    let parking = PARKING.load(Ordering::Relaxed);
+    loop {
+        atoll_sdk::syscall::wait(parking);
+    }
+}
+
+/// A helper says it has finished its part.
+pub fn done() {
+    atoll_sdk::syscall::signal(DONE.load(Ordering::Relaxed));
+}
+
+/// Waits until a helper calls `done`.
+pub fn wait_done() {
+    atoll_sdk::syscall::wait(DONE.load(Ordering::Relaxed));
+}
+
+static PARKING: AtomicU64 = AtomicU64::new(0);
+static DONE: AtomicU64 = AtomicU64::new(0);
+
+/// Creates the notifications helpers use, before the first helper exists.
+fn init_notifications() {
+    if PARKING.load(Ordering::Relaxed) == 0 {
+        PARKING.store(new_object(ObjectType::Notification, 0), Ordering::Relaxed);
+        DONE.store(new_object(ObjectType::Notification, 0), Ordering::Relaxed);
+    }
+}
