@@ -74,15 +74,21 @@ fn depth_out_of_range_is_range_error(_: &'static BootInfo) -> Outcome {
 fn guard_mismatch_reports_details(_: &'static BootInfo) -> Outcome {
     let index = (1u64 << 40) | 5;
     let failure = check_err!(cnode::delete(root_slot(index)), Error::FailedLookup);
-    // Not the source (0); guard mismatch (4); 64 bits left; guard found; 52-bit guard.
-    check_eq!(failure.detail(), &[0, 4, 64, index >> 12, 52][..]);
+    // Not the source (0); guard mismatch (4); 64 bits left; the CNode's guard (0, as seL4
+    // reports the guard it expected); 52-bit guard.
+    check_eq!(failure.detail(), &[0, 4, 64, 0, 52][..]);
     Ok(())
 }
 
 fn short_depth_is_depth_mismatch(_: &'static BootInfo) -> Outcome {
+    // seL4 checks the guard first: 12 bits cannot hold the root's 52-bit guard.
     let path = SlotPath { depth: 12, ..root_slot(3) };
     let failure = check_err!(cnode::delete(path), Error::FailedLookup);
-    check_eq!(failure.detail(), &[0, 3, 12, 64][..]);
+    check_eq!(failure.detail(), &[0, 4, 12, 0, 52][..]);
+    // A CNode with no guard and 8 radix bits, addressed with 4: a depth mismatch.
+    let cnode = new_object(ObjectType::CapTable, 8);
+    let failure = check_err!(cnode::delete(SlotPath { root: cnode, index: 3, depth: 4 }), Error::FailedLookup);
+    check_eq!(failure.detail(), &[0, 3, 4, 8][..]);
     Ok(())
 }
 

@@ -55,11 +55,11 @@ fn wrong_guard_on_second_level_fails(_: &'static BootInfo) -> Outcome {
     let a = two_level_cspace(k, guard_a, guard_b)?;
     let bad = SlotPath { root: a, index: address(guard_a, k, 0x222223, 9), depth: 64 };
     let failure = check_err!(cnode::delete(bad), Error::FailedLookup);
-    // Guard mismatch at the second level: 32 bits left, guard found, guard size 24.
-    check_eq!(failure.detail(), &[0, 4, 32, 0x222223, 24][..]);
+    // Guard mismatch at the second level: 32 bits left, B's guard, guard size 24.
+    check_eq!(failure.detail(), &[0, 4, 32, 0x222222, 24][..]);
     let wrong_first = SlotPath { root: a, index: address(0x111112, k, guard_b, 9), depth: 64 };
     let failure = check_err!(cnode::delete(wrong_first), Error::FailedLookup);
-    check_eq!(failure.detail(), &[0, 4, 64, 0x111112, 24][..]);
+    check_eq!(failure.detail(), &[0, 4, 64, 0x111111, 24][..]);
     Ok(())
 }
 

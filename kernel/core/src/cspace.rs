@@ -65,21 +65,16 @@ pub fn resolve(
         let radix = node.cnode_radix();
         let guard_size = node.cnode_guard_size();
         let level_bits = radix + guard_size;
+        // seL4 checks the guard first: a guard longer than the bits left, or one that does not
+        // match, is a guard mismatch reporting the CNode's own guard.
+        let guard = node.cnode_guard();
+        if guard_size > bits_left || low_bits(shift_right(cptr, bits_left - guard_size), guard_size) != guard {
+            return Err(LookupFault::GuardMismatch { bits_left, guard_found: guard, guard_size });
+        }
         // A level that consumes no bits could loop forever. seL4 never creates a CNode with no
         // radix bits; refuse it rather than rely on that.
         if level_bits == 0 || level_bits > bits_left {
-            return Err(LookupFault::DepthMismatch {
-                bits_left,
-                bits_found: level_bits,
-            });
-        }
-        let guard = low_bits(shift_right(cptr, bits_left - guard_size), guard_size);
-        if guard != low_bits(node.cnode_guard(), guard_size) {
-            return Err(LookupFault::GuardMismatch {
-                bits_left,
-                guard_found: guard,
-                guard_size,
-            });
+            return Err(LookupFault::DepthMismatch { bits_left, bits_found: level_bits });
         }
         let index = low_bits(shift_right(cptr, bits_left - level_bits), radix);
         let slot = slot_of(node.paddr(), index);

@@ -41,7 +41,8 @@ pub fn size_bits(cap: Cap) -> u32 {
 
 /// Last byte of the memory a physical cap names.
 fn last_byte(cap: Cap) -> u64 {
-    cap.paddr() + ((1u64 << size_bits(cap)) - 1)
+    let size = 1u64.checked_shl(size_bits(cap)).unwrap_or(0).wrapping_sub(1);
+    cap.paddr().saturating_add(size)
 }
 
 /// Whether `b` names memory within what `a` names, or the same kernel object (seL4's
@@ -75,7 +76,7 @@ pub fn same_region_as(a: Cap, b: Cap) -> bool {
 
 /// Whether `a` and `b` name the very same object (seL4's sameObjectAs).
 pub fn same_object_as(a: Cap, b: Cap) -> bool {
-    if a.is(CapType::Untyped) || (a.is(CapType::IrqControl) && b.is(CapType::IrqHandler)) {
+    if a.is(CapType::Untyped) || a.is(CapType::IrqControl) {
         return false;
     }
     if a.is(CapType::Frame) && b.is(CapType::Frame) {

@@ -341,7 +341,6 @@ proptest! {
 
     /// The exact seL4 results, fault details included.
     #[test]
-    #[ignore = "bug: resolve checks depth before the guard and reports the address's guard bits as guard_found; seL4 reports GuardMismatch first, with the CNode cap's guard"]
     fn resolve_matches_sel4_exactly(seed: u64, random in lookups()) {
         let t = tree(seed);
         for (cptr, depth) in random {
@@ -481,7 +480,6 @@ fn guard_mismatch_level_and_size() {
 }
 
 #[test]
-#[ignore = "bug: guard_found is the address's guard bits; seL4 reports the CNode cap's guard (capGuard)"]
 fn guard_mismatch_reports_the_cnode_guard() {
     let (store, root) = two_levels();
     assert_eq!(
@@ -495,7 +493,6 @@ fn guard_mismatch_reports_the_cnode_guard() {
 }
 
 #[test]
-#[ignore = "bug: resolve reports DepthMismatch where seL4 checks the guard first and reports GuardMismatch"]
 fn guard_is_checked_before_depth() {
     let (store, root) = two_levels();
     // The guard (4 bits) does not fit in 3 bits: seL4 says guard mismatch.

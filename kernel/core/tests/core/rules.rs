@@ -228,7 +228,6 @@ fn same_object_as_cases() {
 }
 
 #[test]
-#[ignore = "bug: same_object_as(IrqControl, IrqControl) is true; seL4 at 736bfd6a2 returns false for any IRQ control cap_a"]
 fn irq_control_is_never_the_same_object() {
     let irq_control = Cap::control(CapType::IrqControl);
     assert!(!same_object_as(irq_control, irq_control));
