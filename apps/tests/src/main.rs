@@ -6,11 +6,16 @@
 mod boot_tests;
 mod cnode_tests;
 mod cspace_tests;
+mod fault_tests;
+mod fpu_tests;
 mod framework;
 mod ipc_tests;
+mod notification_tests;
 mod retype_tests;
+mod sched_tests;
 mod support;
 mod syscall_tests;
+mod thread_tests;
 
 use atoll_sdk::{BootInfo, println, syscall};
 use framework::Test;
@@ -24,6 +29,11 @@ const GROUPS: &[&[Test]] = &[
     cspace_tests::TESTS,
     retype_tests::TESTS,
     ipc_tests::TESTS,
+    notification_tests::TESTS,
+    fault_tests::TESTS,
+    thread_tests::TESTS,
+    sched_tests::TESTS,
+    fpu_tests::TESTS,
 ];
 
 fn main(bootinfo: &'static BootInfo) -> ! {

@@ -1,0 +1,4 @@
+//! (placeholder)
+use crate::framework::Test;
+
+pub const TESTS: &[Test] = &[];
