@@ -12,6 +12,7 @@ use crate::cspace::LookupFault;
 use crate::object::endpoint::{self, SendCap};
 use crate::object::tcb::{Tcb, ThreadState, UserContext as Regs, slot, slot_paddr};
 use crate::object::{cnode, domain, notification, tcb_invocation, untyped};
+use crate::arch::riscv64::invocation as arch_invocation;
 use crate::ipc;
 use crate::{console, kmem, kprintln, preemption, sched};
 use atoll_abi::{CapType, InvocationLabel, MessageInfo, Syscall};
@@ -267,8 +268,12 @@ fn decode_and_invoke(message: &Message, cap: Cap, call: CallInfo) -> Result<Repl
             domain::decode_and_set(message)?;
             Ok(ReplyWords::EMPTY)
         }
-        CapType::Frame if message.label == InvocationLabel::RiscvPageGetAddress.value() => {
-            Ok(ReplyWords::one(cap.paddr()))
+        CapType::Frame | CapType::PageTable | CapType::AsidControl | CapType::AsidPool => {
+            let op = arch_invocation::decode(message, cap, call.slot)?;
+            Ok(match arch_invocation::invoke(op) {
+                Some(word) => ReplyWords::one(word),
+                None => ReplyWords::EMPTY,
+            })
         }
         _ => Err(SyscallError::IllegalOperation.into()),
     }

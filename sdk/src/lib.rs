@@ -6,10 +6,12 @@
 
 pub mod cnode;
 pub mod debug;
+pub mod domain;
 pub mod invocation;
 pub mod runtime;
 pub mod syscall;
 pub mod tcb;
+pub mod vspace;
 
 pub use atoll_abi as abi;
 pub use atoll_abi::{BootInfo, CapType, Error, MessageInfo};

@@ -16,6 +16,7 @@ mod sched_tests;
 mod support;
 mod syscall_tests;
 mod thread_tests;
+mod vspace_tests;
 
 use atoll_sdk::{BootInfo, println, syscall};
 use framework::Test;
@@ -34,6 +35,7 @@ const GROUPS: &[&[Test]] = &[
     thread_tests::TESTS,
     sched_tests::TESTS,
     fpu_tests::TESTS,
+    vspace_tests::TESTS,
 ];
 
 fn main(bootinfo: &'static BootInfo) -> ! {

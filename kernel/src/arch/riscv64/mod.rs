@@ -2,6 +2,7 @@
 pub mod csr;
 pub mod entry;
 pub mod fpu;
+pub mod invocation;
 pub mod platform;
 pub mod trap;
 pub mod vm;

@@ -12,11 +12,21 @@ const POOL_ENTRIES: u64 = 1 << ASID_POOL_INDEX_BITS;
 /// Physical address of each ASID pool, by the ASID's high bits (seL4's riscvKSASIDTable).
 static ASID_TABLE: KernelCell<[u64; POOLS]> = KernelCell::new([0; POOLS]);
 
+/// The pool registered for `asid_base`'s high bits (0 if none).
+pub fn pool_for(asid_base: u64) -> u64 {
+    ASID_TABLE.borrow_mut()[(asid_base / POOL_ENTRIES) as usize % POOLS]
+}
+
+/// The first ASID-table index with no pool, if any.
+pub fn free_pool_index() -> Option<u64> {
+    ASID_TABLE.borrow_mut().iter().position(|&pool| pool == 0).map(|i| i as u64)
+}
+
 pub fn set_pool(asid_base: u64, pool_paddr: u64) {
     ASID_TABLE.borrow_mut()[(asid_base / POOL_ENTRIES) as usize % POOLS] = pool_paddr;
 }
 
-fn pool_entry(asid: u64) -> Option<&'static mut u64> {
+pub fn pool_entry(asid: u64) -> Option<&'static mut u64> {
     let pool = ASID_TABLE.borrow_mut()[(asid / POOL_ENTRIES) as usize % POOLS];
     if pool == 0 {
         return None;
@@ -31,17 +41,17 @@ pub fn find_vspace(asid: u64) -> Option<u64> {
     pool_entry(asid).map(|entry| *entry).filter(|&root| root != 0)
 }
 
-fn table(paddr: u64) -> &'static mut PageTable {
+pub fn table(paddr: u64) -> &'static mut PageTable {
     // SAFETY: only called on page-table addresses read from valid non-leaf entries of a live
     // VSpace, which name live page tables.
     unsafe { kmem::object::<PageTable>(paddr) }
 }
 
-fn entry_target(entry: u64) -> u64 {
+pub fn entry_target(entry: u64) -> u64 {
     (entry >> 10) << 12
 }
 
-fn is_table_entry(entry: u64) -> bool {
+pub fn is_table_entry(entry: u64) -> bool {
     entry & vm::PTE_VALID != 0 && entry & (vm::PTE_READ | vm::PTE_WRITE | vm::PTE_EXECUTE) == 0
 }
 
@@ -58,9 +68,24 @@ fn entry_at(root: u64, vaddr: u64, level: u32) -> Option<&'static mut u64> {
     Some(&mut table(current).0[vm::index(vaddr, level)])
 }
 
-fn flush(asid: u64) {
+pub fn flush(asid: u64) {
     // SAFETY: sfence.vma only drops cached translations for this ASID.
     unsafe { core::arch::asm!("sfence.vma zero, {0}", in(reg) asid, options(nostack)) };
+}
+
+/// The slot where a walk for `vaddr` from `root` ends: the first entry that is not a pointer to
+/// a next-level table, and how many address bits one entry there covers (seL4's lookupPTSlot).
+pub fn lookup_pt_slot(root: u64, vaddr: u64) -> (&'static mut u64, u32) {
+    let mut table_paddr = root;
+    let mut level = 0;
+    loop {
+        let entry = &mut table(table_paddr).0[vm::index(vaddr, level)];
+        if level == 2 || !is_table_entry(*entry) {
+            return (entry, vm::entry_bits(level));
+        }
+        table_paddr = entry_target(*entry);
+        level += 1;
+    }
 }
 
 /// Removes the mappings a dying cap stands for.
@@ -73,7 +98,7 @@ pub fn finalise(cap: Cap, is_final: bool) {
     }
 }
 
-fn unmap_frame(cap: Cap) {
+pub fn unmap_frame(cap: Cap) {
     let (asid, vaddr) = (cap.mapped_asid(), cap.mapped_vaddr());
     let Some(root) = find_vspace(asid) else { return };
     let level = match cap.frame_size() {
@@ -89,7 +114,7 @@ fn unmap_frame(cap: Cap) {
     }
 }
 
-fn unmap_page_table(cap: Cap) {
+pub fn unmap_page_table(cap: Cap) {
     let (asid, vaddr) = (cap.mapped_asid(), cap.mapped_vaddr());
     let Some(root) = find_vspace(asid) else { return };
     if root == cap.paddr() {
