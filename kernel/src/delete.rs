@@ -52,6 +52,10 @@ fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
             endpoint::cancel_all(cap.paddr());
             Remainder::Removable
         }
+        CapType::IrqHandler if is_final => {
+            crate::object::irq::handler_deleted(cap.irq());
+            Remainder::Removable
+        }
         CapType::Notification if is_final => {
             notification::unbind_any(cap.paddr());
             notification::cancel_all(cap.paddr());

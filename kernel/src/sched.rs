@@ -290,8 +290,12 @@ pub fn schedule_and_return() -> ! {
 /// The idle path: wait with interrupts masked, then service whatever became pending.
 fn idle_until_interrupt() {
     csr::wait_for_interrupt();
-    if csr::sip() & csr::TIMER_INTERRUPT != 0 {
+    let pending = csr::sip();
+    if pending & csr::TIMER_INTERRUPT != 0 {
         platform::rearm_timer();
+    }
+    if pending & csr::EXTERNAL_INTERRUPT != 0 {
+        crate::object::irq::handle_external_interrupt();
     }
     reschedule_required();
 }

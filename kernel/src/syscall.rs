@@ -11,7 +11,7 @@ use crate::object::cap::Cap;
 use crate::cspace::LookupFault;
 use crate::object::endpoint::{self, SendCap};
 use crate::object::tcb::{Tcb, ThreadState, UserContext as Regs, slot, slot_paddr};
-use crate::object::{cnode, domain, notification, tcb_invocation, untyped};
+use crate::object::{cnode, domain, irq, notification, tcb_invocation, untyped};
 use crate::arch::riscv64::invocation as arch_invocation;
 use crate::ipc;
 use crate::{console, kmem, kprintln, preemption, sched};
@@ -263,6 +263,14 @@ fn decode_and_invoke(message: &Message, cap: Cap, call: CallInfo) -> Result<Repl
             let op = tcb_invocation::decode(message, cap, call.caller)?;
             let words = tcb_invocation::invoke(op, call.caller)?;
             Ok(ReplyWords::from_slice(words.as_slice()))
+        }
+        CapType::IrqControl => {
+            irq::invoke(irq::decode_control(message, call.slot)?);
+            Ok(ReplyWords::EMPTY)
+        }
+        CapType::IrqHandler => {
+            irq::invoke(irq::decode_handler(message, cap)?);
+            Ok(ReplyWords::EMPTY)
         }
         CapType::Domain => {
             domain::decode_and_set(message)?;

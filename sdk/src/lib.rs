@@ -8,6 +8,7 @@ pub mod cnode;
 pub mod debug;
 pub mod domain;
 pub mod invocation;
+pub mod irq;
 pub mod runtime;
 pub mod syscall;
 pub mod tcb;

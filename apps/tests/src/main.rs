@@ -10,6 +10,7 @@ mod fault_tests;
 mod fpu_tests;
 mod framework;
 mod ipc_tests;
+mod irq_tests;
 mod notification_tests;
 mod retype_tests;
 mod sched_tests;
@@ -36,6 +37,7 @@ const GROUPS: &[&[Test]] = &[
     sched_tests::TESTS,
     fpu_tests::TESTS,
     vspace_tests::TESTS,
+    irq_tests::TESTS,
 ];
 
 fn main(bootinfo: &'static BootInfo) -> ! {

@@ -174,7 +174,9 @@ fn kernel_window_is_out_of_reach(_: &'static BootInfo) -> Outcome {
     Ok(())
 }
 
-fn device_frame_maps_the_uart(bootinfo: &'static BootInfo) -> Outcome {
+/// The UART's registers mapped in the root VSpace, from the device untyped that covers them;
+/// returns (virtual base, the device untyped's slot to revoke afterwards).
+pub fn map_uart(bootinfo: &'static BootInfo) -> Result<(u64, u64), TestFailure> {
     const UART: u64 = 0x1000_0000;
     let count = (bootinfo.untyped.end - bootinfo.untyped.start) as usize;
     let found = bootinfo.untyped_list[..count]
@@ -195,6 +197,11 @@ fn device_frame_maps_the_uart(bootinfo: &'static BootInfo) -> Outcome {
     check_eq!(check_ok!(page_get_address(uart_frame)), UART);
     let base = fresh_range()?;
     check_ok!(page_map(uart_frame, VSPACE, base, CapRights::ALL_RIGHTS, 0));
+    Ok((base, untyped))
+}
+
+fn device_frame_maps_the_uart(bootinfo: &'static BootInfo) -> Outcome {
+    let (base, untyped) = map_uart(bootinfo)?;
     // The 16550's line status register: transmitter empty bits set when idle.
     // SAFETY: the UART's registers, mapped read-write, read as bytes.
     let lsr = unsafe { core::ptr::read_volatile((base + 5) as *const u8) };

@@ -22,6 +22,9 @@ pub struct Mdb {
 }
 
 impl Mdb {
+    /// No links, no flags.
+    pub const ZERO: Mdb = Mdb { prev: 0, next_and_flags: 0 };
+
     pub const fn prev(&self) -> SlotRef {
         self.prev
     }

@@ -12,6 +12,8 @@ pub struct Machine {
     /// Device memory the kernel keeps for itself (the PLIC); never handed out as untyped.
     pub kernel_devices: RegionSet<4>,
     pub platform: Platform,
+    /// The PLIC's highest source number ("riscv,ndev").
+    pub max_irq: u64,
 }
 
 fn region(r: atoll_dtb::Region) -> Option<Region> {
@@ -32,12 +34,15 @@ pub fn discover(fdt: &Fdt) -> Machine {
     }
     let first_reg = |models: &[&str]| fdt.find_compatible(models).and_then(|n| n.reg().next());
     let mut kernel_devices = RegionSet::new();
+    let plic_node = fdt.find_compatible(&["riscv,plic0", "sifive,plic-1.0.0"]);
+    let max_irq = plic_node.and_then(|n| n.property_u32("riscv,ndev")).unwrap_or(0) as u64;
     let plic = first_reg(&["riscv,plic0", "sifive,plic-1.0.0"]);
     if let Some(r) = plic.and_then(region) {
         let _ = kernel_devices.insert(r);
     }
     let test_device = first_reg(&["sifive,test1", "sifive,test0"]).map(|r| r.address);
     Machine {
+        max_irq,
         ram,
         kernel_devices,
         platform: Platform {

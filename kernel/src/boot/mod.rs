@@ -38,6 +38,9 @@ pub extern "C" fn boot_main(
     };
     let machine = devices::discover(&fdt);
     platform::init(machine.platform);
+    if let Some((base, _)) = machine.platform.plic {
+        crate::arch::riscv64::plic::init(base, machine.max_irq);
+    }
 
     let image = UserImage {
         phys: Region { start: ui_p_start, end: ui_p_end },

@@ -3,6 +3,7 @@ pub mod cap;
 pub mod cnode;
 pub mod domain;
 pub mod endpoint;
+pub mod irq;
 pub mod notification;
 pub mod objecttype;
 pub mod tcb;

@@ -4,6 +4,7 @@ pub mod entry;
 pub mod fpu;
 pub mod invocation;
 pub mod platform;
+pub mod plic;
 pub mod trap;
 pub mod vm;
 pub mod vspace;

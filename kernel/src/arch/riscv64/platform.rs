@@ -28,7 +28,7 @@ fn tick_length() -> u64 {
 
 /// Starts the periodic kernel tick.
 pub fn start_timer() {
-    csr::write_sie(csr::TIMER_INTERRUPT);
+    csr::write_sie(csr::TIMER_INTERRUPT | csr::EXTERNAL_INTERRUPT);
     rearm_timer();
 }
 

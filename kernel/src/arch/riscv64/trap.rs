@@ -6,6 +6,7 @@ use crate::{sched, syscall};
 
 const ECALL_FROM_USER: u64 = 8;
 const SUPERVISOR_TIMER: u64 = 5;
+const SUPERVISOR_EXTERNAL: u64 = 9;
 const INSTRUCTION_ACCESS_FAULT: u64 = 1;
 const LOAD_ACCESS_FAULT: u64 = 5;
 const STORE_ACCESS_FAULT: u64 = 7;
@@ -22,9 +23,13 @@ pub extern "C" fn handle_user_trap(_context: *mut u64) -> ! {
     }
     let cause = csr::scause();
     if cause & csr::CAUSE_INTERRUPT != 0 {
-        if cause & !csr::CAUSE_INTERRUPT == SUPERVISOR_TIMER {
-            platform::rearm_timer();
-            sched::timer_tick();
+        match cause & !csr::CAUSE_INTERRUPT {
+            SUPERVISOR_TIMER => {
+                platform::rearm_timer();
+                sched::timer_tick();
+            }
+            SUPERVISOR_EXTERNAL => crate::object::irq::handle_external_interrupt(),
+            _ => {}
         }
     } else if cause == ECALL_FROM_USER {
         syscall::handle_syscall();

@@ -1,0 +1,134 @@
+//! Interrupts as seL4 hands them to user level: IRQControl issues handler caps, a handler cap
+//! names the notification its interrupt signals and acknowledges it; the kernel keeps the timer.
+use super::cap::Cap;
+use crate::arch::riscv64::plic;
+use crate::cspace::{CteStore, PhysicalSlots, SlotRef, ensure_empty_slot, lookup_slot_for_cnode_op};
+use crate::invocation::{Message, SyscallError};
+use crate::ipc;
+use crate::kmem::{self, KernelCell};
+use crate::object::notification;
+use atoll_abi::{CapType, InvocationLabel as L};
+use atoll_kernel_core::{cdt, cte::Cte};
+
+/// Interrupt numbers the kernel tracks (the PLIC's sources, bounded).
+const MAX_IRQS: usize = 128;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IrqState {
+    Inactive,
+    Signal,
+}
+
+static STATES: KernelCell<[IrqState; MAX_IRQS]> = KernelCell::new([IrqState::Inactive; MAX_IRQS]);
+
+/// One slot per interrupt for the notification cap it signals (seL4's intStateIRQNode). Only
+/// ever accessed through `PhysicalSlots`, by physical address.
+#[repr(C, align(32))]
+struct IrqSlots([Cte; MAX_IRQS]);
+static mut IRQ_SLOTS: IrqSlots = IrqSlots([Cte { cap: Cap::NULL, mdb: atoll_kernel_core::cte::Mdb::ZERO }; MAX_IRQS]);
+
+fn irq_slot(irq: u64) -> SlotRef {
+    kmem::kernel_image_paddr(&raw const IRQ_SLOTS) + irq * core::mem::size_of::<Cte>() as u64
+}
+
+fn set_state(irq: u64, state: IrqState) {
+    STATES.borrow_mut()[irq as usize] = state;
+    plic::mask(irq, state == IrqState::Inactive);
+}
+
+/// seL4's Arch_checkIRQ: 1 ..= maxIRQ.
+fn check_irq(irq: u64) -> Result<(), SyscallError> {
+    let max = plic::max_irq().min(MAX_IRQS as u64 - 1);
+    if irq == 0 || irq > max {
+        return Err(SyscallError::RangeError { min: 1, max });
+    }
+    Ok(())
+}
+
+pub enum IrqOp {
+    Issue { irq: u64, control_slot: SlotRef, dest: SlotRef },
+    Ack(u64),
+    SetNotification { irq: u64, cap: Cap, slot: SlotRef },
+    Clear(u64),
+}
+
+pub fn decode_control(message: &Message, control_slot: SlotRef) -> Result<IrqOp, SyscallError> {
+    match L::from_value(message.label) {
+        Some(L::IrqIssueIrqHandler) => {
+            let (Some(irq), Some(index), Some(depth), Some(root)) =
+                (message.arg(0), message.arg(1), message.arg(2), message.extra_cap(0))
+            else {
+                return Err(SyscallError::TruncatedMessage);
+            };
+            check_irq(irq)?;
+            if STATES.borrow_mut()[irq as usize] != IrqState::Inactive {
+                return Err(SyscallError::RevokeFirst);
+            }
+            let dest = lookup_slot_for_cnode_op(false, root.cap, index, depth)?;
+            ensure_empty_slot(dest)?;
+            Ok(IrqOp::Issue { irq, control_slot, dest })
+        }
+        // The PLIC on this platform cannot change trigger modes (seL4: no HAVE_SET_TRIGGER).
+        _ => Err(SyscallError::IllegalOperation),
+    }
+}
+
+pub fn decode_handler(message: &Message, cap: Cap) -> Result<IrqOp, SyscallError> {
+    let irq = cap.irq();
+    match L::from_value(message.label) {
+        Some(L::IrqAckIrq) => Ok(IrqOp::Ack(irq)),
+        Some(L::IrqSetIrqHandler) => {
+            let target = message.extra_cap(0).ok_or(SyscallError::TruncatedMessage)?;
+            if !target.cap.is(CapType::Notification) || !target.cap.endpoint_rights().send {
+                return Err(SyscallError::InvalidCapability { cap: 0 });
+            }
+            Ok(IrqOp::SetNotification { irq, cap: target.cap, slot: target.slot })
+        }
+        Some(L::IrqClearIrqHandler) => Ok(IrqOp::Clear(irq)),
+        _ => Err(SyscallError::IllegalOperation),
+    }
+}
+
+pub fn invoke(op: IrqOp) {
+    let mut store = PhysicalSlots;
+    match op {
+        IrqOp::Issue { irq, control_slot, dest } => {
+            set_state(irq, IrqState::Signal);
+            cdt::insert(&mut store, Cap::irq_handler(irq), control_slot, dest);
+        }
+        IrqOp::Ack(irq) => plic::complete(irq),
+        IrqOp::SetNotification { irq, cap, slot } => {
+            ipc::delete_one(irq_slot(irq));
+            cdt::insert(&mut store, cap, slot, irq_slot(irq));
+        }
+        IrqOp::Clear(irq) => ipc::delete_one(irq_slot(irq)),
+    }
+}
+
+/// The last handler cap for `irq` is going away (seL4's deletingIRQHandler and
+/// deletedIRQHandler).
+pub fn handler_deleted(irq: u64) {
+    if (irq as usize) < MAX_IRQS {
+        ipc::delete_one(irq_slot(irq));
+        set_state(irq, IrqState::Inactive);
+    }
+}
+
+/// A device interrupt arrived: signal its notification; the claim stays open until user level
+/// acknowledges it (seL4 on RISC-V completes the claim on Ack).
+pub fn handle_external_interrupt() {
+    let irq = plic::claim();
+    if irq == 0 {
+        return;
+    }
+    let state = STATES.borrow_mut().get(irq as usize).copied().unwrap_or(IrqState::Inactive);
+    if state != IrqState::Signal {
+        plic::mask(irq, true);
+        plic::complete(irq);
+        return;
+    }
+    let cap = PhysicalSlots.cap(irq_slot(irq));
+    if cap.is(CapType::Notification) && cap.endpoint_rights().send {
+        notification::signal(cap.paddr(), cap.badge());
+    }
+}
