@@ -8,6 +8,9 @@ use atoll_abi::CapType;
 use atoll_kernel_core::queue::Links;
 use atoll_kernel_core::ready::ReadyQueues;
 
+/// seL4_TCBFlag_fpuDisabled.
+const FPU_DISABLED: u64 = 1;
+
 /// seL4's CONFIG_NUM_DOMAINS for the ABI target's default configuration.
 pub const NUM_DOMAINS: usize = 1;
 
@@ -261,6 +264,7 @@ fn activate(thread: u64) {
 
 /// Hands the FPU to `thread`, saving the previous owner's registers (eager switching).
 fn switch_fpu(thread: u64) {
+    csr::enable_fpu();
     let owner = SCHEDULER.borrow_mut().fpu_owner;
     if owner == thread {
         return;
@@ -279,6 +283,9 @@ pub fn schedule_and_return() -> ! {
         if let Some(thread) = current() {
             activate(thread);
             switch_fpu(thread);
+            if tcb(thread).flags & FPU_DISABLED != 0 {
+                csr::disable_fpu();
+            }
             csr::write_satp_and_flush(vspace_satp(thread));
             // SAFETY: the context lives in a live TCB and satp now holds its address space.
             unsafe { entry::enter_user(tcb(thread).context.regs.as_ptr()) }

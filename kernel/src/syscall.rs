@@ -52,6 +52,8 @@ pub fn handle_syscall() {
             let tcb = tcb_at(caller);
             kprintln!("atoll: thread \"{}\" state {:?} priority {}", tcb.name(), tcb.state, tcb.priority)
         }
+        // Atoll has no capDL snapshot to print; the call exists in debug builds and does nothing.
+        Syscall::DebugSnapshot => {}
         Syscall::Yield => sched::yield_current(),
         Syscall::Call => handle_invocation(caller, cptr, true, true),
         Syscall::Send => handle_invocation(caller, cptr, true, false),

@@ -14,6 +14,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "faults::cap_fault_message", run: cap_fault_message },
     Test { name: "faults::unknown_syscall_reply_resumes_with_new_registers", run: unknown_syscall_reply_resumes },
     Test { name: "faults::user_exception_on_illegal_instruction", run: user_exception_on_illegal_instruction },
+    Test { name: "faults::fpu_disabled_thread_traps_on_fp_instruction", run: fpu_disabled_thread_traps },
     Test { name: "faults::vm_fault_on_read", run: vm_fault_on_read },
     Test { name: "faults::vm_fault_on_execute", run: vm_fault_on_execute },
 ];
@@ -120,6 +121,33 @@ fn vm_fault_on_execute(_: &'static BootInfo) -> Outcome {
     let fault = syscall::recv(endpoint);
     check_eq!((fault.info.label(), fault.info.length()), (5, 4));
     check_eq!(&fault.mrs[..4], &[address, address, 1, 1][..]);
+    stop(helper);
+    Ok(())
+}
+
+extern "C" fn use_fpu(_: u64) -> ! {
+    // SAFETY: moves an integer into f1; traps when the thread's FPU is disabled.
+    unsafe { core::arch::asm!("fmv.d.x f1, zero") };
+    RESULT.store(77, Ordering::SeqCst);
+    done();
+    park()
+}
+
+fn fpu_disabled_thread_traps(_: &'static BootInfo) -> Outcome {
+    let (endpoint, badged) = fault_endpoint()?;
+    let helper = crate::support::new_helper(100, badged);
+    check_eq!(check_ok!(atoll_sdk::tcb::set_flags(helper.tcb, 0, 1)), 1);
+    RESULT.store(0, Ordering::SeqCst);
+    crate::support::start(&helper, use_fpu, 0);
+    let fault = syscall::recv(endpoint);
+    // An illegal instruction (scause 2) as a user exception.
+    check_eq!((fault.info.label(), fault.mrs[2]), (3, 2));
+    check_eq!(RESULT.load(Ordering::SeqCst), 0);
+    // With the flag cleared, a restarted thread runs the instruction.
+    check_eq!(check_ok!(atoll_sdk::tcb::set_flags(helper.tcb, 1, 0)), 0);
+    syscall::reply(MessageInfo::new(0, 0, 0, 0), [0; 4]);
+    wait_done();
+    check_eq!(RESULT.load(Ordering::SeqCst), 77);
     stop(helper);
     Ok(())
 }

@@ -56,6 +56,12 @@ pub fn enable_fpu() {
     unsafe { asm!("li {0}, 0x6000", "csrs sstatus, {0}", out(reg) _, options(nostack)) };
 }
 
+/// Turns the FPU off: any FP instruction traps as illegal (a thread with seL4_TCBFlag_fpuDisabled).
+pub fn disable_fpu() {
+    // SAFETY: clearing sstatus.FS only makes FP instructions trap.
+    unsafe { asm!("li {0}, 0x6000", "csrc sstatus, {0}", out(reg) _, options(nostack)) };
+}
+
 /// Waits for an interrupt to become pending.
 #[inline(always)]
 pub fn wait_for_interrupt() {

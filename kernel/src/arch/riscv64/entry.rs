@@ -51,10 +51,11 @@ core::arch::global_asm!(
     "",
     ".global restore_user_context",
     "restore_user_context:",
-    // Return to user mode with interrupts on there (SPP = 0, SPIE = 1) and the FPU usable.
+    // Return to user mode with interrupts on there (SPP = 0, SPIE = 1); sstatus.FS was set
+    // for this thread by the scheduler.
     "   li t0, 0x100",
     "   csrc sstatus, t0",
-    "   li t0, 0x6020",
+    "   li t0, 0x20",
     "   csrs sstatus, t0",
     "   csrw sscratch, a0",
     "   ld t0, 0(a0)",
