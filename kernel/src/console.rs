@@ -19,8 +19,28 @@ pub fn putchar(byte: u8) {
     atoll_sbi::console_putchar(byte);
 }
 
+/// Kernel diagnostics; compiled out of the benchmark build.
+#[cfg(not(feature = "benchmark"))]
 #[macro_export]
 macro_rules! kprintln {
+    ($($arg:tt)*) => {
+        $crate::console::print(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+#[cfg(feature = "benchmark")]
+#[macro_export]
+macro_rules! kprintln {
+    ($($arg:tt)*) => {{
+        if false {
+            $crate::console::print(format_args!($($arg)*));
+        }
+    }};
+}
+
+/// Always printed: the panic path and the build banner.
+#[macro_export]
+macro_rules! kalways {
     ($($arg:tt)*) => {
         $crate::console::print(format_args!("{}\n", format_args!($($arg)*)))
     };

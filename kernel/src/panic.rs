@@ -4,6 +4,6 @@ use core::panic::PanicInfo;
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
-    crate::kprintln!("atoll: kernel panic: {info}");
+    crate::kalways!("atoll: kernel panic: {info}");
     platform::power_off(true)
 }

@@ -26,6 +26,9 @@ pub extern "C" fn boot_main(
     csr::write_scounteren(0b111);
     csr::enable_fpu();
     kprintln!("atoll: booting on hart {hart_id}");
+    if cfg!(feature = "benchmark") {
+        crate::kalways!("atoll: benchmark build (diagnostics off)");
+    }
 
     if dtb_size == 0 {
         panic!("no device tree was handed over; Atoll discovers the machine from it");
