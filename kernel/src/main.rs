@@ -17,6 +17,7 @@ mod boot;
 mod console;
 mod cspace;
 mod delete;
+mod fastpath;
 mod fault;
 mod invocation;
 mod ipc;

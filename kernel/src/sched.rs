@@ -242,6 +242,12 @@ fn schedule() {
     SCHEDULER.borrow_mut().action = Action::ResumeCurrent;
 }
 
+/// Whether the thread's VSpace is valid (the fastpath only switches to such threads).
+pub fn vspace_valid(thread: u64) -> bool {
+    let cap = PhysicalSlots.cap(slot_paddr(thread, slot::VSPACE_ROOT));
+    cap.is(CapType::PageTable) && cap.page_table_is_mapped() && vspace::find_vspace(cap.mapped_asid()) == Some(cap.paddr())
+}
+
 /// The thread's address space, or the kernel's alone if its VSpace is gone (seL4's setVMRoot:
 /// the thread then faults on its first access).
 fn vspace_satp(thread: u64) -> u64 {
@@ -262,18 +268,43 @@ fn activate(thread: u64) {
     }
 }
 
-/// Hands the FPU to `thread`, saving the previous owner's registers (eager switching).
-fn switch_fpu(thread: u64) {
-    csr::enable_fpu();
+/// Whether `thread` holds the FPU and may use it.
+fn fpu_usable(thread: u64) -> bool {
+    tcb(thread).flags & FPU_DISABLED == 0 && SCHEDULER.borrow_mut().fpu_owner == thread
+}
+
+/// Lazy FPU switching: a thread that does not own the FPU runs with it off; its first FP
+/// instruction traps as illegal and lands here, which hands it the FPU and retries.
+/// Returns false when the trap was a real illegal instruction.
+pub fn claim_fpu(thread: u64) -> bool {
     let owner = SCHEDULER.borrow_mut().fpu_owner;
-    if owner == thread {
-        return;
+    if owner == thread || tcb(thread).flags & FPU_DISABLED != 0 {
+        return false;
     }
+    csr::enable_fpu();
     if owner != 0 {
         fpu::save(&mut tcb(owner).fpu);
     }
     fpu::restore(&tcb(thread).fpu);
     SCHEDULER.borrow_mut().fpu_owner = thread;
+    true
+}
+
+/// Enters `thread` in user mode: its address space, its FPU access, its registers.
+pub fn run(thread: u64) -> ! {
+    if fpu_usable(thread) {
+        csr::enable_fpu();
+    } else {
+        csr::disable_fpu();
+    }
+    csr::write_satp_and_flush(vspace_satp(thread));
+    // SAFETY: the context lives in a live TCB and satp now holds its address space.
+    unsafe { entry::enter_user(tcb(thread).context.regs.as_ptr()) }
+}
+
+/// Fastpath: `thread` (blocked until now, not queued) runs next in place of the current one.
+pub fn switch_to_unqueued(thread: u64) {
+    SCHEDULER.borrow_mut().current = thread;
 }
 
 /// Schedules, then runs the chosen thread, idling until one can run.
@@ -282,13 +313,7 @@ pub fn schedule_and_return() -> ! {
         schedule();
         if let Some(thread) = current() {
             activate(thread);
-            switch_fpu(thread);
-            if tcb(thread).flags & FPU_DISABLED != 0 {
-                csr::disable_fpu();
-            }
-            csr::write_satp_and_flush(vspace_satp(thread));
-            // SAFETY: the context lives in a live TCB and satp now holds its address space.
-            unsafe { entry::enter_user(tcb(thread).context.regs.as_ptr()) }
+            run(thread);
         }
         idle_until_interrupt();
     }

@@ -155,6 +155,35 @@ pub fn receive(ep_paddr: u64, thread: u64, can_grant: bool, blocking: bool) {
     }
 }
 
+/// Fastpath: the first waiting receiver, if the endpoint is in the receive state.
+pub fn waiting_receiver(ep_paddr: u64) -> Option<u64> {
+    let ep = endpoint(ep_paddr);
+    (ep.state() == EpState::Recv).then_some(ep.head)
+}
+
+/// Fastpath: whether a receive would block (nobody is sending).
+pub fn no_senders(ep_paddr: u64) -> bool {
+    endpoint(ep_paddr).state() != EpState::Send
+}
+
+/// Fastpath: takes the head receiver off (it must be `waiting_receiver`).
+pub fn pop_receiver(ep_paddr: u64) {
+    let ep = endpoint(ep_paddr);
+    let mut queue = ep.queue();
+    queue.pop(&mut EpLinks);
+    ep.set(queue, EpState::Recv);
+}
+
+/// Fastpath: blocks `thread` receiving on the endpoint (it must have no senders).
+pub fn block_receiver(ep_paddr: u64, thread: u64, can_grant: bool) {
+    tcb(thread).blocking = Blocking { object: ep_paddr, can_grant, ..Blocking::default() };
+    tcb(thread).state = ThreadState::BlockedOnReceive;
+    let ep = endpoint(ep_paddr);
+    let mut queue = ep.queue();
+    queue.append(&mut EpLinks, thread);
+    ep.set(queue, EpState::Recv);
+}
+
 /// Takes a blocked thread off the endpoint it waits on (part of seL4's cancelIPC).
 pub fn dequeue(ep_paddr: u64, thread: u64) {
     let ep = endpoint(ep_paddr);

@@ -234,7 +234,7 @@ pub fn decode(message: &Message, cap: Cap, caller: u64) -> Result<TcbOp, Syscall
                 return Err(SyscallError::IllegalOperation);
             }
             if !ntfn.cap.is(CapType::Notification) {
-                return Err(SyscallError::InvalidCapability { cap: 1 });
+                return Err(SyscallError::IllegalOperation);
             }
             if !ntfn.cap.endpoint_rights().receive {
                 return Err(SyscallError::IllegalOperation);

@@ -5,6 +5,7 @@ use crate::object::tcb::UserContext;
 use crate::{sched, syscall};
 
 const ECALL_FROM_USER: u64 = 8;
+const ILLEGAL_INSTRUCTION: u64 = 2;
 const SUPERVISOR_TIMER: u64 = 5;
 const SUPERVISOR_EXTERNAL: u64 = 9;
 const INSTRUCTION_ACCESS_FAULT: u64 = 1;
@@ -32,9 +33,14 @@ pub extern "C" fn handle_user_trap(_context: *mut u64) -> ! {
             _ => {}
         }
     } else if cause == ECALL_FROM_USER {
+        if let Some(thread) = sched::current() {
+            crate::fastpath::try_fastpath(thread);
+        }
         syscall::handle_syscall();
     } else if let Some(thread) = sched::current() {
-        fault::raise(thread, exception_fault(cause, csr::stval()));
+        if !(cause == ILLEGAL_INSTRUCTION && sched::claim_fpu(thread)) {
+            fault::raise(thread, exception_fault(cause, csr::stval()));
+        }
     }
     sched::schedule_and_return()
 }
