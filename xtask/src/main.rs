@@ -2,7 +2,9 @@
 //!
 //! - `cargo xtask run`: boot the demo root task in QEMU.
 //! - `cargo xtask test`: host unit tests, then the on-target test suite in QEMU.
+//! - `cargo xtask bench`: the benchmark build and its instruction counts beside seL4's.
 //! - `cargo xtask image ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root task.
+mod bench;
 mod build;
 mod harness;
 mod qemu;
@@ -17,8 +19,9 @@ fn main() -> ExitCode {
         ["test"] => harness::test_all(true),
         ["test", "--target-only"] => harness::test_all(false),
         ["image", root_task, output] => make_image(root_task, output),
+        ["bench"] => setup::ensure_tools().and_then(|()| bench::bench()),
         _ => Err(
-            "usage: cargo xtask run | test [--target-only] | image ROOT_TASK_ELF OUTPUT".to_string(),
+            "usage: cargo xtask run | test [--target-only] | bench | image ROOT_TASK_ELF OUTPUT".to_string(),
         ),
     };
     match result {

@@ -45,7 +45,7 @@ fn stamp(index: usize) -> u64 {
 }
 
 pub fn sample_count() -> usize {
-    100
+    if cfg!(feature = "quick") { 8 } else { 100 }
 }
 
 fn samples() -> &'static mut [u64; WARMUP + MAX_SAMPLES] {
