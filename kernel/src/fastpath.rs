@@ -24,19 +24,25 @@ fn endpoint_cap(thread: u64, cptr: u64) -> Option<Cap> {
 }
 
 /// Moves the message registers and sets badge and message info for the receiver.
+#[inline(always)]
 fn deliver(from: u64, to: u64, badge: u64, info: MessageInfo) {
     let length = info.length() as usize;
     let (source, destination) = (tcb(from), tcb(to));
-    destination.context.regs[Regs::MR0..Regs::MR0 + length]
-        .copy_from_slice(&source.context.regs[Regs::MR0..Regs::MR0 + length]);
+    for index in Regs::MR0..Regs::MR0 + length {
+        destination.context.regs[index] = source.context.regs[index];
+    }
     destination.context.regs[Regs::A0] = badge;
     destination.context.regs[Regs::A1] = MessageInfo::new(info.label(), 0, 0, info.length()).word();
 }
 
-/// Whether `to` may run in place of `from` without a scheduling decision.
-fn may_switch(from: u64, to: u64) -> bool {
+/// The satp to switch to if `to` may run in place of `from` without a scheduling decision.
+#[inline(always)]
+fn may_switch(from: u64, to: u64) -> Option<u64> {
     let (f, t) = (tcb(from), tcb(to));
-    t.priority >= f.priority && t.domain == f.domain && sched::vspace_valid(to)
+    if t.priority < f.priority || t.domain != f.domain {
+        return None;
+    }
+    sched::valid_satp(to)
 }
 
 /// Takes the fastpath if it applies; does not return then.
@@ -62,7 +68,8 @@ fn call(caller: u64, info: MessageInfo) {
     }
     let Some(server) = endpoint::waiting_receiver(cap.paddr()) else { return };
     let caller_slot = slot_paddr(server, slot::CALLER);
-    if !may_switch(caller, server) || !PhysicalSlots.cap(caller_slot).is_null() {
+    let Some(satp) = may_switch(caller, server) else { return };
+    if !PhysicalSlots.cap(caller_slot).is_null() {
         return;
     }
     // Committed: nothing below can fail.
@@ -71,11 +78,11 @@ fn call(caller: u64, info: MessageInfo) {
     c.context.regs[Regs::PC] += ECALL_LENGTH;
     c.state = ThreadState::BlockedOnReply;
     let reply = Cap::reply(caller, false, tcb(server).blocking.can_grant);
-    cdt::insert(&mut PhysicalSlots, reply, slot_paddr(caller, slot::REPLY), caller_slot);
+    cdt::insert_unrevocable_child(&mut PhysicalSlots, reply, slot_paddr(caller, slot::REPLY), caller_slot);
     deliver(caller, server, cap.badge(), info);
     tcb(server).state = ThreadState::Running;
     sched::switch_to_unqueued(server);
-    sched::run(server)
+    sched::run_in(server, satp)
 }
 
 fn reply_recv(server: u64, info: MessageInfo) {
@@ -94,9 +101,10 @@ fn reply_recv(server: u64, info: MessageInfo) {
     }
     let caller = reply.paddr();
     let c = tcb(caller);
-    if c.state != ThreadState::BlockedOnReply || c.fault.label != 0 || !may_switch(server, caller) {
+    if c.state != ThreadState::BlockedOnReply || c.fault.label != 0 {
         return;
     }
+    let Some(satp) = may_switch(server, caller) else { return };
     // Committed: nothing below can fail.
     tcb(server).context.regs[Regs::PC] += ECALL_LENGTH;
     ipc::delete_one(caller_slot);
@@ -104,5 +112,5 @@ fn reply_recv(server: u64, info: MessageInfo) {
     deliver(server, caller, 0, info);
     tcb(caller).state = ThreadState::Running;
     sched::switch_to_unqueued(caller);
-    sched::run(caller)
+    sched::run_in(caller, satp)
 }

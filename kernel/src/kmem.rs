@@ -4,7 +4,7 @@
 //! window). Objects live in memory that user level retyped from untyped memory (or that boot
 //! carved for the root task); the capability that names an object is what proves it exists and
 //! has the right type, which is the obligation the `unsafe` functions below ask for.
-use core::cell::{RefCell, RefMut};
+use core::cell::{Cell, RefCell, RefMut};
 
 /// Virtual address of physical address 0 in the kernel window (seL4's PPTR_BASE).
 pub const PPTR_BASE: u64 = 0xFFFF_FFC0_0000_0000;
@@ -83,5 +83,29 @@ impl<T> KernelCell<T> {
     /// For the panic path: the state, unless it is already borrowed.
     pub fn try_borrow_mut(&self) -> Option<RefMut<'_, T>> {
         self.0.try_borrow_mut().ok()
+    }
+}
+
+/// A kernel global word (thread pointers, table entries) read and written without a borrow
+/// check, for hot paths. Sound for the same reason as `KernelCell`: one hart, no preemption
+/// inside the kernel; a `Cell` hands out no references, so nothing can alias.
+pub struct KernelWord(Cell<u64>);
+
+// SAFETY: as for KernelCell.
+unsafe impl Sync for KernelWord {}
+
+impl KernelWord {
+    pub const fn new(value: u64) -> Self {
+        KernelWord(Cell::new(value))
+    }
+
+    #[inline(always)]
+    pub fn get(&self) -> u64 {
+        self.0.get()
+    }
+
+    #[inline(always)]
+    pub fn set(&self, value: u64) {
+        self.0.set(value)
     }
 }

@@ -2,7 +2,7 @@
 //! time slice, and the switch to the chosen thread or the idle loop.
 use crate::arch::riscv64::{csr, entry, fpu, platform, vm, vspace};
 use crate::cspace::{CteStore, PhysicalSlots};
-use crate::kmem::{self, KernelCell};
+use crate::kmem::{self, KernelCell, KernelWord};
 use crate::object::tcb::{TIME_SLICE_TICKS, Tcb, ThreadState, UserContext, slot, slot_paddr};
 use atoll_abi::CapType;
 use atoll_kernel_core::queue::Links;
@@ -24,21 +24,20 @@ enum Action {
 
 struct Scheduler {
     ready: ReadyQueues<NUM_DOMAINS>,
-    /// The running thread's TCB; 0 while idle.
-    current: u64,
     action: Action,
     current_domain: u8,
-    /// The thread whose registers are in the FPU.
-    fpu_owner: u64,
 }
 
 static SCHEDULER: KernelCell<Scheduler> = KernelCell::new(Scheduler {
     ready: ReadyQueues::new(),
-    current: 0,
     action: Action::ResumeCurrent,
     current_domain: 0,
-    fpu_owner: 0,
 });
+
+/// The running thread's TCB; 0 while idle.
+static CURRENT: KernelWord = KernelWord::new(0);
+/// The thread whose registers are in the FPU; 0 for none.
+static FPU_OWNER: KernelWord = KernelWord::new(0);
 
 pub fn tcb(paddr: u64) -> &'static mut Tcb {
     // SAFETY: scheduler and thread code only pass addresses of live TCBs (queued, current, or
@@ -66,7 +65,7 @@ impl Links for SchedLinks {
 
 /// The running thread's TCB address (None while idle).
 pub fn current() -> Option<u64> {
-    let current = SCHEDULER.borrow_mut().current;
+    let current = CURRENT.get();
     (current != 0).then_some(current)
 }
 
@@ -76,7 +75,7 @@ pub fn current_domain() -> u8 {
 
 /// Boot: the root task runs first.
 pub fn set_current(tcb_paddr: u64) {
-    SCHEDULER.borrow_mut().current = tcb_paddr;
+    CURRENT.set(tcb_paddr);
 }
 
 /// Puts a runnable thread at the head of its ready queue (seL4's tcbSchedEnqueue).
@@ -139,10 +138,7 @@ pub fn possible_switch_to(target: u64) {
 /// (seL4's setThreadState).
 pub fn set_state(thread: u64, state: ThreadState) {
     tcb(thread).state = state;
-    let (current, action) = {
-        let s = SCHEDULER.borrow_mut();
-        (s.current, s.action)
-    };
+    let (current, action) = (CURRENT.get(), SCHEDULER.borrow_mut().action);
     if thread == current && action == Action::ResumeCurrent && !state.is_runnable() {
         reschedule_required();
     }
@@ -155,8 +151,8 @@ pub fn forget(thread: u64) {
     if s.action == Action::SwitchTo(thread) {
         s.action = Action::ChooseNew;
     }
-    if s.fpu_owner == thread {
-        s.fpu_owner = 0;
+    if FPU_OWNER.get() == thread {
+        FPU_OWNER.set(0);
     }
 }
 
@@ -195,7 +191,7 @@ fn highest_is(priority: u8, domain: u8) -> bool {
 
 fn switch_to(thread: u64) {
     dequeue(thread);
-    SCHEDULER.borrow_mut().current = thread;
+    CURRENT.set(thread);
 }
 
 fn choose_new() {
@@ -205,16 +201,13 @@ fn choose_new() {
     };
     match best {
         Some((_, thread)) => switch_to(thread),
-        None => SCHEDULER.borrow_mut().current = 0,
+        None => CURRENT.set(0),
     }
 }
 
 /// Carries out the scheduler action (seL4's schedule).
 fn schedule() {
-    let (action, current) = {
-        let s = SCHEDULER.borrow_mut();
-        (s.action, s.current)
-    };
+    let (action, current) = (SCHEDULER.borrow_mut().action, CURRENT.get());
     if action == Action::ResumeCurrent {
         return;
     }
@@ -242,10 +235,13 @@ fn schedule() {
     SCHEDULER.borrow_mut().action = Action::ResumeCurrent;
 }
 
-/// Whether the thread's VSpace is valid (the fastpath only switches to such threads).
-pub fn vspace_valid(thread: u64) -> bool {
+/// The thread's satp if its VSpace is valid (the fastpath only switches to such threads).
+#[inline(always)]
+pub fn valid_satp(thread: u64) -> Option<u64> {
     let cap = PhysicalSlots.cap(slot_paddr(thread, slot::VSPACE_ROOT));
-    cap.is(CapType::PageTable) && cap.page_table_is_mapped() && vspace::find_vspace(cap.mapped_asid()) == Some(cap.paddr())
+    let asid = cap.mapped_asid();
+    let valid = cap.is(CapType::PageTable) && cap.page_table_is_mapped() && vspace::find_vspace(asid) == Some(cap.paddr());
+    valid.then(|| vm::satp(cap.paddr(), asid))
 }
 
 /// The thread's address space, or the kernel's alone if its VSpace is gone (seL4's setVMRoot:
@@ -270,14 +266,14 @@ fn activate(thread: u64) {
 
 /// Whether `thread` holds the FPU and may use it.
 fn fpu_usable(thread: u64) -> bool {
-    tcb(thread).flags & FPU_DISABLED == 0 && SCHEDULER.borrow_mut().fpu_owner == thread
+    tcb(thread).flags & FPU_DISABLED == 0 && FPU_OWNER.get() == thread
 }
 
 /// Lazy FPU switching: a thread that does not own the FPU runs with it off; its first FP
 /// instruction traps as illegal and lands here, which hands it the FPU and retries.
 /// Returns false when the trap was a real illegal instruction.
 pub fn claim_fpu(thread: u64) -> bool {
-    let owner = SCHEDULER.borrow_mut().fpu_owner;
+    let owner = FPU_OWNER.get();
     if owner == thread || tcb(thread).flags & FPU_DISABLED != 0 {
         return false;
     }
@@ -286,25 +282,32 @@ pub fn claim_fpu(thread: u64) -> bool {
         fpu::save(&mut tcb(owner).fpu);
     }
     fpu::restore(&tcb(thread).fpu);
-    SCHEDULER.borrow_mut().fpu_owner = thread;
+    FPU_OWNER.set(thread);
     true
 }
 
 /// Enters `thread` in user mode: its address space, its FPU access, its registers.
 pub fn run(thread: u64) -> ! {
+    run_in(thread, vspace_satp(thread))
+}
+
+/// As `run`, with the thread's satp already worked out.
+#[inline(always)]
+pub fn run_in(thread: u64, satp: u64) -> ! {
     if fpu_usable(thread) {
         csr::enable_fpu();
     } else {
         csr::disable_fpu();
     }
-    csr::write_satp_and_flush(vspace_satp(thread));
+    csr::write_satp_and_flush(satp);
     // SAFETY: the context lives in a live TCB and satp now holds its address space.
     unsafe { entry::enter_user(tcb(thread).context.regs.as_ptr()) }
 }
 
 /// Fastpath: `thread` (blocked until now, not queued) runs next in place of the current one.
+#[inline(always)]
 pub fn switch_to_unqueued(thread: u64) {
-    SCHEDULER.borrow_mut().current = thread;
+    CURRENT.set(thread);
 }
 
 /// Schedules, then runs the chosen thread, idling until one can run.

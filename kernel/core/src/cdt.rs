@@ -33,6 +33,20 @@ pub fn insert(store: &mut impl CteStore, new_cap: Cap, src: SlotRef, dest: SlotR
     }
 }
 
+/// `insert` for caps that are never revocable parents (reply caps, for one): the same result
+/// without the general rules, for the IPC fastpath.
+pub fn insert_unrevocable_child(store: &mut impl CteStore, new_cap: Cap, src: SlotRef, dest: SlotRef) {
+    let next = store.mdb(src).next();
+    let mut mdb = Mdb::default();
+    mdb.set_prev(src);
+    mdb.set_next(next);
+    store.write(dest, crate::cte::Cte { cap: new_cap, mdb });
+    store.update_mdb(src, |m| m.set_next(dest));
+    if next != 0 {
+        store.update_mdb(next, |m| m.set_prev(dest));
+    }
+}
+
 /// Moves the cap in `src` to the empty slot `dest` as `new_cap`, keeping its place in the tree
 /// (seL4's cteMove).
 pub fn move_to(store: &mut impl CteStore, new_cap: Cap, src: SlotRef, dest: SlotRef) {

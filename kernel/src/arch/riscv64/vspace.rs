@@ -1,7 +1,7 @@
 //! Address spaces: the ASID table, and removing mappings when frame, page-table and ASID-pool
 //! caps go away (seL4's Arch_finaliseCap for RISC-V).
 use super::vm::{self, PageTable};
-use crate::kmem::{self, KernelCell};
+use crate::kmem::{self, KernelWord};
 use crate::object::cap::Cap;
 use atoll_abi::CapType;
 use atoll_abi::object::{ASID_POOL_INDEX_BITS, NUM_ASID_POOLS_BITS};
@@ -10,24 +10,28 @@ const POOLS: usize = 1 << NUM_ASID_POOLS_BITS;
 const POOL_ENTRIES: u64 = 1 << ASID_POOL_INDEX_BITS;
 
 /// Physical address of each ASID pool, by the ASID's high bits (seL4's riscvKSASIDTable).
-static ASID_TABLE: KernelCell<[u64; POOLS]> = KernelCell::new([0; POOLS]);
+static ASID_TABLE: [KernelWord; POOLS] = [const { KernelWord::new(0) }; POOLS];
+
+fn table_index(asid: u64) -> usize {
+    (asid / POOL_ENTRIES) as usize % POOLS
+}
 
 /// The pool registered for `asid_base`'s high bits (0 if none).
 pub fn pool_for(asid_base: u64) -> u64 {
-    ASID_TABLE.borrow_mut()[(asid_base / POOL_ENTRIES) as usize % POOLS]
+    ASID_TABLE[table_index(asid_base)].get()
 }
 
 /// The first ASID-table index with no pool, if any.
 pub fn free_pool_index() -> Option<u64> {
-    ASID_TABLE.borrow_mut().iter().position(|&pool| pool == 0).map(|i| i as u64)
+    ASID_TABLE.iter().position(|pool| pool.get() == 0).map(|i| i as u64)
 }
 
 pub fn set_pool(asid_base: u64, pool_paddr: u64) {
-    ASID_TABLE.borrow_mut()[(asid_base / POOL_ENTRIES) as usize % POOLS] = pool_paddr;
+    ASID_TABLE[table_index(asid_base)].set(pool_paddr);
 }
 
 pub fn pool_entry(asid: u64) -> Option<&'static mut u64> {
-    let pool = ASID_TABLE.borrow_mut()[(asid / POOL_ENTRIES) as usize % POOLS];
+    let pool = ASID_TABLE[table_index(asid)].get();
     if pool == 0 {
         return None;
     }
@@ -137,10 +141,9 @@ pub fn unmap_page_table(cap: Cap) {
 }
 
 fn delete_pool(cap: Cap) {
-    let index = (cap.asid_base() / POOL_ENTRIES) as usize % POOLS;
-    let mut table = ASID_TABLE.borrow_mut();
-    if table[index] == cap.paddr() {
-        table[index] = 0;
+    let entry = &ASID_TABLE[table_index(cap.asid_base())];
+    if entry.get() == cap.paddr() {
+        entry.set(0);
         for asid in cap.asid_base()..cap.asid_base() + POOL_ENTRIES {
             flush(asid);
         }
