@@ -198,6 +198,12 @@ pub fn reply_success(tcb: &mut Tcb, words: &[u64]) {
     tcb.context.regs[UserContext::A1] = MessageInfo::new(0, 0, 0, length as u64).word();
 }
 
+/// The kernel's reply to a Call whose `length` message registers the invocation wrote itself.
+pub fn reply_written(tcb: &mut Tcb, length: usize) {
+    tcb.context.regs[UserContext::A0] = 0;
+    tcb.context.regs[UserContext::A1] = MessageInfo::new(0, 0, 0, length as u64).word();
+}
+
 /// The kernel's error reply to a Call: the error code as label, its details as the message.
 pub fn reply_error(tcb: &mut Tcb, error: SyscallError) {
     let mut detail = [0u64; 6];

@@ -134,7 +134,8 @@ pub fn setup_caller_cap(sender: u64, receiver: u64, can_grant: bool) {
     if !store.cap(caller_slot).is_null() {
         delete_one(caller_slot);
     }
-    cdt::insert(&mut store, Cap::reply(sender, false, can_grant), reply_slot, caller_slot);
+    // A reply cap is never a revocable parent, so the general insertion rules have nothing to do.
+    cdt::insert_unrevocable_child(&mut store, Cap::reply(sender, false, can_grant), reply_slot, caller_slot);
 }
 
 /// Deletes a cap that never needs a zombie (seL4's cteDeleteOne).

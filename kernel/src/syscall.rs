@@ -122,14 +122,18 @@ fn debug_name_thread(caller: u64, cptr: u64) {
 }
 
 /// Looks up the extra caps named in the caller's IPC buffer (seL4's lookupExtraCaps).
-fn lookup_extra_caps(caller: u64, message: &mut Message, count: u64) -> Result<(), (u64, LookupFault)> {
-    let Some(buffer) = invocation::ipc_buffer(tcb_at(caller), false) else { return Ok(()) };
+fn lookup_extra_caps(caller: u64, count: u64) -> Result<[Option<ExtraCap>; 3], (u64, LookupFault)> {
+    let mut caps = [None; 3];
+    if count == 0 {
+        return Ok(caps);
+    }
+    let Some(buffer) = invocation::ipc_buffer(tcb_at(caller), false) else { return Ok(caps) };
     let cptrs: [u64; 3] = core::array::from_fn(|i| buffer[IPC_CAPS_OFFSET + i]);
     for (index, &cptr) in cptrs.iter().enumerate().take(count as usize) {
         let slot = lookup_slot_detailed(caller, cptr).map_err(|fault| (cptr, fault))?;
-        message.extra_caps[index] = Some(ExtraCap { cap: PhysicalSlots.cap(slot), slot });
+        caps[index] = Some(ExtraCap { cap: PhysicalSlots.cap(slot), slot });
     }
-    Ok(())
+    Ok(caps)
 }
 
 /// Send, NBSend or Call on a capability (seL4's handleInvocation).
@@ -143,22 +147,28 @@ fn handle_invocation(caller: u64, cptr: u64, blocking: bool, is_call: bool) {
             return;
         }
     };
-    let mut message = invocation::read_message(tcb_at(caller));
     let extra = MessageInfo::from_word(tcb_at(caller).context.regs[Regs::A1]).extra_caps();
-    if let Err((bad_cptr, lookup)) = lookup_extra_caps(caller, &mut message, extra) {
-        if blocking {
-            fault::raise(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
+    let extra_caps = match lookup_extra_caps(caller, extra) {
+        Ok(caps) => caps,
+        Err((bad_cptr, lookup)) => {
+            if blocking {
+                fault::raise(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
+            }
+            return;
         }
-        return;
-    }
+    };
     let cap = PhysicalSlots.cap(slot);
     sched::set_state(caller, ThreadState::Restart);
     let call = CallInfo { caller, slot, blocking, is_call };
-    match decode_and_invoke(&message, cap, call) {
+    match decode_and_invoke(cap, call, extra_caps) {
         Ok(reply) => {
             if tcb_at(caller).state == ThreadState::Restart {
                 if is_call {
-                    invocation::reply_success(tcb_at(caller), reply.words());
+                    match reply {
+                        Reply::Empty => invocation::reply_success(tcb_at(caller), &[]),
+                        Reply::Word(word) => invocation::reply_success(tcb_at(caller), &[word]),
+                        Reply::Written(length) => invocation::reply_written(tcb_at(caller), length),
+                    }
                 }
                 sched::set_state(caller, ThreadState::Running);
             }
@@ -182,28 +192,11 @@ struct CallInfo {
 }
 
 /// A successful invocation's reply message.
-struct ReplyWords {
-    words: [u64; 32],
-    length: usize,
-}
-
-impl ReplyWords {
-    const EMPTY: ReplyWords = ReplyWords { words: [0; 32], length: 0 };
-
-    fn one(word: u64) -> ReplyWords {
-        ReplyWords::from_slice(&[word])
-    }
-
-    fn from_slice(words: &[u64]) -> ReplyWords {
-        let mut reply = ReplyWords::EMPTY;
-        reply.length = words.len().min(32);
-        reply.words[..reply.length].copy_from_slice(&words[..reply.length]);
-        reply
-    }
-
-    fn words(&self) -> &[u64] {
-        &self.words[..self.length]
-    }
+pub enum Reply {
+    Empty,
+    Word(u64),
+    /// The invocation wrote this many message registers of the caller itself.
+    Written(usize),
 }
 
 enum Outcome {
@@ -224,8 +217,14 @@ impl From<Interrupted> for Outcome {
 }
 
 /// Decodes by cap type, then performs (seL4's decodeInvocation).
-fn decode_and_invoke(message: &Message, cap: Cap, call: CallInfo) -> Result<ReplyWords, Outcome> {
+fn decode_and_invoke(cap: Cap, call: CallInfo, extra_caps: [Option<ExtraCap>; 3]) -> Result<Reply, Outcome> {
     let invalid = SyscallError::InvalidCapability { cap: 0 };
+    // Only invocations of kernel objects read the message as arguments.
+    let message_of = || {
+        let mut message = invocation::read_message(tcb_at(call.caller));
+        message.extra_caps = extra_caps;
+        message
+    };
     match cap.cap_type() {
         CapType::Null | CapType::Zombie => Err(invalid.into()),
         CapType::Endpoint => {
@@ -235,54 +234,53 @@ fn decode_and_invoke(message: &Message, cap: Cap, call: CallInfo) -> Result<Repl
             }
             let send = SendCap { badge: cap.badge(), can_grant: rights.grant, can_grant_reply: rights.grant_reply };
             endpoint::send(cap.paddr(), call.caller, send, call.blocking, call.is_call);
-            Ok(ReplyWords::EMPTY)
+            Ok(Reply::Empty)
         }
         CapType::Notification => {
             if !cap.endpoint_rights().send {
                 return Err(invalid.into());
             }
             notification::signal(cap.paddr(), cap.badge());
-            Ok(ReplyWords::EMPTY)
+            Ok(Reply::Empty)
         }
         CapType::Reply => {
             if cap.reply_is_master() {
                 return Err(invalid.into());
             }
             ipc::reply_with(call.caller, call.slot, cap);
-            Ok(ReplyWords::EMPTY)
+            Ok(Reply::Empty)
         }
         CapType::CNode => {
-            let op = cnode::decode(message, cap)?;
+            let op = cnode::decode(&message_of(), cap)?;
             cnode::invoke(op, slot_paddr(call.caller, slot::CALLER))?;
-            Ok(ReplyWords::EMPTY)
+            Ok(Reply::Empty)
         }
         CapType::Untyped => {
-            let retype = untyped::decode(message, cap, call.slot)?;
+            let retype = untyped::decode(&message_of(), cap, call.slot)?;
             untyped::invoke(retype)?;
-            Ok(ReplyWords::EMPTY)
+            Ok(Reply::Empty)
         }
         CapType::Thread => {
-            let op = tcb_invocation::decode(message, cap, call.caller)?;
-            let words = tcb_invocation::invoke(op, call.caller)?;
-            Ok(ReplyWords::from_slice(words.as_slice()))
+            let op = tcb_invocation::decode(&message_of(), cap, call.caller)?;
+            Ok(tcb_invocation::invoke(op, call.caller)?)
         }
         CapType::IrqControl => {
-            irq::invoke(irq::decode_control(message, call.slot)?);
-            Ok(ReplyWords::EMPTY)
+            irq::invoke(irq::decode_control(&message_of(), call.slot)?);
+            Ok(Reply::Empty)
         }
         CapType::IrqHandler => {
-            irq::invoke(irq::decode_handler(message, cap)?);
-            Ok(ReplyWords::EMPTY)
+            irq::invoke(irq::decode_handler(&message_of(), cap)?);
+            Ok(Reply::Empty)
         }
         CapType::Domain => {
-            domain::decode_and_set(message)?;
-            Ok(ReplyWords::EMPTY)
+            domain::decode_and_set(&message_of())?;
+            Ok(Reply::Empty)
         }
         CapType::Frame | CapType::PageTable | CapType::AsidControl | CapType::AsidPool => {
-            let op = arch_invocation::decode(message, cap, call.slot)?;
+            let op = arch_invocation::decode(&message_of(), cap, call.slot)?;
             Ok(match arch_invocation::invoke(op) {
-                Some(word) => ReplyWords::one(word),
-                None => ReplyWords::EMPTY,
+                Some(word) => Reply::Word(word),
+                None => Reply::Empty,
             })
         }
         _ => Err(SyscallError::IllegalOperation.into()),

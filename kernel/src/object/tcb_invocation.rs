@@ -6,6 +6,7 @@ use super::tcb::{ThreadState, UserContext as Regs, slot, slot_paddr};
 use crate::cspace::{CteStore, PhysicalSlots, SlotRef};
 use crate::delete;
 use crate::invocation::{ExtraCap, Interrupted, Message, SyscallError};
+use crate::syscall::Reply;
 use crate::ipc;
 use crate::sched::{self, tcb};
 use atoll_abi::{CapType, InvocationLabel as L};
@@ -334,35 +335,19 @@ fn sync_next_pc(thread: u64) {
     t.context.regs[Regs::PC] = t.fault_ip;
 }
 
-/// A reply of up to 32 words.
-pub struct Words {
-    words: [u64; 32],
-    length: usize,
-}
-
-impl Words {
-    fn none() -> Words {
-        Words { words: [0; 32], length: 0 }
-    }
-
-    pub fn as_slice(&self) -> &[u64] {
-        &self.words[..self.length]
-    }
-}
-
 /// Performs a decoded TCB invocation.
-pub fn invoke(op: TcbOp, caller: u64) -> Result<Words, Interrupted> {
+pub fn invoke(op: TcbOp, caller: u64) -> Result<Reply, Interrupted> {
     match op {
         TcbOp::ReadRegisters { target, suspend: stop, count } => {
             if stop {
                 suspend(target);
             }
-            let mut reply = Words::none();
-            for index in 0..count {
-                reply.words[index] = read_register(target, index);
+            let mut words = [0u64; 32];
+            for (index, word) in words.iter_mut().enumerate().take(count) {
+                *word = read_register(target, index);
             }
-            reply.length = count;
-            return Ok(reply);
+            let written = crate::invocation::write_mrs(tcb(caller), &words[..count]);
+            return Ok(Reply::Written(written));
         }
         TcbOp::WriteRegisters { target, resume, values, count } => {
             for (index, &value) in values.iter().enumerate().take(count) {
@@ -436,11 +421,8 @@ pub fn invoke(op: TcbOp, caller: u64) -> Result<Words, Interrupted> {
         TcbOp::SetFlags { target, clear, set } => {
             let t = tcb(target);
             t.flags = ((t.flags & !clear) | set) & FLAGS_MASK;
-            let mut reply = Words::none();
-            reply.words[0] = t.flags;
-            reply.length = 1;
-            return Ok(reply);
+            return Ok(Reply::Word(t.flags));
         }
     }
-    Ok(Words::none())
+    Ok(Reply::Empty)
 }
