@@ -17,6 +17,32 @@ impl CteStore for PhysicalSlots {
         // SAFETY: as for `read`.
         unsafe { *kmem::paddr_to_ptr::<Cte>(slot) = cte };
     }
+
+    // Field-level access: the hot paths touch only the half of a slot they need.
+
+    #[inline(always)]
+    fn cap(&self, slot: SlotRef) -> Cap {
+        // SAFETY: as for `read`.
+        unsafe { (*kmem::paddr_to_ptr::<Cte>(slot)).cap }
+    }
+
+    #[inline(always)]
+    fn set_cap(&mut self, slot: SlotRef, cap: Cap) {
+        // SAFETY: as for `read`.
+        unsafe { (*kmem::paddr_to_ptr::<Cte>(slot)).cap = cap };
+    }
+
+    #[inline(always)]
+    fn mdb(&self, slot: SlotRef) -> atoll_kernel_core::cte::Mdb {
+        // SAFETY: as for `read`.
+        unsafe { (*kmem::paddr_to_ptr::<Cte>(slot)).mdb }
+    }
+
+    #[inline(always)]
+    fn update_mdb(&mut self, slot: SlotRef, change: impl FnOnce(&mut atoll_kernel_core::cte::Mdb)) {
+        // SAFETY: as for `read`; the reference lives only for this call.
+        change(unsafe { &mut (*kmem::paddr_to_ptr::<Cte>(slot)).mdb });
+    }
 }
 
 use crate::object::cap::Cap;

@@ -141,8 +141,9 @@ pub fn ipc_buffer(tcb: &Tcb, for_writing: bool) -> Option<&'static mut [u64; 128
 /// Reads the message the current thread sent: label, length and the first arguments.
 pub fn read_message(tcb: &Tcb) -> Message {
     let info = MessageInfo::from_word(tcb.context.regs[UserContext::A1]);
-    let buffer = ipc_buffer(tcb, false);
     let mut length = info.length().min(atoll_abi::message::MSG_MAX_LENGTH as u64) as usize;
+    // The IPC buffer matters only for messages longer than the registers.
+    let buffer = if length > REGISTER_MRS { ipc_buffer(tcb, false) } else { None };
     if buffer.is_none() {
         length = length.min(REGISTER_MRS);
     }

@@ -36,6 +36,9 @@ static SCHEDULER: KernelCell<Scheduler> = KernelCell::new(Scheduler {
 
 /// The running thread's TCB; 0 while idle.
 static CURRENT: KernelWord = KernelWord::new(0);
+/// The thread whose address space satp holds; 0 when unknown. The kernel runs on the user's
+/// page table, so returning to the same thread needs no switch.
+static SATP_LOADED: KernelWord = KernelWord::new(0);
 /// The thread whose registers are in the FPU; 0 for none.
 static FPU_OWNER: KernelWord = KernelWord::new(0);
 
@@ -288,19 +291,34 @@ pub fn claim_fpu(thread: u64) -> bool {
 
 /// Enters `thread` in user mode: its address space, its FPU access, its registers.
 pub fn run(thread: u64) -> ! {
+    if SATP_LOADED.get() == thread {
+        enter(thread)
+    }
     run_in(thread, vspace_satp(thread))
+}
+
+/// An address space went away or a thread's VSpace changed: switch satp on the next return.
+pub fn forget_loaded_satp() {
+    SATP_LOADED.set(0);
 }
 
 /// As `run`, with the thread's satp already worked out.
 #[inline(always)]
 pub fn run_in(thread: u64, satp: u64) -> ! {
+    csr::write_satp_and_flush(satp);
+    SATP_LOADED.set(thread);
+    enter(thread)
+}
+
+/// The last step to user mode, with satp already right for `thread`.
+#[inline(always)]
+fn enter(thread: u64) -> ! {
     if fpu_usable(thread) {
         csr::enable_fpu();
     } else {
         csr::disable_fpu();
     }
-    csr::write_satp_and_flush(satp);
-    // SAFETY: the context lives in a live TCB and satp now holds its address space.
+    // SAFETY: the context lives in a live TCB and satp holds its address space.
     unsafe { entry::enter_user(tcb(thread).context.regs.as_ptr()) }
 }
 

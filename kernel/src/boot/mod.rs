@@ -25,6 +25,7 @@ pub extern "C" fn boot_main(
     // Let user level read cycle, time and instret (sel4bench reads the cycle counter).
     csr::write_scounteren(0b111);
     csr::enable_fpu();
+    csr::prepare_user_return();
     kprintln!("atoll: booting on hart {hart_id}");
     if cfg!(feature = "benchmark") {
         crate::kalways!("atoll: benchmark build (diagnostics off)");

@@ -303,6 +303,9 @@ fn set_priority(thread: u64, priority: u8) {
 /// same object (seL4's invokeTCB_ThreadControl space and buffer updates).
 fn replace_slot(target: u64, index: usize, new: Option<(Cap, SlotRef)>) -> Result<(), Interrupted> {
     let slot = slot_paddr(target, index);
+    if index == slot::VSPACE_ROOT {
+        sched::forget_loaded_satp();
+    }
     delete::delete(slot, true)?;
     if let Some((cap, source)) = new {
         let source_cap = PhysicalSlots.cap(source);

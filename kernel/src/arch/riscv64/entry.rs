@@ -51,12 +51,8 @@ core::arch::global_asm!(
     "",
     ".global restore_user_context",
     "restore_user_context:",
-    // Return to user mode with interrupts on there (SPP = 0, SPIE = 1); sstatus.FS was set
-    // for this thread by the scheduler.
-    "   li t0, 0x100",
-    "   csrc sstatus, t0",
-    "   li t0, 0x20",
-    "   csrs sstatus, t0",
+    // sret returns to user mode with interrupts on: sstatus.SPP = 0 and SPIE = 1 hold after
+    // every trap from user mode and were set at boot; sstatus.FS was set by the scheduler.
     "   csrw sscratch, a0",
     "   ld t0, 0(a0)",
     "   csrw sepc, t0",

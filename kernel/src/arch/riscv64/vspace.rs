@@ -127,6 +127,7 @@ pub fn unmap_page_table(cap: Cap) {
             *entry = 0;
         }
         flush(asid);
+        crate::sched::forget_loaded_satp();
         return;
     }
     for level in 0..2 {
@@ -144,6 +145,7 @@ fn delete_pool(cap: Cap) {
     let entry = &ASID_TABLE[table_index(cap.asid_base())];
     if entry.get() == cap.paddr() {
         entry.set(0);
+        crate::sched::forget_loaded_satp();
         for asid in cap.asid_base()..cap.asid_base() + POOL_ENTRIES {
             flush(asid);
         }
