@@ -96,8 +96,36 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
     let probe_ok = report.probe_stopped_thread && !report.probe_ran_on;
     println!("test {PROBE_TEST} ... {}", if probe_ok { "ok" } else { "FAILED" });
     let (passed, failed) = report.verdict()?;
+    let (bench_passed, bench_failed) = benchmark_repeats();
+    let (passed, failed) = (passed + bench_passed, failed + bench_failed);
     println!("on-target: {passed} passed, {failed} failed");
     if failed > 0 { Err(format!("{failed} on-target tests failed")) } else { Ok(()) }
+}
+
+/// The benchmark test: a few samples of every benchmark, twice; under `-icount` the figures
+/// must be identical. It checks that the benchmark works, not how fast anything is.
+fn benchmark_repeats() -> (u32, u32) {
+    let name = "harness::benchmark_runs_and_repeats_exactly";
+    let outcome = crate::bench::run_benchmark(true).and_then(|first| {
+        let second = crate::bench::run_benchmark(true)?;
+        if first.is_empty() {
+            return Err("no benchmark results".into());
+        }
+        if first != second {
+            return Err(format!("figures differ between runs: {first:?} vs {second:?}"));
+        }
+        Ok(first.len())
+    });
+    match outcome {
+        Ok(rows) => {
+            println!("test {name} ... ok ({rows} benchmarks, identical twice)");
+            (1, 0)
+        }
+        Err(why) => {
+            println!("test {name} ... FAILED: {why}");
+            (0, 1)
+        }
+    }
 }
 
 #[cfg(test)]
