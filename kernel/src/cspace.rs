@@ -1,5 +1,5 @@
 //! CSpaces: slots in physical memory and the lookups invocations make through them.
-pub use atoll_kernel_core::cspace::{LookupFault, Resolved, slot_of};
+pub use atoll_kernel_core::cspace::{LookupFault, slot_of};
 pub use atoll_kernel_core::cte::{Cte, CteStore, SlotRef};
 use crate::kmem;
 

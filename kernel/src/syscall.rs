@@ -6,7 +6,7 @@
 use crate::arch::riscv64::platform;
 use crate::cspace::{CteStore, PhysicalSlots, SlotRef};
 use crate::fault::{self, Fault};
-use crate::invocation::{self, ExtraCap, IPC_CAPS_OFFSET, Interrupted, Message, SyscallError};
+use crate::invocation::{self, ExtraCap, IPC_CAPS_OFFSET, Interrupted, SyscallError};
 use crate::object::cap::Cap;
 use crate::cspace::LookupFault;
 use crate::object::endpoint::{self, SendCap};
@@ -15,7 +15,7 @@ use crate::object::{cnode, domain, irq, notification, tcb_invocation, untyped};
 use crate::arch::riscv64::invocation as arch_invocation;
 use crate::ipc;
 use crate::{console, kmem, kprintln, preemption, sched};
-use atoll_abi::{CapType, InvocationLabel, MessageInfo, Syscall};
+use atoll_abi::{CapType, MessageInfo, Syscall};
 
 const ECALL_LENGTH: u64 = 4;
 
@@ -283,6 +283,5 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, extra_caps: [Option<ExtraCap>; 3]
                 None => Reply::Empty,
             })
         }
-        _ => Err(SyscallError::IllegalOperation.into()),
     }
 }

@@ -22,6 +22,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "ipcrights::call_without_grant_rights_gets_no_reply_cap", run: call_without_grant_rights_gets_no_reply_cap },
     Test { name: "ipcrights::receive_needs_read_right", run: receive_needs_read_right },
     Test { name: "ipc::send_needs_write_right", run: send_needs_write_right },
+    Test { name: "cancel_badged_sends::restarts_only_senders_with_that_badge", run: cancel_badged_sends_restarts_one_badge },
 ];
 
 static SEEN: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
@@ -284,5 +285,42 @@ fn send_needs_write_right(_: &'static BootInfo) -> Outcome {
     check_ok!(cnode::mint(root_slot(read_only), root_slot(endpoint), CapRights::new(false, false, true, false), 0));
     let failure = atoll_sdk::invocation::invoke(read_only, atoll_sdk::abi::InvocationLabel::InvalidInvocation, &[], &[]);
     check_eq!(failure.map(|_| ()).map_err(|f| (f.error, f.detail[0])), Err((atoll_sdk::abi::Error::InvalidCapability, 0)));
+    Ok(())
+}
+
+/// Sends once on the cap in its argument, then records that the send returned.
+extern "C" fn send_then_record(cap: u64) -> ! {
+    syscall::send(cap, MessageInfo::new(0, 0, 0, 1), [cap, 0, 0, 0]);
+    set_seen(0, cap);
+    done();
+    park()
+}
+
+fn cancel_badged_sends_restarts_one_badge(_: &'static BootInfo) -> Outcome {
+    let endpoint = new_object(ObjectType::Endpoint, 0);
+    let (one, two, one_copy) = (alloc_slot(), alloc_slot(), alloc_slot());
+    check_ok!(cnode::mint(root_slot(one), root_slot(endpoint), CapRights::ALL_RIGHTS, 1));
+    check_ok!(cnode::mint(root_slot(two), root_slot(endpoint), CapRights::ALL_RIGHTS, 2));
+    check_ok!(cnode::copy(root_slot(one_copy), root_slot(one), CapRights::ALL_RIGHTS));
+    set_seen(0, 0);
+    // Both senders block on the endpoint (a yield lets each run in turn).
+    let first = spawn(255, 0, send_then_record, one_copy);
+    syscall::yield_now();
+    let second = spawn(255, 0, send_then_record, two);
+    syscall::yield_now();
+    check_eq!(seen(0), 0);
+    // seL4's pattern: revoke the badged cap's copies, then cancel the sends with that badge.
+    check_ok!(cnode::revoke(root_slot(one)));
+    check_eq!(identify(one_copy), 0);
+    check_ok!(cnode::cancel_badged_sends(root_slot(one)));
+    // The first sender restarts its Send on a now-empty slot: dropped, and it runs on.
+    wait_done();
+    check_eq!(seen(0), one_copy);
+    // The second still waits: its message is there to receive.
+    let message = syscall::recv(endpoint);
+    check_eq!((message.badge, message.mrs[0]), (2, two));
+    wait_done();
+    stop(first);
+    stop(second);
     Ok(())
 }

@@ -147,9 +147,12 @@ pub fn invoke(op: CNodeOp, caller_slot: SlotRef) -> Result<(), Interrupted> {
                 cdt::move_to(&mut store, caller, caller_slot, dest);
             }
         }
-        // No thread can be blocked on an endpoint until IPC exists, so there is nothing to
-        // cancel yet; the cap checks above already match seL4.
-        CNodeOp::CancelBadgedSends(_) => {}
+        // Badge 0 names no particular sender: nothing to cancel (as in seL4).
+        CNodeOp::CancelBadgedSends(cap) => {
+            if cap.badge() != 0 {
+                crate::object::endpoint::cancel_badged_sends(cap.paddr(), cap.badge());
+            }
+        }
     }
     Ok(())
 }

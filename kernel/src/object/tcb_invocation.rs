@@ -39,7 +39,6 @@ pub enum TcbOp {
     CopyRegisters { target: u64, source: u64, suspend: bool, resume: bool, frame: bool, integer: bool },
     Control {
         target: u64,
-        target_slot: SlotRef,
         fault_handler: Option<u64>,
         priority: Option<u8>,
         mcp: Option<u8>,
@@ -127,11 +126,9 @@ fn space_update(target: u64, croot: ExtraCap, croot_data: u64, vroot: ExtraCap) 
 /// Decodes an invocation of the TCB cap `cap` by thread `caller` (seL4's decodeTCBInvocation).
 pub fn decode(message: &Message, cap: Cap, caller: u64) -> Result<TcbOp, SyscallError> {
     let target = cap.paddr();
-    let target_slot = 0;
     let label = atoll_abi::InvocationLabel::from_value(message.label).ok_or(SyscallError::IllegalOperation)?;
     let control = |fault_handler, priority, mcp, space, buffer| TcbOp::Control {
         target,
-        target_slot,
         fault_handler,
         priority,
         mcp,
@@ -386,7 +383,7 @@ pub fn invoke(op: TcbOp, caller: u64) -> Result<Reply, Interrupted> {
                 sched::reschedule_required();
             }
         }
-        TcbOp::Control { target, target_slot: _, fault_handler, priority, mcp, space, buffer } => {
+        TcbOp::Control { target, fault_handler, priority, mcp, space, buffer } => {
             if let Some(handler) = fault_handler {
                 tcb(target).fault_handler = handler;
             }

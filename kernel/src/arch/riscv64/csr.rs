@@ -33,7 +33,6 @@ csr_read!(cycle, "cycle");
 csr_write!(write_stvec, "stvec");
 csr_write!(write_sie, "sie");
 csr_write!(write_scounteren, "scounteren");
-csr_write!(write_sscratch, "sscratch");
 
 /// sie/sip bit for the supervisor timer interrupt.
 pub const TIMER_INTERRUPT: u64 = 1 << 5;

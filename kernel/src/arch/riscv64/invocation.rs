@@ -21,10 +21,6 @@ pub enum ArchOp {
     GetAddress(u64),
 }
 
-fn arg(message: &Message, index: usize) -> Result<u64, SyscallError> {
-    message.arg(index).ok_or(SyscallError::TruncatedMessage)
-}
-
 /// The VSpace root named by a mapped page-table cap, checked against the ASID table
 /// (seL4's isValidNativeRoot and findVSpaceForASID).
 fn vspace_root(cap: Cap) -> Result<(u64, u64), SyscallError> {
