@@ -11,8 +11,6 @@ use atoll_abi::{Error, MessageInfo};
 /// Message registers carried in registers a2..a5; the rest live in the IPC buffer.
 pub const REGISTER_MRS: usize = 4;
 const FIRST_MR_REGISTER: usize = 12;
-/// Arguments read eagerly; no invocation takes more.
-pub const MAX_ARGS: usize = 8;
 /// IPC buffer word index of message register 0 (after the tag word).
 const IPC_MSG_OFFSET: usize = 1;
 /// IPC buffer word index of caps_or_badges[0].
@@ -97,18 +95,30 @@ pub struct ExtraCap {
     pub slot: SlotRef,
 }
 
-/// The invocation as the caller sent it.
+/// The invocation as the caller sent it. Arguments are read from the caller's registers and
+/// IPC buffer when asked for, so nothing is copied that the decoder does not use.
 pub struct Message {
     pub label: u64,
     pub length: usize,
-    words: [u64; MAX_ARGS],
+    caller: u64,
+    /// Physical address of the caller's IPC buffer words, 0 if it has none.
+    buffer: u64,
     pub extra_caps: [Option<ExtraCap>; 3],
 }
 
 impl Message {
     /// Message register `index`, if the message is that long.
     pub fn arg(&self, index: usize) -> Option<u64> {
-        if index < self.length { self.words.get(index).copied() } else { None }
+        if index >= self.length {
+            return None;
+        }
+        if index < REGISTER_MRS {
+            return Some(crate::sched::tcb(self.caller).context.regs[FIRST_MR_REGISTER + index]);
+        }
+        // SAFETY: `buffer` is the caller's IPC buffer (1 KiB of words inside a live frame), and
+        // `length` was clamped to it; only read here.
+        let words = unsafe { kmem::object::<[u64; 128]>(self.buffer) };
+        words.get(IPC_MSG_OFFSET + index).copied()
     }
 
     pub fn extra_cap(&self, index: usize) -> Option<ExtraCap> {
@@ -118,6 +128,14 @@ impl Message {
 
 /// The thread's IPC buffer as words, if it has a usable one (seL4's lookupIPCBuffer).
 pub fn ipc_buffer(tcb: &Tcb, for_writing: bool) -> Option<&'static mut [u64; 128]> {
+    let paddr = ipc_buffer_paddr(tcb, for_writing)?;
+    // SAFETY: the frame cap names a live frame of that size; the buffer is a 1 KiB-aligned block
+    // inside it, and only the current thread's kernel entry touches it now.
+    Some(unsafe { kmem::object::<[u64; 128]>(paddr) })
+}
+
+/// Physical address of the thread's IPC buffer, if it has a usable one.
+fn ipc_buffer_paddr(tcb: &Tcb, for_writing: bool) -> Option<u64> {
     use atoll_abi::CapType;
     use atoll_kernel_core::cap::VmRights;
     let frame = tcb.slots[crate::object::tcb::slot::IPC_BUFFER].cap;
@@ -133,29 +151,21 @@ pub fn ipc_buffer(tcb: &Tcb, for_writing: bool) -> Option<&'static mut [u64; 128
         return None;
     }
     let offset = tcb.ipc_buffer & ((1u64 << frame.frame_size().bits()) - 1) & !0x3ff;
-    // SAFETY: the frame cap names a live frame of that size; the buffer is a 1 KiB-aligned block
-    // inside it, and only the current thread's kernel entry touches it now.
-    Some(unsafe { kmem::object::<[u64; 128]>(frame.paddr() + offset) })
+    Some(frame.paddr() + offset)
 }
 
-/// Reads the message the current thread sent: label, length and the first arguments.
-pub fn read_message(tcb: &Tcb) -> Message {
+/// The message thread `caller` sent: label and length (clamped as seL4 does), arguments on
+/// demand.
+pub fn read_message(caller: u64) -> Message {
+    let tcb = crate::sched::tcb(caller);
     let info = MessageInfo::from_word(tcb.context.regs[UserContext::A1]);
     let mut length = info.length().min(atoll_abi::message::MSG_MAX_LENGTH as u64) as usize;
     // The IPC buffer matters only for messages longer than the registers.
-    let buffer = if length > REGISTER_MRS { ipc_buffer(tcb, false) } else { None };
+    let buffer = if length > REGISTER_MRS { ipc_buffer_paddr(tcb, false) } else { None };
     if buffer.is_none() {
         length = length.min(REGISTER_MRS);
     }
-    let mut words = [0u64; MAX_ARGS];
-    for (index, word) in words.iter_mut().enumerate().take(length) {
-        *word = if index < REGISTER_MRS {
-            tcb.context.regs[FIRST_MR_REGISTER + index]
-        } else {
-            buffer.as_ref().map_or(0, |b| b[IPC_MSG_OFFSET + index])
-        };
-    }
-    Message { label: info.label(), length, words, extra_caps: [None; 3] }
+    Message { label: info.label(), length, caller, buffer: buffer.unwrap_or(0), extra_caps: [None; 3] }
 }
 
 /// Message registers `first .. first + count` of the thread's current message (registers,

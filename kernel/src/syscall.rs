@@ -6,7 +6,7 @@
 use crate::arch::riscv64::platform;
 use crate::cspace::{CteStore, PhysicalSlots, SlotRef};
 use crate::fault::{self, Fault};
-use crate::invocation::{self, ExtraCap, IPC_CAPS_OFFSET, Interrupted, SyscallError};
+use crate::invocation::{self, ExtraCap, IPC_CAPS_OFFSET, Interrupted, Message, SyscallError};
 use crate::object::cap::Cap;
 use crate::cspace::LookupFault;
 use crate::object::endpoint::{self, SendCap};
@@ -122,18 +122,17 @@ fn debug_name_thread(caller: u64, cptr: u64) {
 }
 
 /// Looks up the extra caps named in the caller's IPC buffer (seL4's lookupExtraCaps).
-fn lookup_extra_caps(caller: u64, count: u64) -> Result<[Option<ExtraCap>; 3], (u64, LookupFault)> {
-    let mut caps = [None; 3];
+fn lookup_extra_caps(caller: u64, caps: &mut [Option<ExtraCap>; 3], count: u64) -> Result<(), (u64, LookupFault)> {
     if count == 0 {
-        return Ok(caps);
+        return Ok(());
     }
-    let Some(buffer) = invocation::ipc_buffer(tcb_at(caller), false) else { return Ok(caps) };
+    let Some(buffer) = invocation::ipc_buffer(tcb_at(caller), false) else { return Ok(()) };
     let cptrs: [u64; 3] = core::array::from_fn(|i| buffer[IPC_CAPS_OFFSET + i]);
     for (index, &cptr) in cptrs.iter().enumerate().take(count as usize) {
         let slot = lookup_slot_detailed(caller, cptr).map_err(|fault| (cptr, fault))?;
         caps[index] = Some(ExtraCap { cap: PhysicalSlots.cap(slot), slot });
     }
-    Ok(caps)
+    Ok(())
 }
 
 /// Send, NBSend or Call on a capability (seL4's handleInvocation).
@@ -148,19 +147,17 @@ fn handle_invocation(caller: u64, cptr: u64, blocking: bool, is_call: bool) {
         }
     };
     let extra = MessageInfo::from_word(tcb_at(caller).context.regs[Regs::A1]).extra_caps();
-    let extra_caps = match lookup_extra_caps(caller, extra) {
-        Ok(caps) => caps,
-        Err((bad_cptr, lookup)) => {
-            if blocking {
-                fault::raise(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
-            }
-            return;
+    let mut message = invocation::read_message(caller);
+    if let Err((bad_cptr, lookup)) = lookup_extra_caps(caller, &mut message.extra_caps, extra) {
+        if blocking {
+            fault::raise(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
         }
-    };
+        return;
+    }
     let cap = PhysicalSlots.cap(slot);
     sched::set_state(caller, ThreadState::Restart);
     let call = CallInfo { caller, slot, blocking, is_call };
-    match decode_and_invoke(cap, call, extra_caps) {
+    match decode_and_invoke(cap, call, &message) {
         Ok(reply) => {
             if tcb_at(caller).state == ThreadState::Restart {
                 if is_call {
@@ -217,14 +214,8 @@ impl From<Interrupted> for Outcome {
 }
 
 /// Decodes by cap type, then performs (seL4's decodeInvocation).
-fn decode_and_invoke(cap: Cap, call: CallInfo, extra_caps: [Option<ExtraCap>; 3]) -> Result<Reply, Outcome> {
+fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Reply, Outcome> {
     let invalid = SyscallError::InvalidCapability { cap: 0 };
-    // Only invocations of kernel objects read the message as arguments.
-    let message_of = || {
-        let mut message = invocation::read_message(tcb_at(call.caller));
-        message.extra_caps = extra_caps;
-        message
-    };
     match cap.cap_type() {
         CapType::Null | CapType::Zombie => Err(invalid.into()),
         CapType::Endpoint => {
@@ -251,33 +242,33 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, extra_caps: [Option<ExtraCap>; 3]
             Ok(Reply::Empty)
         }
         CapType::CNode => {
-            let op = cnode::decode(&message_of(), cap)?;
+            let op = cnode::decode(message, cap)?;
             cnode::invoke(op, slot_paddr(call.caller, slot::CALLER))?;
             Ok(Reply::Empty)
         }
         CapType::Untyped => {
-            let retype = untyped::decode(&message_of(), cap, call.slot)?;
+            let retype = untyped::decode(message, cap, call.slot)?;
             untyped::invoke(retype)?;
             Ok(Reply::Empty)
         }
         CapType::Thread => {
-            let op = tcb_invocation::decode(&message_of(), cap, call.caller)?;
+            let op = tcb_invocation::decode(message, cap, call.caller)?;
             Ok(tcb_invocation::invoke(op, call.caller)?)
         }
         CapType::IrqControl => {
-            irq::invoke(irq::decode_control(&message_of(), call.slot)?);
+            irq::invoke(irq::decode_control(message, call.slot)?);
             Ok(Reply::Empty)
         }
         CapType::IrqHandler => {
-            irq::invoke(irq::decode_handler(&message_of(), cap)?);
+            irq::invoke(irq::decode_handler(message, cap)?);
             Ok(Reply::Empty)
         }
         CapType::Domain => {
-            domain::decode_and_set(&message_of())?;
+            domain::decode_and_set(message)?;
             Ok(Reply::Empty)
         }
         CapType::Frame | CapType::PageTable | CapType::AsidControl | CapType::AsidPool => {
-            let op = arch_invocation::decode(&message_of(), cap, call.slot)?;
+            let op = arch_invocation::decode(message, cap, call.slot)?;
             Ok(match arch_invocation::invoke(op) {
                 Some(word) => Reply::Word(word),
                 None => Reply::Empty,
