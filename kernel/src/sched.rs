@@ -141,8 +141,7 @@ pub fn possible_switch_to(target: u64) {
 /// (seL4's setThreadState).
 pub fn set_state(thread: u64, state: ThreadState) {
     tcb(thread).state = state;
-    let (current, action) = (CURRENT.get(), SCHEDULER.borrow_mut().action);
-    if thread == current && action == Action::ResumeCurrent && !state.is_runnable() {
+    if !state.is_runnable() && thread == CURRENT.get() && SCHEDULER.borrow_mut().action == Action::ResumeCurrent {
         reschedule_required();
     }
 }

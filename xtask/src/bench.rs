@@ -55,7 +55,7 @@ pub fn parse_row(line: &str) -> Option<Row> {
 pub fn run_benchmark(quick: bool) -> Result<Vec<Row>, String> {
     let dir = build::workspace_root().join("target").join("bench");
     let mut command = build::cargo();
-    command.args(["build", "--release", "--target", build::TARGET, "--target-dir"]).arg(&dir);
+    command.args(["build", "--profile", build::PROFILE, "--target", build::TARGET, "--target-dir"]).arg(&dir);
     command.args(["-p", "atoll-kernel", "-p", "atoll-loader", "-p", "atoll-bench", "--features", "atoll-kernel/benchmark"]);
     if quick {
         command.args(["--features", "atoll-bench/quick"]);
@@ -64,7 +64,7 @@ pub fn run_benchmark(quick: bool) -> Result<Vec<Row>, String> {
     if !status.success() {
         return Err("building the benchmark failed".into());
     }
-    let out = dir.join(build::TARGET).join("release");
+    let out = dir.join(build::TARGET).join(build::PROFILE);
     let read = |name: &str| std::fs::read(out.join(name)).map_err(|e| format!("{name}: {e}"));
     let image = atoll_mkimage::build_image(&read("atoll-loader")?, &read("atoll-kernel")?, &read("atoll-bench")?)
         .map_err(|e| e.to_string())?;

@@ -3,6 +3,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub const TARGET: &str = "riscv64gc-unknown-none-elf";
+/// Cargo profile of the bare-metal builds (see the workspace Cargo.toml).
+pub const PROFILE: &str = "kernel";
 const TARGET_CRATES: [&str; 4] = ["atoll-kernel", "atoll-loader", "atoll-demo", "atoll-tests"];
 
 pub struct Artifacts {
@@ -26,7 +28,7 @@ pub fn cargo() -> Command {
 /// Release builds of the kernel, loader and root tasks.
 pub fn build_target() -> Result<Artifacts, String> {
     let mut command = cargo();
-    command.args(["build", "--release", "--target", TARGET]);
+    command.args(["build", "--profile", PROFILE, "--target", TARGET]);
     for krate in TARGET_CRATES {
         command.args(["-p", krate]);
     }
@@ -34,7 +36,7 @@ pub fn build_target() -> Result<Artifacts, String> {
     if !status.success() {
         return Err("building the kernel and root tasks failed".into());
     }
-    let dir = workspace_root().join("target").join(TARGET).join("release");
+    let dir = workspace_root().join("target").join(TARGET).join(PROFILE);
     let out_dir = workspace_root().join("target").join("images");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     Ok(Artifacts {
