@@ -97,9 +97,45 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
     println!("test {PROBE_TEST} ... {}", if probe_ok { "ok" } else { "FAILED" });
     let (passed, failed) = report.verdict()?;
     let (bench_passed, bench_failed) = benchmark_repeats();
-    let (passed, failed) = (passed + bench_passed, failed + bench_failed);
+    let (demo_passed, demo_failed) = demo_echoes(&artifacts);
+    let (passed, failed) = (passed + bench_passed + demo_passed, failed + bench_failed + demo_failed);
     println!("on-target: {passed} passed, {failed} failed");
     if failed > 0 { Err(format!("{failed} on-target tests failed")) } else { Ok(()) }
+}
+
+/// The demo's user-level UART driver echoes what is typed and halts on `q`.
+fn demo_echoes(artifacts: &build::Artifacts) -> (u32, u32) {
+    let name = "harness::demo_uart_driver_echoes_input";
+    let expected = ["Initial capabilities:", "UART driver: 0x10000000 interrupt 10", "hello atoll", "read 'q', done", "halting"];
+    let outcome = (|| -> Result<(), String> {
+        let image = build::image_for(artifacts, &artifacts.demo, "demo")?;
+        let mut session = qemu::Session::start_interactive(&image)?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut found = 0;
+        while let Some(line) = session.next_line(deadline) {
+            if found < expected.len() && line.contains(expected[found]) {
+                found += 1;
+                // Type only once the driver listens: the firmware resets the UART at boot.
+                if found == 2 {
+                    session.type_text(b"hello atoll\rq")?;
+                }
+                if found == expected.len() {
+                    return Ok(());
+                }
+            }
+        }
+        Err(format!("never saw {:?}", expected[found]))
+    })();
+    match outcome {
+        Ok(()) => {
+            println!("test {name} ... ok");
+            (1, 0)
+        }
+        Err(why) => {
+            println!("test {name} ... FAILED: {why}");
+            (0, 1)
+        }
+    }
 }
 
 /// The benchmark test: a few samples of every benchmark, twice; under `-icount` the figures

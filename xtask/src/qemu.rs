@@ -30,16 +30,40 @@ pub fn run_interactive(image: &Path) -> Result<ExitStatus, String> {
 pub struct Session {
     child: Child,
     lines: Receiver<String>,
+    /// Kept open so the guest's UART sees no end of input while it runs.
+    _stdin: Option<std::process::ChildStdin>,
 }
 
 impl Session {
     pub fn start(image: &Path) -> Result<Session, String> {
+        Session::start_with_input(image, None)
+    }
+
+    /// As `start`, with the guest's console input connected so `type_text` can type on it.
+    pub fn start_interactive(image: &Path) -> Result<Session, String> {
+        Session::start_with_input(image, Some(&[]))
+    }
+
+    /// Types `bytes` on the guest's console.
+    pub fn type_text(&mut self, bytes: &[u8]) -> Result<(), String> {
+        use std::io::Write;
+        let pipe = self._stdin.as_mut().ok_or("this session has no console input")?;
+        pipe.write_all(bytes).and_then(|()| pipe.flush()).map_err(|e| format!("typing into QEMU: {e}"))
+    }
+
+    fn start_with_input(image: &Path, input: Option<&[u8]>) -> Result<Session, String> {
+        use std::io::Write;
         let mut child = qemu(image)
-            .stdin(Stdio::null())
+            .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| format!("qemu-system-riscv64: {e}"))?;
+        let mut stdin = child.stdin.take();
+        if let (Some(pipe), Some(bytes)) = (stdin.as_mut(), input) {
+            pipe.write_all(bytes).map_err(|e| format!("typing into QEMU: {e}"))?;
+            pipe.flush().map_err(|e| format!("typing into QEMU: {e}"))?;
+        }
         let stdout = child.stdout.take().expect("stdout is piped");
         let (sender, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -50,7 +74,7 @@ impl Session {
                 }
             }
         });
-        Ok(Session { child, lines })
+        Ok(Session { child, lines, _stdin: stdin })
     }
 
     /// The next console line, or `None` at the deadline or when QEMU has exited.

@@ -2,6 +2,8 @@
 #![no_std]
 #![no_main]
 
+mod uart;
+
 use atoll_sdk::abi::{CapType, slots};
 use atoll_sdk::{BootInfo, println, syscall};
 
@@ -90,6 +92,11 @@ fn main(bootinfo: &'static BootInfo) -> ! {
         bootinfo.init_thread_cnode_size_bits
     );
     println!("Extra bootinfo: {} bytes (device tree)", bootinfo.extra_len);
-    println!("Demo done after {} cycles; halting.", syscall::read_cycle() - started_at);
+    println!("Summary printed after {} cycles.", syscall::read_cycle() - started_at);
+    let mut slots = uart::Slots(bootinfo.empty.start);
+    if let Err(why) = uart::echo(bootinfo, &mut slots) {
+        println!("UART driver failed: {why}");
+    }
+    println!("Demo done; halting.");
     syscall::debug_halt()
 }
