@@ -8,40 +8,33 @@ pub struct PhysicalSlots;
 
 impl CteStore for PhysicalSlots {
     fn read(&self, slot: SlotRef) -> Cte {
-        // SAFETY: slot references only come from capability lookups, CNode caps and TCB slot
-        // arrays, so they always address a live, aligned slot.
-        unsafe { *kmem::paddr_to_ptr::<Cte>(slot) }
+        *kmem::slot(slot)
     }
 
     fn write(&mut self, slot: SlotRef, cte: Cte) {
-        // SAFETY: as for `read`.
-        unsafe { *kmem::paddr_to_ptr::<Cte>(slot) = cte };
+        *kmem::slot(slot) = cte;
     }
 
     // Field-level access: the hot paths touch only the half of a slot they need.
 
     #[inline(always)]
     fn cap(&self, slot: SlotRef) -> Cap {
-        // SAFETY: as for `read`.
-        unsafe { (*kmem::paddr_to_ptr::<Cte>(slot)).cap }
+        kmem::slot(slot).cap
     }
 
     #[inline(always)]
     fn set_cap(&mut self, slot: SlotRef, cap: Cap) {
-        // SAFETY: as for `read`.
-        unsafe { (*kmem::paddr_to_ptr::<Cte>(slot)).cap = cap };
+        kmem::slot(slot).cap = cap;
     }
 
     #[inline(always)]
     fn mdb(&self, slot: SlotRef) -> atoll_kernel_core::cte::Mdb {
-        // SAFETY: as for `read`.
-        unsafe { (*kmem::paddr_to_ptr::<Cte>(slot)).mdb }
+        kmem::slot(slot).mdb
     }
 
     #[inline(always)]
     fn update_mdb(&mut self, slot: SlotRef, change: impl FnOnce(&mut atoll_kernel_core::cte::Mdb)) {
-        // SAFETY: as for `read`; the reference lives only for this call.
-        change(unsafe { &mut (*kmem::paddr_to_ptr::<Cte>(slot)).mdb });
+        change(&mut kmem::slot(slot).mdb);
     }
 }
 

@@ -115,10 +115,8 @@ impl Message {
         if index < REGISTER_MRS {
             return Some(crate::sched::tcb(self.caller).context.regs[FIRST_MR_REGISTER + index]);
         }
-        // SAFETY: `buffer` is the caller's IPC buffer (1 KiB of words inside a live frame), and
-        // `length` was clamped to it; only read here.
-        let words = unsafe { kmem::object::<[u64; 128]>(self.buffer) };
-        words.get(IPC_MSG_OFFSET + index).copied()
+        // `buffer` is the caller's IPC buffer, and `length` was clamped to it.
+        kmem::ipc_words(self.buffer).get(IPC_MSG_OFFSET + index).copied()
     }
 
     pub fn extra_cap(&self, index: usize) -> Option<ExtraCap> {
@@ -128,10 +126,7 @@ impl Message {
 
 /// The thread's IPC buffer as words, if it has a usable one (seL4's lookupIPCBuffer).
 pub fn ipc_buffer(tcb: &Tcb, for_writing: bool) -> Option<&'static mut [u64; 128]> {
-    let paddr = ipc_buffer_paddr(tcb, for_writing)?;
-    // SAFETY: the frame cap names a live frame of that size; the buffer is a 1 KiB-aligned block
-    // inside it, and only the current thread's kernel entry touches it now.
-    Some(unsafe { kmem::object::<[u64; 128]>(paddr) })
+    Some(kmem::ipc_words(ipc_buffer_paddr(tcb, for_writing)?))
 }
 
 /// Physical address of the thread's IPC buffer, if it has a usable one.

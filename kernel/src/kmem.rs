@@ -62,6 +62,60 @@ pub unsafe fn bytes(paddr: u64, len: usize) -> &'static [u8] {
     unsafe { core::slice::from_raw_parts(paddr_to_ptr::<u8>(paddr), len) }
 }
 
+// Typed views of kernel objects. Every address passed here comes from a capability, a TCB
+// field or a queue link, and the kernel keeps those pointing at live objects of the named type
+// (a cap is deleted, and queues and bindings are cleaned, before an object's memory can be
+// retyped). That invariant is what each `unsafe` block below relies on; these functions are
+// the only place object memory is reached from.
+
+/// The TCB at `paddr`.
+#[inline(always)]
+pub fn tcb(paddr: u64) -> &'static mut crate::object::tcb::Tcb {
+    // SAFETY: see above; callers hold no other reference to this TCB across the call.
+    unsafe { object(paddr) }
+}
+
+/// The endpoint at `paddr`.
+#[inline(always)]
+pub fn endpoint(paddr: u64) -> &'static mut crate::object::endpoint::Endpoint {
+    // SAFETY: see above.
+    unsafe { object(paddr) }
+}
+
+/// The notification at `paddr`.
+#[inline(always)]
+pub fn notification(paddr: u64) -> &'static mut crate::object::notification::Notification {
+    // SAFETY: see above.
+    unsafe { object(paddr) }
+}
+
+/// The capability slot at `paddr`.
+#[inline(always)]
+pub fn slot(paddr: u64) -> &'static mut atoll_kernel_core::cte::Cte {
+    // SAFETY: see above; slot addresses come from CNode caps, TCB slot arrays and the kernel's
+    // interrupt slots.
+    unsafe { object(paddr) }
+}
+
+/// An IPC buffer's 128 words at `paddr` (inside a frame a thread's IPC-buffer cap names).
+#[inline(always)]
+pub fn ipc_words(paddr: u64) -> &'static mut [u64; 128] {
+    // SAFETY: see above; IPC buffers are 1 KiB-aligned blocks inside live frames.
+    unsafe { object(paddr) }
+}
+
+/// Zeroes part of an untyped's memory that nothing uses (the untyped has no children, or the
+/// range lies above its watermark).
+pub fn clear_untyped(untyped: atoll_kernel_core::cap::Cap, offset: u64, len: u64) {
+    let end = offset.saturating_add(len);
+    assert!(
+        untyped.is(atoll_abi::CapType::Untyped) && end <= 1u64 << untyped.untyped_size_bits(),
+        "clearing outside an untyped (kernel invariant: callers stay inside the block)"
+    );
+    // SAFETY: the range lies inside the untyped's block, which holds no live object there.
+    unsafe { zero(untyped.paddr() + offset, len) };
+}
+
 /// Kernel global state. Atoll runs on one hart and never takes an interrupt inside the kernel,
 /// so accesses never overlap in time; the `RefCell` turns any accidental re-entrant use into a
 /// kernel panic instead of aliased mutable references.

@@ -11,8 +11,11 @@
 //! - Logic that needs no hardware lives in `atoll-kernel-core` and is tested on the host.
 #![no_std]
 #![no_main]
+#![deny(unsafe_code)]
 
+#[allow(unsafe_code)]
 mod arch;
+#[allow(unsafe_code)]
 mod boot;
 mod console;
 mod cspace;
@@ -21,6 +24,7 @@ mod fastpath;
 mod fault;
 mod invocation;
 mod ipc;
+#[allow(unsafe_code)]
 mod kmem;
 mod object;
 mod panic;

@@ -43,9 +43,7 @@ static SATP_LOADED: KernelWord = KernelWord::new(0);
 static FPU_OWNER: KernelWord = KernelWord::new(0);
 
 pub fn tcb(paddr: u64) -> &'static mut Tcb {
-    // SAFETY: scheduler and thread code only pass addresses of live TCBs (queued, current, or
-    // named by a thread cap); references are used briefly and not held across other lookups.
-    unsafe { kmem::object::<Tcb>(paddr) }
+    kmem::tcb(paddr)
 }
 
 /// The ready-queue link fields of TCBs.
@@ -317,8 +315,7 @@ fn enter(thread: u64) -> ! {
     } else {
         csr::disable_fpu();
     }
-    // SAFETY: the context lives in a live TCB and satp holds its address space.
-    unsafe { entry::enter_user(tcb(thread).context.regs.as_ptr()) }
+    entry::enter_user(&tcb(thread).context)
 }
 
 /// Fastpath: `thread` (blocked until now, not queued) runs next in place of the current one.

@@ -20,9 +20,7 @@ use atoll_abi::{CapType, MessageInfo, Syscall};
 const ECALL_LENGTH: u64 = 4;
 
 fn tcb_at(paddr: u64) -> &'static mut Tcb {
-    // SAFETY: `paddr` is the current thread's TCB; callers keep the borrow short and never
-    // hold two at once.
-    unsafe { kmem::object::<Tcb>(paddr) }
+    kmem::tcb(paddr)
 }
 
 /// Handles `ecall` from the current thread.

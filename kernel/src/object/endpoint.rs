@@ -45,9 +45,7 @@ impl Endpoint {
 }
 
 pub fn endpoint(paddr: u64) -> &'static mut Endpoint {
-    // SAFETY: callers pass the address from an endpoint cap or a thread's blocking object,
-    // both of which name a live endpoint.
-    unsafe { kmem::object::<Endpoint>(paddr) }
+    kmem::endpoint(paddr)
 }
 
 /// The endpoint/notification wait-queue link fields of TCBs.

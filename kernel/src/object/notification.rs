@@ -42,9 +42,7 @@ impl Notification {
 }
 
 pub fn notification(paddr: u64) -> &'static mut Notification {
-    // SAFETY: callers pass an address from a notification cap, a bound-notification field or a
-    // thread's blocking object, all naming a live notification.
-    unsafe { kmem::object::<Notification>(paddr) }
+    kmem::notification(paddr)
 }
 
 pub fn is_active(paddr: u64) -> bool {

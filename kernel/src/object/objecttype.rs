@@ -1,6 +1,5 @@
 //! Creating objects from untyped memory, and what each object needs when its last cap goes.
 use super::cap::{Cap, EndpointRights, FrameSize, VmRights};
-use super::tcb::Tcb;
 use crate::kmem;
 use atoll_abi::ObjectType;
 use atoll_abi::object::{ENDPOINT_BITS, NOTIFICATION_BITS, PAGE_TABLE_BITS, SLOT_BITS, TCB_BITS};
@@ -31,9 +30,8 @@ pub fn create_object(ty: ObjectType, paddr: u64, user_bits: u64, is_device: bool
     match ty {
         ObjectType::Untyped => Cap::untyped(paddr, user_bits as u32, is_device),
         ObjectType::Tcb => {
-            // SAFETY: fresh, zeroed memory of TCB size now owned by this new TCB.
-            let tcb = unsafe { kmem::object::<Tcb>(paddr) };
-            tcb.init(crate::sched::current_domain());
+            // Fresh zeroed memory of TCB size, named from now on by the cap returned here.
+            kmem::tcb(paddr).init(crate::sched::current_domain());
             Cap::thread(paddr)
         }
         ObjectType::Endpoint => Cap::endpoint(

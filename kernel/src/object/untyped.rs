@@ -119,8 +119,8 @@ fn reset(slot: SlotRef) -> Result<(), Interrupted> {
     }
     if cap.untyped_is_device() || size_bits < RESET_CHUNK_BITS {
         if !cap.untyped_is_device() {
-            // SAFETY: the untyped has no children, so nothing lives in its memory.
-            unsafe { kmem::zero(cap.paddr(), used) };
+            // The untyped has no children, so nothing lives in its memory.
+            kmem::clear_untyped(cap, 0, used);
         }
         store.set_cap(slot, cap.with_free_index(0));
         return Ok(());
@@ -128,8 +128,7 @@ fn reset(slot: SlotRef) -> Result<(), Interrupted> {
     let chunk = 1u64 << RESET_CHUNK_BITS;
     let mut offset = (used - 1) / chunk * chunk;
     loop {
-        // SAFETY: as above; each chunk lies inside the untyped's block.
-        unsafe { kmem::zero(cap.paddr() + offset, chunk) };
+        kmem::clear_untyped(cap, offset, chunk);
         store.set_cap(slot, cap.with_free_index(offset));
         if offset == 0 {
             return Ok(());

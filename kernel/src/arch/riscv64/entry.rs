@@ -77,12 +77,10 @@ pub fn install_trap_vector() {
     super::csr::write_stvec(trap_entry as *const () as u64);
 }
 
-/// Enters user mode with the registers in `context`.
-///
-/// # Safety
-/// `context` must point at 32 saved words that stay valid while the thread runs (it is a
-/// thread's `UserContext` inside its TCB), and satp must hold that thread's address space.
-pub unsafe fn enter_user(context: *const u64) -> ! {
-    // SAFETY: forwarded caller obligation.
-    unsafe { restore_user_context(context) }
+/// Enters user mode with the registers in `context`, a thread's saved registers inside its
+/// TCB (callers have loaded satp with that thread's address space).
+pub fn enter_user(context: &'static crate::object::tcb::UserContext) -> ! {
+    // SAFETY: the context is a live TCB's, so it stays valid while the thread runs; the trap
+    // entry saves into it through sscratch, which restore_user_context sets to it.
+    unsafe { restore_user_context(context.regs.as_ptr()) }
 }
