@@ -1,17 +1,8 @@
 //! Kernel messages, written through the SBI console as seL4 does on this platform.
 use core::fmt::{self, Write};
 
-struct SbiConsole;
-
-impl Write for SbiConsole {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        atoll_sbi::console_write(text);
-        Ok(())
-    }
-}
-
 pub fn print(args: fmt::Arguments) {
-    let _ = SbiConsole.write_fmt(args);
+    let _ = atoll_sbi::Console.write_fmt(args);
 }
 
 /// Writes one byte for `seL4_DebugPutChar`.

@@ -1,17 +1,8 @@
 //! Loader messages, written through the SBI console.
 use core::fmt::{self, Write};
 
-struct SbiConsole;
-
-impl Write for SbiConsole {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        atoll_sbi::console_write(text);
-        Ok(())
-    }
-}
-
 pub fn print(args: fmt::Arguments) {
-    let _ = SbiConsole.write_fmt(args);
+    let _ = atoll_sbi::Console.write_fmt(args);
 }
 
 #[macro_export]

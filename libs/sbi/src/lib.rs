@@ -68,3 +68,13 @@ pub fn shutdown(failed: bool) -> ! {
         core::hint::spin_loop();
     }
 }
+
+/// The firmware console as a `core::fmt::Write` sink, for formatted messages.
+pub struct Console;
+
+impl core::fmt::Write for Console {
+    fn write_str(&mut self, text: &str) -> core::fmt::Result {
+        console_write(text);
+        Ok(())
+    }
+}
