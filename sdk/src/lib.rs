@@ -6,6 +6,7 @@
 
 pub mod cnode;
 pub mod debug;
+pub mod image;
 pub mod domain;
 pub mod invocation;
 pub mod irq;

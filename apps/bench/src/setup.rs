@@ -1,8 +1,8 @@
 //! What the benchmarks need from the root task's resources: slots, memory, threads, and a
 //! second address space that maps the same image (so statics are shared memory).
-use atoll_sdk::abi::{CapRights, ObjectType, slots};
+use atoll_sdk::abi::{ObjectType, slots};
 use atoll_sdk::runtime::bootinfo;
-use atoll_sdk::{cnode, tcb, vspace};
+use atoll_sdk::{cnode, tcb};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 const ROOT: u64 = slots::CAP_INIT_THREAD_CNODE;
@@ -44,13 +44,6 @@ pub fn new_object(ty: ObjectType, size_bits: u64) -> u64 {
     slot
 }
 
-pub fn copy(cap: u64) -> u64 {
-    let slot = alloc_slot();
-    let path = |index| cnode::SlotPath { root: ROOT, index, depth: 64 };
-    cnode::copy(path(slot), path(cap), CapRights::ALL_RIGHTS).expect("copy");
-    slot
-}
-
 #[repr(C, align(4096))]
 struct Page([u8; 4096]);
 
@@ -62,35 +55,9 @@ static mut IPC_PAGES: [Page; KITS] = [const { Page([0; 4096]) }; KITS];
 static mut STACKS: [Stack; KITS] = [const { Stack([0; 16384]) }; KITS];
 static NEXT_KIT: AtomicU64 = AtomicU64::new(0);
 
-fn image_start() -> u64 {
-    let info = bootinfo();
-    info.ipc_buffer - (info.user_image_frames.end - info.user_image_frames.start) * 4096
-}
-
-fn image_frame_cap(vaddr: u64) -> u64 {
-    bootinfo().user_image_frames.start + (vaddr - image_start()) / 4096
-}
-
 /// A new VSpace that maps every frame of this image at the same address.
 pub fn shared_image_vspace() -> u64 {
-    let root = new_object(ObjectType::RiscvPageTable, 0);
-    vspace::asid_pool_assign(slots::CAP_INIT_THREAD_ASID_POOL, root).expect("assign ASID");
-    let info = bootinfo();
-    let start = image_start();
-    let end = info.ipc_buffer;
-    let top = new_object(ObjectType::RiscvPageTable, 0);
-    vspace::page_table_map(top, root, start, 0).expect("level-1 table");
-    let mut region = start & !((2 << 20) - 1);
-    while region < end {
-        let table = new_object(ObjectType::RiscvPageTable, 0);
-        vspace::page_table_map(table, root, region, 0).expect("level-2 table");
-        region += 2 << 20;
-    }
-    for (index, frame) in (info.user_image_frames.start..info.user_image_frames.end).enumerate() {
-        let copy = copy(frame);
-        vspace::page_map(copy, root, start + index as u64 * 4096, CapRights::ALL_RIGHTS, 0).expect("map image");
-    }
-    root
+    atoll_sdk::image::vspace_sharing_image(|ty| new_object(ty, 0), alloc_slot).expect("VSpace sharing the image")
 }
 
 /// Starts `entry(arg)` in `vspace` at `priority`, with its own stack and IPC buffer (found
@@ -100,7 +67,7 @@ pub fn spawn(vspace: u64, priority: u64, fault_ep: u64, entry: extern "C" fn(u64
     let thread = new_object(ObjectType::Tcb, 0);
     let ipc = (&raw const IPC_PAGES) as u64 + (kit * 4096) as u64;
     let stack_top = (&raw const STACKS) as u64 + ((kit + 1) * 16384) as u64;
-    tcb::configure(thread, fault_ep, ROOT, 0, vspace, 0, ipc, image_frame_cap(ipc)).expect("configure");
+    tcb::configure(thread, fault_ep, ROOT, 0, vspace, 0, ipc, atoll_sdk::image::image_frame_cap(ipc)).expect("configure");
     tcb::set_priority(thread, slots::CAP_INIT_THREAD_TCB, priority).expect("priority");
     let mut regs = [0u64; 32];
     regs[tcb::context::PC] = entry as *const () as u64;

@@ -96,17 +96,21 @@ pub struct Helper {
     pub ipc_buffer: u64,
 }
 
-/// The root task's frame cap that maps `vaddr` (an address inside its own image).
-pub fn image_frame_cap(vaddr: u64) -> u64 {
-    let info = bootinfo();
-    let frames = info.user_image_frames.end - info.user_image_frames.start;
-    let image_start = info.ipc_buffer - frames * 4096;
-    info.user_image_frames.start + (vaddr - image_start) / 4096
+pub use atoll_sdk::image::image_frame_cap;
+
+/// A new VSpace mapping this image's frames at the same addresses (code and statics shared).
+pub fn vspace_sharing_image() -> u64 {
+    atoll_sdk::image::vspace_sharing_image(|ty| new_object(ty, 0), alloc_slot).expect("VSpace sharing the image")
 }
 
 /// A TCB configured in the root task's CSpace and VSpace with its own stack and IPC buffer,
 /// not yet running.
 pub fn new_helper(priority: u64, fault_ep: u64) -> Helper {
+    new_helper_in(slots::CAP_INIT_THREAD_VSPACE, priority, fault_ep)
+}
+
+/// As `new_helper`, in the address space `vspace` (which must map this image).
+pub fn new_helper_in(vspace: u64, priority: u64, fault_ep: u64) -> Helper {
     init_notifications();
     let kit = (NEXT_KIT.fetch_add(1, Ordering::Relaxed) as usize) % KITS;
     let tcb = new_object(ObjectType::Tcb, 0);
@@ -118,7 +122,7 @@ pub fn new_helper(priority: u64, fault_ep: u64) -> Helper {
         fault_ep,
         slots::CAP_INIT_THREAD_CNODE,
         0,
-        slots::CAP_INIT_THREAD_VSPACE,
+        vspace,
         0,
         ipc_buffer,
         frame,

@@ -24,6 +24,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "vspace::page_table_checks", run: page_table_checks },
     Test { name: "vspace::thread_in_new_address_space_faults_to_handler", run: thread_in_new_address_space },
     Test { name: "vspace::asid_pools_run_out", run: asid_pools_run_out },
+    Test { name: "framedipc::frame_sent_over_ipc_is_shared_across_address_spaces", run: frame_sent_over_ipc },
 ];
 
 const VSPACE: u64 = slots::CAP_INIT_THREAD_VSPACE;
@@ -278,5 +279,63 @@ fn asid_pools_run_out(_: &'static BootInfo) -> Outcome {
     let root = new_object(ObjectType::RiscvPageTable, 0);
     let _ = root;
     check_ok!(cnode::revoke(root_slot(parent)));
+    Ok(())
+}
+
+/// Where the receiving thread maps the frame it is sent, in its own address space.
+const SHARED_VADDR: u64 = 0x10_0000_0000;
+static FRAME_TEST: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+
+/// In another address space: receive a frame cap, map it, read what the sender wrote, write
+/// an answer, report. FRAME_TEST = [endpoint, receive slot, own VSpace cap, result].
+extern "C" fn frame_receiver(_: u64) -> ! {
+    let [endpoint, slot, own_vspace] = [0, 1, 2].map(|i| FRAME_TEST[i].load(Ordering::SeqCst));
+    let buffer = crate::support::my_ipc_buffer();
+    buffer.receive_cnode = slots::CAP_INIT_THREAD_CNODE;
+    buffer.receive_index = slot;
+    buffer.receive_depth = 64;
+    syscall::recv(endpoint);
+    let mapped = page_map(slot, own_vspace, SHARED_VADDR, CapRights::ALL_RIGHTS, 0).is_ok();
+    if mapped {
+        // SAFETY: just mapped read-write in this address space.
+        unsafe {
+            FRAME_TEST[3].store(core::ptr::read_volatile(SHARED_VADDR as *const u64), Ordering::SeqCst);
+            core::ptr::write_volatile((SHARED_VADDR + 8) as *mut u64, 0x600d);
+        }
+    }
+    crate::support::done();
+    park()
+}
+
+fn frame_sent_over_ipc(_: &'static BootInfo) -> Outcome {
+    let other = crate::support::vspace_sharing_image();
+    // Page tables for the receiver's mapping, in its address space.
+    let (top, table) = (new_object(ObjectType::RiscvPageTable, 0), new_object(ObjectType::RiscvPageTable, 0));
+    check_ok!(page_table_map(top, other, SHARED_VADDR, 0));
+    check_ok!(page_table_map(table, other, SHARED_VADDR, 0));
+    let endpoint = new_object(ObjectType::Endpoint, 0);
+    let receive_slot = alloc_slot();
+    for (i, value) in [endpoint, receive_slot, other, 0].into_iter().enumerate() {
+        FRAME_TEST[i].store(value, Ordering::SeqCst);
+    }
+    let helper = crate::support::new_helper_in(other, 100, 0);
+    crate::support::start(&helper, frame_receiver, 0);
+    // Our own mapping of a fresh frame, with a value in it.
+    let base = fresh_range()?;
+    let page = frame();
+    check_ok!(page_map(page, VSPACE, base, CapRights::ALL_RIGHTS, 0));
+    // SAFETY: mapped read-write.
+    unsafe { core::ptr::write_volatile(base as *mut u64, 0xabcdef) };
+    // Send a copy of the frame cap (the original stays mapped here).
+    let copy = alloc_slot();
+    check_ok!(cnode::copy(root_slot(copy), root_slot(page), CapRights::ALL_RIGHTS));
+    atoll_sdk::runtime::ipc_buffer().caps_or_badges[0] = copy;
+    syscall::send(endpoint, MessageInfo::new(0, 0, 1, 0), [0; 4]);
+    crate::support::wait_done();
+    check_eq!(identify(receive_slot), CapType::Frame.value());
+    check_eq!(FRAME_TEST[3].load(Ordering::SeqCst), 0xabcdef);
+    // SAFETY: still mapped here; the other address space wrote through its own mapping.
+    check_eq!(unsafe { core::ptr::read_volatile((base + 8) as *const u64) }, 0x600d);
+    stop(helper);
     Ok(())
 }
