@@ -1,7 +1,7 @@
 //! CSpaces: slots in physical memory and the lookups invocations make through them.
+use crate::kmem;
 pub use atoll_kernel_core::cspace::{LookupFault, slot_of};
 pub use atoll_kernel_core::cte::{Cte, CteStore, SlotRef};
-use crate::kmem;
 
 /// The kernel's slot store: slots are named by their physical address.
 pub struct PhysicalSlots;
@@ -38,8 +38,8 @@ impl CteStore for PhysicalSlots {
     }
 }
 
-use crate::object::cap::Cap;
 use crate::invocation::SyscallError;
+use crate::object::cap::Cap;
 use atoll_abi::CapType;
 use atoll_abi::object::WORD_BITS;
 use atoll_kernel_core::{cdt, cspace};

@@ -73,10 +73,17 @@ pub fn raise(thread: u64, fault: Fault) {
     let pc = t.fault_ip;
     match fault {
         Fault::CapFault { cptr, .. } => {
-            kprintln!("atoll: thread \"{}\" stopped: capability fault on cptr {cptr:#x} at pc {pc:#x}, no fault handler", t.name())
+            kprintln!(
+                "atoll: thread \"{}\" stopped: capability fault on cptr {cptr:#x} at pc {pc:#x}, no fault handler",
+                t.name()
+            )
         }
         Fault::UnknownSyscall { number } => {
-            kprintln!("atoll: thread \"{}\" stopped: unknown syscall {} at pc {pc:#x}, no fault handler", t.name(), number as i64)
+            kprintln!(
+                "atoll: thread \"{}\" stopped: unknown syscall {} at pc {pc:#x}, no fault handler",
+                t.name(),
+                number as i64
+            )
         }
         Fault::UserException { cause } => {
             kprintln!("atoll: thread \"{}\" stopped: user exception {cause} at pc {pc:#x}, no fault handler", t.name())

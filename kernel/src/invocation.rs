@@ -3,9 +3,9 @@
 //! Every invocation is decoded first (all checks, no side effects) and then performed; the
 //! decoder returns a [`SyscallError`] carrying seL4's details instead of setting a global.
 use crate::cspace::{LookupFault, SlotRef};
-use crate::object::tcb::{Tcb, UserContext};
-use crate::object::cap::Cap;
 use crate::kmem;
+use crate::object::cap::Cap;
+use crate::object::tcb::{Tcb, UserContext};
 use atoll_abi::{Error, MessageInfo};
 
 /// Message registers carried in registers a2..a5; the rest live in the IPC buffer.

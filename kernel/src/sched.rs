@@ -28,11 +28,8 @@ struct Scheduler {
     current_domain: u8,
 }
 
-static SCHEDULER: KernelCell<Scheduler> = KernelCell::new(Scheduler {
-    ready: ReadyQueues::new(),
-    action: Action::ResumeCurrent,
-    current_domain: 0,
-});
+static SCHEDULER: KernelCell<Scheduler> =
+    KernelCell::new(Scheduler { ready: ReadyQueues::new(), action: Action::ResumeCurrent, current_domain: 0 });
 
 /// The running thread's TCB; 0 while idle.
 static CURRENT: KernelWord = KernelWord::new(0);
@@ -240,7 +237,8 @@ fn schedule() {
 pub fn valid_satp(thread: u64) -> Option<u64> {
     let cap = PhysicalSlots.cap(slot_paddr(thread, slot::VSPACE_ROOT));
     let asid = cap.mapped_asid();
-    let valid = cap.is(CapType::PageTable) && cap.page_table_is_mapped() && vspace::find_vspace(asid) == Some(cap.paddr());
+    let valid =
+        cap.is(CapType::PageTable) && cap.page_table_is_mapped() && vspace::find_vspace(asid) == Some(cap.paddr());
     valid.then(|| vm::satp(cap.paddr(), asid))
 }
 
@@ -249,9 +247,8 @@ pub fn valid_satp(thread: u64) -> Option<u64> {
 fn vspace_satp(thread: u64) -> u64 {
     let cap = PhysicalSlots.cap(slot_paddr(thread, slot::VSPACE_ROOT));
     let asid = cap.mapped_asid();
-    let valid = cap.is(CapType::PageTable)
-        && cap.page_table_is_mapped()
-        && vspace::find_vspace(asid) == Some(cap.paddr());
+    let valid =
+        cap.is(CapType::PageTable) && cap.page_table_is_mapped() && vspace::find_vspace(asid) == Some(cap.paddr());
     if valid { vm::satp(cap.paddr(), asid) } else { vm::kernel_satp() }
 }
 

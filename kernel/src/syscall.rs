@@ -3,17 +3,17 @@
 //!
 //! The caller's TCB is borrowed only briefly, to copy registers in and write results out, so an
 //! invocation may change any object, the caller's own TCB included.
+use crate::arch::riscv64::invocation as arch_invocation;
 use crate::arch::riscv64::platform;
+use crate::cspace::LookupFault;
 use crate::cspace::{CteStore, PhysicalSlots, SlotRef};
 use crate::fault::{self, Fault};
 use crate::invocation::{self, ExtraCap, IPC_CAPS_OFFSET, Interrupted, Message, SyscallError};
+use crate::ipc;
 use crate::object::cap::Cap;
-use crate::cspace::LookupFault;
 use crate::object::endpoint::{self, SendCap};
 use crate::object::tcb::{Tcb, ThreadState, UserContext as Regs, slot, slot_paddr};
 use crate::object::{cnode, domain, irq, notification, tcb_invocation, untyped};
-use crate::arch::riscv64::invocation as arch_invocation;
-use crate::ipc;
 use crate::{console, kmem, kprintln, preemption, sched};
 use atoll_abi::{CapType, MessageInfo, Syscall};
 

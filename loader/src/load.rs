@@ -120,10 +120,7 @@ pub fn load_images(loader_start: usize, payload_start: usize, dtb: usize) -> Res
     let dtb_size = u32::from_be_bytes([dtb_header[4], dtb_header[5], dtb_header[6], dtb_header[7]]) as u64;
 
     let forbidden = Forbidden {
-        ranges: [
-            (loader_start as u64, payload_start as u64 + total),
-            (dtb as u64, dtb as u64 + dtb_size),
-        ],
+        ranges: [(loader_start as u64, payload_start as u64 + total), (dtb as u64, dtb as u64 + dtb_size)],
     };
 
     // The kernel goes to its ELF physical addresses.

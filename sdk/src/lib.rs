@@ -6,8 +6,8 @@
 
 pub mod cnode;
 pub mod debug;
-pub mod image;
 pub mod domain;
+pub mod image;
 pub mod invocation;
 pub mod irq;
 pub mod runtime;

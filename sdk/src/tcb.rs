@@ -37,7 +37,14 @@ pub fn set_ipc_buffer(tcb: u64, buffer: u64, frame: u64) -> Result<(), Failure> 
     unit(invoke(tcb, L::TcbSetIpcBuffer, &[buffer], &[frame]))
 }
 
-pub fn set_space(tcb: u64, fault_ep: u64, cspace_root: u64, cspace_data: u64, vspace_root: u64, vspace_data: u64) -> Result<(), Failure> {
+pub fn set_space(
+    tcb: u64,
+    fault_ep: u64,
+    cspace_root: u64,
+    cspace_data: u64,
+    vspace_root: u64,
+    vspace_data: u64,
+) -> Result<(), Failure> {
     unit(invoke(tcb, L::TcbSetSpace, &[fault_ep, cspace_data, vspace_data], &[cspace_root, vspace_root]))
 }
 
@@ -86,7 +93,14 @@ pub fn write_registers(tcb: u64, resume_target: bool, values: &[u64]) -> Result<
 }
 
 /// seL4_TCB_CopyRegisters.
-pub fn copy_registers(dest: u64, src: u64, suspend_source: bool, resume_target: bool, frame: bool, integer: bool) -> Result<(), Failure> {
+pub fn copy_registers(
+    dest: u64,
+    src: u64,
+    suspend_source: bool,
+    resume_target: bool,
+    frame: bool,
+    integer: bool,
+) -> Result<(), Failure> {
     let flags = suspend_source as u64 | (resume_target as u64) << 1 | (frame as u64) << 2 | (integer as u64) << 3;
     unit(invoke(dest, L::TcbCopyRegisters, &[flags], &[src]))
 }

@@ -56,7 +56,16 @@ pub fn run_benchmark(quick: bool) -> Result<Vec<Row>, String> {
     let dir = build::workspace_root().join("target").join("bench");
     let mut command = build::cargo();
     command.args(["build", "--profile", build::PROFILE, "--target", build::TARGET, "--target-dir"]).arg(&dir);
-    command.args(["-p", "atoll-kernel", "-p", "atoll-loader", "-p", "atoll-bench", "--features", "atoll-kernel/benchmark"]);
+    command.args([
+        "-p",
+        "atoll-kernel",
+        "-p",
+        "atoll-loader",
+        "-p",
+        "atoll-bench",
+        "--features",
+        "atoll-kernel/benchmark",
+    ]);
     if quick {
         command.args(["--features", "atoll-bench/quick"]);
     }
@@ -100,7 +109,10 @@ pub fn bench() -> Result<(), String> {
     let rows = run_benchmark(false)?;
     println!();
     println!("Atoll benchmark build, QEMU virt -icount shift=0: instructions per operation (one-way)");
-    println!("{:<34} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}", "operation", "min", "mean", "max", "stddev", "seL4", "ratio");
+    println!(
+        "{:<34} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}",
+        "operation", "min", "mean", "max", "stddev", "seL4", "ratio"
+    );
     for row in &rows {
         let sel4 = SEL4.iter().find(|(name, _)| *name == row.name).map(|(_, v)| *v);
         let (sel4_text, ratio) = match sel4 {
@@ -125,7 +137,8 @@ mod tests {
 
     #[test]
     fn parses_result_lines() {
-        let row = parse_row("BENCH {\"name\":\"call\",\"min\":3,\"max\":9,\"mean\":5,\"stddev\":1,\"samples\":8}").unwrap();
+        let row =
+            parse_row("BENCH {\"name\":\"call\",\"min\":3,\"max\":9,\"mean\":5,\"stddev\":1,\"samples\":8}").unwrap();
         assert_eq!((row.name.as_str(), row.min, row.max, row.mean, row.stddev), ("call", 3, 9, 5, 1));
         assert!(parse_row("BENCH-END").is_none());
         assert!(parse_row("BENCH {\"name\":\"x\"}").is_none());

@@ -106,7 +106,8 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
 /// The demo's user-level UART driver echoes what is typed and halts on `q`.
 fn demo_echoes(artifacts: &build::Artifacts) -> (u32, u32) {
     let name = "harness::demo_uart_driver_echoes_input";
-    let expected = ["Initial capabilities:", "UART driver: 0x10000000 interrupt 10", "hello atoll", "read 'q', done", "halting"];
+    let expected =
+        ["Initial capabilities:", "UART driver: 0x10000000 interrupt 10", "hello atoll", "read 'q', done", "halting"];
     let outcome = (|| -> Result<(), String> {
         let image = build::image_for(artifacts, &artifacts.demo, "demo")?;
         let mut session = qemu::Session::start_interactive(&image)?;

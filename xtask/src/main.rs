@@ -20,9 +20,7 @@ fn main() -> ExitCode {
         ["test", "--target-only"] => harness::test_all(false),
         ["image", root_task, output] => make_image(root_task, output),
         ["bench"] => setup::ensure_tools().and_then(|()| bench::bench()),
-        _ => Err(
-            "usage: cargo xtask run | test [--target-only] | bench | image ROOT_TASK_ELF OUTPUT".to_string(),
-        ),
+        _ => Err("usage: cargo xtask run | test [--target-only] | bench | image ROOT_TASK_ELF OUTPUT".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,11 +17,8 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
 pub fn ensure_tools() -> Result<(), String> {
     if !have("qemu-system-riscv64") {
         println!("xtask: installing QEMU from Debian (qemu-system-misc)");
-        let sudo = if Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n") {
-            vec![]
-        } else {
-            vec!["sudo"]
-        };
+        let sudo =
+            if Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n") { vec![] } else { vec!["sudo"] };
         let apt = |args: &[&str]| {
             let mut full: Vec<&str> = sudo.clone();
             full.push("apt-get");

@@ -208,8 +208,17 @@ fn retype_frame(count: usize, overhead: u64) -> Stats {
     retype(memory, ObjectType::Endpoint, 0, alloc_slot());
     for (index, sample) in samples().iter_mut().take(WARMUP + count).enumerate() {
         let start = read_cycle();
-        cnode::untyped_retype(memory, ObjectType::Riscv4KPage.value(), 0, slots::CAP_INIT_THREAD_CNODE, 0, 0, first + index as u64, 1)
-            .expect("retype");
+        cnode::untyped_retype(
+            memory,
+            ObjectType::Riscv4KPage.value(),
+            0,
+            slots::CAP_INIT_THREAD_CNODE,
+            0,
+            0,
+            first + index as u64,
+            1,
+        )
+        .expect("retype");
         *sample = read_cycle() - start;
     }
     finish(count, overhead)
@@ -225,7 +234,8 @@ fn map_pages(count: usize, overhead: u64, map: bool) -> Stats {
     vspace::page_table_map(top, root, base, 0).expect("table");
     let table = new_object(ObjectType::RiscvPageTable, 0);
     vspace::page_table_map(table, root, base, 0).expect("table");
-    let frames: [u64; WARMUP + MAX_SAMPLES] = core::array::from_fn(|i| if i < WARMUP + count { new_object(ObjectType::Riscv4KPage, 0) } else { 0 });
+    let frames: [u64; WARMUP + MAX_SAMPLES] =
+        core::array::from_fn(|i| if i < WARMUP + count { new_object(ObjectType::Riscv4KPage, 0) } else { 0 });
     let rights = CapRights::ALL_RIGHTS;
     for (index, sample) in samples().iter_mut().take(WARMUP + count).enumerate() {
         let vaddr = base + index as u64 * 4096;

@@ -67,7 +67,8 @@ pub fn spawn(vspace: u64, priority: u64, fault_ep: u64, entry: extern "C" fn(u64
     let thread = new_object(ObjectType::Tcb, 0);
     let ipc = (&raw const IPC_PAGES) as u64 + (kit * 4096) as u64;
     let stack_top = (&raw const STACKS) as u64 + ((kit + 1) * 16384) as u64;
-    tcb::configure(thread, fault_ep, ROOT, 0, vspace, 0, ipc, atoll_sdk::image::image_frame_cap(ipc)).expect("configure");
+    tcb::configure(thread, fault_ep, ROOT, 0, vspace, 0, ipc, atoll_sdk::image::image_frame_cap(ipc))
+        .expect("configure");
     tcb::set_priority(thread, slots::CAP_INIT_THREAD_TCB, priority).expect("priority");
     let mut regs = [0u64; 32];
     regs[tcb::context::PC] = entry as *const () as u64;

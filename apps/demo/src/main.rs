@@ -72,7 +72,12 @@ fn main(bootinfo: &'static BootInfo) -> ! {
         device >> 30
     );
     for desc in untypeds.iter().filter(|d| d.is_device == 0) {
-        println!("  RAM {:#011x} .. {:#011x} (2^{} bytes)", desc.paddr, desc.paddr + (1 << desc.size_bits), desc.size_bits);
+        println!(
+            "  RAM {:#011x} .. {:#011x} (2^{} bytes)",
+            desc.paddr,
+            desc.paddr + (1 << desc.size_bits),
+            desc.size_bits
+        );
     }
     let frames = bootinfo.user_image_frames.end - bootinfo.user_image_frames.start;
     println!(

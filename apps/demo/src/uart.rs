@@ -71,7 +71,8 @@ pub fn echo(bootinfo: &'static BootInfo, slots: &mut Slots) -> Result<(), &'stat
         let table = slots.next();
         cnode::untyped_retype(memory_untyped(bootinfo), ObjectType::RiscvPageTable.value(), 0, ROOT, 0, 0, table, 1)
             .map_err(|_| "page table")?;
-        vspace::page_table_map(table, slots::CAP_INIT_THREAD_VSPACE, table_vaddr, 0).map_err(|_| "mapping a page table")?;
+        vspace::page_table_map(table, slots::CAP_INIT_THREAD_VSPACE, table_vaddr, 0)
+            .map_err(|_| "mapping a page table")?;
     }
     vspace::page_map(frame, slots::CAP_INIT_THREAD_VSPACE, UART_VADDR, CapRights::ALL_RIGHTS, 0)
         .map_err(|_| "mapping the UART")?;

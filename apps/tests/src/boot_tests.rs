@@ -2,12 +2,12 @@
 use crate::framework::{Outcome, Test};
 use crate::{check, check_eq};
 use atoll_dtb::Fdt;
+use atoll_sdk::BootInfo;
 use atoll_sdk::abi::bootinfo::{BootInfoHeader, BootInfoId, UntypedDesc};
 use atoll_sdk::abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS};
 use atoll_sdk::abi::{CapType, slots};
 use atoll_sdk::invocation::page_get_address;
 use atoll_sdk::syscall::debug_cap_identify;
-use atoll_sdk::BootInfo;
 
 pub const TESTS: &[Test] = &[
     Test { name: "boot::bootinfo_fields", run: bootinfo_fields },
@@ -208,10 +208,8 @@ fn untypeds_split_ram_from_devices(bootinfo: &'static BootInfo) -> Outcome {
         } else {
             // Device untypeds may cover firmware-reserved RAM, as in seL4, but no usable RAM.
             let usable = if touches_ram {
-                let overlap: u64 = ram[..count]
-                    .iter()
-                    .map(|&r| r.1.min(range.1).saturating_sub(r.0.max(range.0)))
-                    .sum();
+                let overlap: u64 =
+                    ram[..count].iter().map(|&r| r.1.min(range.1).saturating_sub(r.0.max(range.0))).sum();
                 overlap - reserved_bytes_in(&fdt, range.0, range.1)
             } else {
                 0
@@ -225,10 +223,8 @@ fn untypeds_split_ram_from_devices(bootinfo: &'static BootInfo) -> Outcome {
 fn untypeds_avoid_kernel_and_root_task(bootinfo: &'static BootInfo) -> Outcome {
     let mut used = [0u64; 3];
     used[0] = KERNEL_PADDR;
-    used[1] = page_get_address(slots::CAP_BOOT_INFO_FRAME).map_err(|_| crate::framework::Failure {
-        what: "GetAddress on the bootinfo frame",
-        line: line!(),
-    })?;
+    used[1] = page_get_address(slots::CAP_BOOT_INFO_FRAME)
+        .map_err(|_| crate::framework::Failure { what: "GetAddress on the bootinfo frame", line: line!() })?;
     used[2] = page_get_address(slots::CAP_INIT_THREAD_IPC_BUFFER).unwrap_or(u64::MAX);
     let frames = bootinfo.user_image_frames.start..bootinfo.user_image_frames.end;
     let extra = bootinfo.extra_bi_pages.start..bootinfo.extra_bi_pages.end;

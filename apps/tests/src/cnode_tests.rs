@@ -2,16 +2,19 @@
 use crate::framework::{Outcome, Test};
 use crate::support::{ROOT_DEPTH, alloc_slot, new_object, root_slot};
 use crate::{check, check_eq, check_err, check_ok};
+use atoll_sdk::BootInfo;
 use atoll_sdk::abi::{CapRights, CapType, Error, InvocationLabel, ObjectType, slots};
 use atoll_sdk::cnode::{self, SlotPath};
 use atoll_sdk::invocation::invoke;
 use atoll_sdk::syscall::debug_cap_identify as identify;
-use atoll_sdk::BootInfo;
 
 pub const TESTS: &[Test] = &[
     Test { name: "cnode::copy_makes_a_cap_of_the_same_type", run: copy_makes_a_cap_of_the_same_type },
     Test { name: "cnode::copy_to_occupied_slot_is_delete_first", run: copy_to_occupied_slot_is_delete_first },
-    Test { name: "cnode::copy_from_empty_slot_fails_lookup_of_source", run: copy_from_empty_slot_fails_lookup_of_source },
+    Test {
+        name: "cnode::copy_from_empty_slot_fails_lookup_of_source",
+        run: copy_from_empty_slot_fails_lookup_of_source,
+    },
     Test { name: "cnode::depth_out_of_range_is_range_error", run: depth_out_of_range_is_range_error },
     Test { name: "cnode::guard_mismatch_reports_details", run: guard_mismatch_reports_details },
     Test { name: "cnode::short_depth_is_depth_mismatch", run: short_depth_is_depth_mismatch },
@@ -27,16 +30,26 @@ pub const TESTS: &[Test] = &[
     Test { name: "cnode::rotate_rejects_pivot_equal_to_source", run: rotate_rejects_pivot_equal_to_source },
     Test { name: "cnode::delete_empties_and_empty_delete_succeeds", run: delete_empties_and_empty_delete_succeeds },
     Test { name: "cnode::revoke_deletes_derived_caps_only", run: revoke_deletes_derived_caps_only },
-    Test { name: "cnode::copy_of_untyped_with_children_is_revoke_first", run: copy_of_untyped_with_children_is_revoke_first },
+    Test {
+        name: "cnode::copy_of_untyped_with_children_is_revoke_first",
+        run: copy_of_untyped_with_children_is_revoke_first,
+    },
     Test { name: "cnode::copy_of_unmapped_page_table_is_illegal", run: copy_of_unmapped_page_table_is_illegal },
     Test { name: "cnode::irq_control_cannot_be_copied", run: irq_control_cannot_be_copied },
     Test { name: "cnode::cancel_badged_sends_needs_full_endpoint", run: cancel_badged_sends_needs_full_endpoint },
-    Test { name: "cnode::save_caller_without_caller_leaves_slot_empty", run: save_caller_without_caller_leaves_slot_empty },
-    Test { name: "cnode::invoking_an_empty_slot_is_invalid_capability", run: invoking_an_empty_slot_is_invalid_capability },
+    Test {
+        name: "cnode::save_caller_without_caller_leaves_slot_empty",
+        run: save_caller_without_caller_leaves_slot_empty,
+    },
+    Test {
+        name: "cnode::invoking_an_empty_slot_is_invalid_capability",
+        run: invoking_an_empty_slot_is_invalid_capability,
+    },
 ];
 
 fn copy_makes_a_cap_of_the_same_type(_: &'static BootInfo) -> Outcome {
-    for source in [slots::CAP_INIT_THREAD_TCB, slots::CAP_INIT_THREAD_CNODE, slots::CAP_DOMAIN, slots::CAP_ASID_CONTROL] {
+    for source in [slots::CAP_INIT_THREAD_TCB, slots::CAP_INIT_THREAD_CNODE, slots::CAP_DOMAIN, slots::CAP_ASID_CONTROL]
+    {
         let dest = alloc_slot();
         check_ok!(cnode::copy(root_slot(dest), root_slot(source), CapRights::ALL_RIGHTS));
         check_eq!((source, identify(dest)), (source, identify(source)));
@@ -54,7 +67,8 @@ fn copy_to_occupied_slot_is_delete_first(_: &'static BootInfo) -> Outcome {
 
 fn copy_from_empty_slot_fails_lookup_of_source(_: &'static BootInfo) -> Outcome {
     let (dest, empty) = (alloc_slot(), alloc_slot());
-    let failure = check_err!(cnode::copy(root_slot(dest), root_slot(empty), CapRights::ALL_RIGHTS), Error::FailedLookup);
+    let failure =
+        check_err!(cnode::copy(root_slot(dest), root_slot(empty), CapRights::ALL_RIGHTS), Error::FailedLookup);
     // Source lookup (1), missing capability (2) with the source depth as bits left.
     check_eq!(failure.detail(), &[1, 2, ROOT_DEPTH][..]);
     check_eq!(identify(dest), 0);
@@ -105,10 +119,7 @@ fn truncated_messages(_: &'static BootInfo) -> Outcome {
     check_err!(invoke(cnode, InvocationLabel::CNodeDelete, &[5], &[]), Error::TruncatedMessage);
     // Copy without its rights word, and without the source root cap.
     let dest = alloc_slot();
-    check_err!(
-        invoke(cnode, InvocationLabel::CNodeCopy, &[dest, 64, 1, 64], &[cnode]),
-        Error::TruncatedMessage
-    );
+    check_err!(invoke(cnode, InvocationLabel::CNodeCopy, &[dest, 64, 1, 64], &[cnode]), Error::TruncatedMessage);
     check_err!(
         invoke(cnode, InvocationLabel::CNodeCopy, &[dest, 64, 1, 64, CapRights::ALL_RIGHTS.word()], &[]),
         Error::TruncatedMessage
@@ -179,10 +190,7 @@ fn rotate_three_slots(_: &'static BootInfo) -> Outcome {
     check_ok!(cnode::copy(root_slot(src), root_slot(slots::CAP_INIT_THREAD_TCB), CapRights::ALL_RIGHTS));
     check_ok!(cnode::copy(root_slot(pivot), root_slot(slots::CAP_DOMAIN), CapRights::ALL_RIGHTS));
     check_ok!(cnode::rotate(root_slot(dest), root_slot(pivot), 0, root_slot(src), 0));
-    check_eq!(
-        (identify(src), identify(pivot), identify(dest)),
-        (0, CapType::Thread.value(), CapType::Domain.value())
-    );
+    check_eq!((identify(src), identify(pivot), identify(dest)), (0, CapType::Thread.value(), CapType::Domain.value()));
     Ok(())
 }
 
@@ -255,7 +263,10 @@ fn copy_of_unmapped_page_table_is_illegal(_: &'static BootInfo) -> Outcome {
 
 fn irq_control_cannot_be_copied(_: &'static BootInfo) -> Outcome {
     let dest = alloc_slot();
-    check_err!(cnode::copy(root_slot(dest), root_slot(slots::CAP_IRQ_CONTROL), CapRights::ALL_RIGHTS), Error::IllegalOperation);
+    check_err!(
+        cnode::copy(root_slot(dest), root_slot(slots::CAP_IRQ_CONTROL), CapRights::ALL_RIGHTS),
+        Error::IllegalOperation
+    );
     // But it can be moved, and moved back.
     check_ok!(cnode::move_cap(root_slot(dest), root_slot(slots::CAP_IRQ_CONTROL)));
     check_ok!(cnode::move_cap(root_slot(slots::CAP_IRQ_CONTROL), root_slot(dest)));
@@ -281,7 +292,8 @@ fn save_caller_without_caller_leaves_slot_empty(_: &'static BootInfo) -> Outcome
 }
 
 fn invoking_an_empty_slot_is_invalid_capability(_: &'static BootInfo) -> Outcome {
-    let failure = check_err!(invoke(alloc_slot(), InvocationLabel::CNodeDelete, &[1, 64], &[]), Error::InvalidCapability);
+    let failure =
+        check_err!(invoke(alloc_slot(), InvocationLabel::CNodeDelete, &[1, 64], &[]), Error::InvalidCapability);
     check_eq!(failure.detail(), &[0][..]);
     Ok(())
 }

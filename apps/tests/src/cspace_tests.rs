@@ -3,10 +3,10 @@
 use crate::framework::{Outcome, Test};
 use crate::support::{alloc_slot, new_object, root_slot};
 use crate::{check_eq, check_err, check_ok};
+use atoll_sdk::BootInfo;
 use atoll_sdk::abi::{CapRights, CapType, Error, ObjectType, slots};
 use atoll_sdk::cnode::{self, SlotPath};
 use atoll_sdk::syscall::debug_cap_identify as identify;
-use atoll_sdk::BootInfo;
 
 pub const TESTS: &[Test] = &[
     Test { name: "cspace::two_levels_resolve_at_64_bits", run: two_levels_resolve_at_64_bits },

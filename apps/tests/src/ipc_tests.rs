@@ -19,10 +19,16 @@ pub const TESTS: &[Test] = &[
     Test { name: "ipc::cap_transfer_into_receive_slot", run: cap_transfer_into_receive_slot },
     Test { name: "ipc::cap_to_same_endpoint_is_unwrapped", run: cap_to_same_endpoint_is_unwrapped },
     Test { name: "ipcrights::no_grant_no_cap_transfer", run: no_grant_no_cap_transfer },
-    Test { name: "ipcrights::call_without_grant_rights_gets_no_reply_cap", run: call_without_grant_rights_gets_no_reply_cap },
+    Test {
+        name: "ipcrights::call_without_grant_rights_gets_no_reply_cap",
+        run: call_without_grant_rights_gets_no_reply_cap,
+    },
     Test { name: "ipcrights::receive_needs_read_right", run: receive_needs_read_right },
     Test { name: "ipc::send_needs_write_right", run: send_needs_write_right },
-    Test { name: "cancel_badged_sends::restarts_only_senders_with_that_badge", run: cancel_badged_sends_restarts_one_badge },
+    Test {
+        name: "cancel_badged_sends::restarts_only_senders_with_that_badge",
+        run: cancel_badged_sends_restarts_one_badge,
+    },
 ];
 
 static SEEN: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
@@ -283,8 +289,12 @@ fn send_needs_write_right(_: &'static BootInfo) -> Outcome {
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let read_only = alloc_slot();
     check_ok!(cnode::mint(root_slot(read_only), root_slot(endpoint), CapRights::new(false, false, true, false), 0));
-    let failure = atoll_sdk::invocation::invoke(read_only, atoll_sdk::abi::InvocationLabel::InvalidInvocation, &[], &[]);
-    check_eq!(failure.map(|_| ()).map_err(|f| (f.error, f.detail[0])), Err((atoll_sdk::abi::Error::InvalidCapability, 0)));
+    let failure =
+        atoll_sdk::invocation::invoke(read_only, atoll_sdk::abi::InvocationLabel::InvalidInvocation, &[], &[]);
+    check_eq!(
+        failure.map(|_| ()).map_err(|f| (f.error, f.detail[0])),
+        Err((atoll_sdk::abi::Error::InvalidCapability, 0))
+    );
     Ok(())
 }
 

@@ -42,7 +42,12 @@ fn set_notification_checks(_: &'static BootInfo) -> Outcome {
     check_ok!(irq::control_get(CONTROL, 9, ROOT, handler, 64));
     let notification = new_object(ObjectType::Notification, 0);
     let receive_only = alloc_slot();
-    check_ok!(cnode::mint(root_slot(receive_only), root_slot(notification), CapRights::new(false, false, true, false), 0));
+    check_ok!(cnode::mint(
+        root_slot(receive_only),
+        root_slot(notification),
+        CapRights::new(false, false, true, false),
+        0
+    ));
     check_err!(irq::set_notification(handler, receive_only), Error::InvalidCapability);
     check_err!(irq::set_notification(handler, slots::CAP_INIT_THREAD_TCB), Error::InvalidCapability);
     check_ok!(irq::set_notification(handler, notification));

@@ -3,11 +3,11 @@
 use crate::framework::{Outcome, Test};
 use crate::support::{alloc_slot, alloc_slots, fresh_untyped, retype, root_slot};
 use crate::{check, check_eq, check_err, check_ok};
+use atoll_sdk::BootInfo;
 use atoll_sdk::abi::{CapType, Error, ObjectType, slots};
 use atoll_sdk::cnode;
 use atoll_sdk::invocation::page_get_address;
 use atoll_sdk::syscall::debug_cap_identify as identify;
-use atoll_sdk::BootInfo;
 
 pub const TESTS: &[Test] = &[
     Test { name: "retype::every_object_type", run: every_object_type },
@@ -20,7 +20,10 @@ pub const TESTS: &[Test] = &[
     Test { name: "retype::watermark_aligns_each_object", run: watermark_aligns_each_object },
     Test { name: "retype::device_untyped_makes_only_frames", run: device_untyped_makes_only_frames },
     Test { name: "retype::revoke_makes_untyped_reusable", run: revoke_makes_untyped_reusable },
-    Test { name: "retype::deleting_last_cnode_cap_deletes_its_contents", run: deleting_last_cnode_cap_deletes_its_contents },
+    Test {
+        name: "retype::deleting_last_cnode_cap_deletes_its_contents",
+        run: deleting_last_cnode_cap_deletes_its_contents,
+    },
     Test { name: "retype::until_memory_runs_out", run: until_memory_runs_out },
     Test { name: "retype::destination_through_node_index", run: destination_through_node_index },
 ];

@@ -117,17 +117,8 @@ pub fn new_helper_in(vspace: u64, priority: u64, fault_ep: u64) -> Helper {
     // SAFETY: only the address of the kit's IPC page is taken.
     let ipc_buffer = unsafe { core::ptr::addr_of!(IPC_PAGES[kit]) } as u64;
     let frame = image_frame_cap(ipc_buffer);
-    atoll_sdk::tcb::configure(
-        tcb,
-        fault_ep,
-        slots::CAP_INIT_THREAD_CNODE,
-        0,
-        vspace,
-        0,
-        ipc_buffer,
-        frame,
-    )
-    .expect("configuring a helper thread");
+    atoll_sdk::tcb::configure(tcb, fault_ep, slots::CAP_INIT_THREAD_CNODE, 0, vspace, 0, ipc_buffer, frame)
+        .expect("configuring a helper thread");
     atoll_sdk::tcb::set_priority(tcb, slots::CAP_INIT_THREAD_TCB, priority).expect("helper priority");
     Helper { tcb, ipc_buffer }
 }

@@ -1,10 +1,10 @@
 //! System-call tests: debug syscalls, bad capability addresses and wrong invocations.
 use crate::framework::{Outcome, Test};
 use crate::{check, check_eq};
+use atoll_sdk::BootInfo;
 use atoll_sdk::abi::{CapType, Error, MessageInfo, Syscall, slots};
 use atoll_sdk::invocation::page_get_address;
 use atoll_sdk::syscall::{self, debug_cap_identify, read_cycle};
-use atoll_sdk::BootInfo;
 
 pub const TESTS: &[Test] = &[
     Test { name: "syscall::cycle_counter_readable", run: cycle_counter_readable },
@@ -68,10 +68,7 @@ fn page_get_address_of_ipc_buffer(_: &'static BootInfo) -> Outcome {
 
 fn registers_survive_syscalls(_: &'static BootInfo) -> Outcome {
     // A debug syscall returns its result in a0 and leaves the message registers it was given.
-    let out = syscall::raw(
-        Syscall::DebugCapIdentify.value() as i64,
-        [slots::CAP_DOMAIN, 11, 22, 33, 44, 55],
-    );
+    let out = syscall::raw(Syscall::DebugCapIdentify.value() as i64, [slots::CAP_DOMAIN, 11, 22, 33, 44, 55]);
     check_eq!(out, [CapType::Domain.value(), 11, 22, 33, 44, 55]);
     Ok(())
 }

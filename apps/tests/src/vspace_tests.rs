@@ -7,7 +7,9 @@ use crate::{check, check_eq, check_err, check_ok};
 use atoll_sdk::abi::{CapRights, CapType, Error, MessageInfo, ObjectType, slots};
 use atoll_sdk::invocation::page_get_address;
 use atoll_sdk::syscall::{self, debug_cap_identify as identify};
-use atoll_sdk::vspace::{asid_control_make_pool, asid_pool_assign, page_map, page_table_map, page_table_unmap, page_unmap};
+use atoll_sdk::vspace::{
+    asid_control_make_pool, asid_pool_assign, page_map, page_table_map, page_table_unmap, page_unmap,
+};
 use atoll_sdk::{BootInfo, cnode};
 use core::sync::atomic::{AtomicU64, Ordering};
 

@@ -56,9 +56,6 @@ pub extern "C" fn boot_main(
     sched::set_current(root_tcb);
     platform::start_timer();
     let user_cycle = csr::cycle();
-    kprintln!(
-        "atoll: kernel boot took {} cycles; entering the root task at {v_entry:#x}",
-        user_cycle - entry_cycle
-    );
+    kprintln!("atoll: kernel boot took {} cycles; entering the root task at {v_entry:#x}", user_cycle - entry_cycle);
     sched::schedule_and_return()
 }

@@ -4,16 +4,16 @@
 //! Root task virtual layout (seL4's): the user image, then the IPC buffer page, then the bootinfo
 //! page, then the extra bootinfo (which holds the device tree).
 use super::devices::Machine;
-use crate::arch::riscv64::vm::{self, PageTable, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE};
+use crate::arch::riscv64::vm::{self, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE, PageTable};
+use crate::cspace::{Cte, CteStore, PhysicalSlots, slot_of};
 use crate::kmem;
 use crate::object::cap::{Cap, FrameSize, VmRights};
-use crate::cspace::{Cte, CteStore, PhysicalSlots, slot_of};
-use atoll_kernel_core::cdt;
 use crate::object::tcb::{Tcb, ThreadState, UserContext, slot};
 use atoll_abi::bootinfo::{BootInfo, BootInfoHeader, BootInfoId, SlotRegion, UntypedDesc};
 use atoll_abi::config::{MAX_NUM_BOOTINFO_UNTYPED_CAPS, ROOT_CNODE_SIZE_BITS};
 use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, PAGE_BITS, SLOT_BITS, TCB_BITS, USER_TOP};
 use atoll_abi::{CapType, slots};
+use atoll_kernel_core::cdt;
 use atoll_kernel_core::{Region, RegionSet, untyped_blocks};
 
 const PAGE: u64 = 1 << PAGE_BITS;

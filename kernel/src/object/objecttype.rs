@@ -34,11 +34,9 @@ pub fn create_object(ty: ObjectType, paddr: u64, user_bits: u64, is_device: bool
             kmem::tcb(paddr).init(crate::sched::current_domain());
             Cap::thread(paddr)
         }
-        ObjectType::Endpoint => Cap::endpoint(
-            paddr,
-            0,
-            EndpointRights { send: true, receive: true, grant: true, grant_reply: true },
-        ),
+        ObjectType::Endpoint => {
+            Cap::endpoint(paddr, 0, EndpointRights { send: true, receive: true, grant: true, grant_reply: true })
+        }
         ObjectType::Notification => Cap::notification(paddr, 0, true, true),
         ObjectType::CapTable => Cap::cnode(paddr, user_bits as u32, 0, 0),
         ObjectType::RiscvGigaPage => frame(FrameSize::Huge),

@@ -6,9 +6,9 @@ use super::tcb::{ThreadState, UserContext as Regs, slot, slot_paddr};
 use crate::cspace::{CteStore, PhysicalSlots, SlotRef};
 use crate::delete;
 use crate::invocation::{ExtraCap, Interrupted, Message, SyscallError};
-use crate::syscall::Reply;
 use crate::ipc;
 use crate::sched::{self, tcb};
+use crate::syscall::Reply;
 use atoll_abi::{CapType, InvocationLabel as L};
 use atoll_kernel_core::{cdt, rules};
 
@@ -34,9 +34,25 @@ pub struct BufferUpdate {
 }
 
 pub enum TcbOp {
-    ReadRegisters { target: u64, suspend: bool, count: usize },
-    WriteRegisters { target: u64, resume: bool, values: [u64; 32], count: usize },
-    CopyRegisters { target: u64, source: u64, suspend: bool, resume: bool, frame: bool, integer: bool },
+    ReadRegisters {
+        target: u64,
+        suspend: bool,
+        count: usize,
+    },
+    WriteRegisters {
+        target: u64,
+        resume: bool,
+        values: [u64; 32],
+        count: usize,
+    },
+    CopyRegisters {
+        target: u64,
+        source: u64,
+        suspend: bool,
+        resume: bool,
+        frame: bool,
+        integer: bool,
+    },
     Control {
         target: u64,
         fault_handler: Option<u64>,
@@ -47,10 +63,20 @@ pub enum TcbOp {
     },
     Suspend(u64),
     Resume(u64),
-    Bind { target: u64, notification: u64 },
+    Bind {
+        target: u64,
+        notification: u64,
+    },
     Unbind(u64),
-    SetTlsBase { target: u64, base: u64 },
-    SetFlags { target: u64, clear: u64, set: u64 },
+    SetTlsBase {
+        target: u64,
+        base: u64,
+    },
+    SetFlags {
+        target: u64,
+        clear: u64,
+        set: u64,
+    },
 }
 
 fn arg(message: &Message, index: usize) -> Result<u64, SyscallError> {
@@ -91,7 +117,7 @@ fn buffer_update(addr: u64, frame: Option<ExtraCap>) -> Result<BufferUpdate, Sys
     if !cap.is(CapType::Frame) || cap.frame_is_device() {
         return Err(SyscallError::IllegalOperation);
     }
-    if addr % IPC_BUFFER_ALIGN != 0 {
+    if !addr.is_multiple_of(IPC_BUFFER_ALIGN) {
         return Err(SyscallError::AlignmentError);
     }
     Ok(BufferUpdate { addr, frame: Some((cap, frame.slot)) })
@@ -104,7 +130,9 @@ fn long_running_delete(slot: SlotRef) -> bool {
 }
 
 fn space_update(target: u64, croot: ExtraCap, croot_data: u64, vroot: ExtraCap) -> Result<SpaceUpdate, SyscallError> {
-    if long_running_delete(slot_paddr(target, slot::CSPACE_ROOT)) || long_running_delete(slot_paddr(target, slot::VSPACE_ROOT)) {
+    if long_running_delete(slot_paddr(target, slot::CSPACE_ROOT))
+        || long_running_delete(slot_paddr(target, slot::VSPACE_ROOT))
+    {
         return Err(SyscallError::IllegalOperation);
     }
     let mut croot_cap = croot.cap;

@@ -1,11 +1,13 @@
 //! Untyped memory: Retype, the only way kernel objects come into being after boot.
 use super::cap::Cap;
-use crate::cspace::{PhysicalSlots, SlotRef, CteStore, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op, slot_of};
 use super::objecttype::{create_object, is_frame_type, object_size_bits};
+use crate::cspace::{
+    CteStore, PhysicalSlots, SlotRef, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op, slot_of,
+};
 use crate::invocation::{Interrupted, Message, SyscallError};
 use crate::{kmem, preemption};
-use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, WORD_BITS};
 use atoll_abi::config::RETYPE_FAN_OUT_LIMIT;
+use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, WORD_BITS};
 use atoll_abi::{CapType, InvocationLabel, ObjectType};
 use atoll_kernel_core::cte::{Cte, Mdb};
 

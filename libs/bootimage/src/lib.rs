@@ -75,7 +75,8 @@ impl PayloadHeader {
         let mut out = [0u8; HEADER_SIZE];
         out[0..8].copy_from_slice(&MAGIC);
         out[8..12].copy_from_slice(&VERSION.to_le_bytes());
-        let fields = [self.total_size, self.kernel.offset, self.kernel.size, self.root_task.offset, self.root_task.size];
+        let fields =
+            [self.total_size, self.kernel.offset, self.kernel.size, self.root_task.offset, self.root_task.size];
         for (index, value) in fields.iter().enumerate() {
             let at = 8 + (index + 1) * 8;
             out[at..at + 8].copy_from_slice(&value.to_le_bytes());

@@ -53,7 +53,9 @@ pub fn write_satp_and_flush(satp: u64) {
 /// from user mode keep it so; boot sets it once.
 pub fn prepare_user_return() {
     // SAFETY: only the sret target state changes; the kernel runs with SIE clear regardless.
-    unsafe { asm!("li {0}, 0x100", "csrc sstatus, {0}", "li {0}, 0x20", "csrs sstatus, {0}", out(reg) _, options(nostack)) };
+    unsafe {
+        asm!("li {0}, 0x100", "csrc sstatus, {0}", "li {0}, 0x20", "csrs sstatus, {0}", out(reg) _, options(nostack))
+    };
 }
 
 /// Turns the FPU on for the kernel's own use (saving and restoring threads' registers).

@@ -2,7 +2,9 @@
 //! ASID control cap (MakePool) and ASID pools (Assign), with seL4's checks in seL4's order.
 use super::vm::{self, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE, PageTable};
 use super::vspace::{self, lookup_pt_slot};
-use crate::cspace::{CteStore, LookupFault, PhysicalSlots, SlotRef, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op};
+use crate::cspace::{
+    CteStore, LookupFault, PhysicalSlots, SlotRef, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op,
+};
 use crate::invocation::{Message, SyscallError};
 use crate::kmem;
 use crate::object::cap::{Cap, VmRights};
@@ -69,7 +71,8 @@ fn decode_frame(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, Sy
             };
             let (root, asid) = vspace_root(root_cap.cap)?;
             let size_bits = cap.frame_size().bits();
-            let last = vaddr.checked_add((1u64 << size_bits) - 1).ok_or(SyscallError::InvalidArgument { argument: 0 })?;
+            let last =
+                vaddr.checked_add((1u64 << size_bits) - 1).ok_or(SyscallError::InvalidArgument { argument: 0 })?;
             if last >= USER_TOP {
                 return Err(SyscallError::InvalidArgument { argument: 0 });
             }
@@ -110,7 +113,8 @@ fn decode_page_table(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchO
             if cap.page_table_is_mapped() {
                 return Err(SyscallError::InvalidCapability { cap: 0 });
             }
-            let (Some(vaddr), Some(_attributes), Some(root_cap)) = (message.arg(0), message.arg(1), message.extra_cap(0))
+            let (Some(vaddr), Some(_attributes), Some(root_cap)) =
+                (message.arg(0), message.arg(1), message.extra_cap(0))
             else {
                 return Err(SyscallError::TruncatedMessage);
             };
@@ -158,7 +162,12 @@ fn decode_asid_control(message: &Message) -> Result<ArchOp, SyscallError> {
     ensure_no_children(untyped.slot)?;
     let dest = lookup_slot_for_cnode_op(false, root.cap, index, depth)?;
     ensure_empty_slot(dest)?;
-    Ok(ArchOp::MakePool { untyped_slot: untyped.slot, untyped: cap, dest, asid_base: pool_index << ASID_POOL_INDEX_BITS })
+    Ok(ArchOp::MakePool {
+        untyped_slot: untyped.slot,
+        untyped: cap,
+        dest,
+        asid_base: pool_index << ASID_POOL_INDEX_BITS,
+    })
 }
 
 fn decode_asid_pool(message: &Message, cap: Cap) -> Result<ArchOp, SyscallError> {

@@ -37,10 +37,10 @@ pub extern "C" fn handle_user_trap(_context: *mut u64) -> ! {
             crate::fastpath::try_fastpath(thread);
         }
         syscall::handle_syscall();
-    } else if let Some(thread) = sched::current() {
-        if !(cause == ILLEGAL_INSTRUCTION && sched::claim_fpu(thread)) {
-            fault::raise(thread, exception_fault(cause, csr::stval()));
-        }
+    } else if let Some(thread) = sched::current()
+        && !(cause == ILLEGAL_INSTRUCTION && sched::claim_fpu(thread))
+    {
+        fault::raise(thread, exception_fault(cause, csr::stval()));
     }
     sched::schedule_and_return()
 }
@@ -52,7 +52,9 @@ fn exception_fault(cause: u64, value: u64) -> Fault {
         INSTRUCTION_PAGE_FAULT | INSTRUCTION_ACCESS_FAULT => {
             Fault::VmFault { addr: value, instruction: true, fsr: INSTRUCTION_ACCESS_FAULT }
         }
-        LOAD_PAGE_FAULT | LOAD_ACCESS_FAULT => Fault::VmFault { addr: value, instruction: false, fsr: LOAD_ACCESS_FAULT },
+        LOAD_PAGE_FAULT | LOAD_ACCESS_FAULT => {
+            Fault::VmFault { addr: value, instruction: false, fsr: LOAD_ACCESS_FAULT }
+        }
         STORE_PAGE_FAULT | STORE_ACCESS_FAULT => {
             Fault::VmFault { addr: value, instruction: false, fsr: STORE_ACCESS_FAULT }
         }
@@ -62,10 +64,5 @@ fn exception_fault(cause: u64, value: u64) -> Fault {
 
 /// A trap while the kernel itself ran is a kernel bug: report it and stop.
 pub extern "C" fn handle_kernel_trap() -> ! {
-    panic!(
-        "trap in kernel mode: scause {:#x} sepc {:#x} stval {:#x}",
-        csr::scause(),
-        csr::sepc(),
-        csr::stval()
-    )
+    panic!("trap in kernel mode: scause {:#x} sepc {:#x} stval {:#x}", csr::scause(), csr::sepc(), csr::stval())
 }

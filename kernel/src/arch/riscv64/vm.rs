@@ -73,8 +73,7 @@ pub fn map_kernel_window() {
     }
     let image_vaddr = PPTR_TOP;
     let image_paddr = image_vaddr - KERNEL_VIRT_OFFSET;
-    root.0[index(image_vaddr, 0)] =
-        leaf(image_paddr, PTE_READ | PTE_WRITE | PTE_EXECUTE | PTE_GLOBAL);
+    root.0[index(image_vaddr, 0)] = leaf(image_paddr, PTE_READ | PTE_WRITE | PTE_EXECUTE | PTE_GLOBAL);
     csr::write_satp_and_flush(satp(kernel_image_paddr(root as *const PageTable), 0));
 }
 

@@ -110,11 +110,13 @@ pub fn unmap_frame(cap: Cap) {
         atoll_kernel_core::cap::FrameSize::Large => 1,
         atoll_kernel_core::cap::FrameSize::Small => 2,
     };
-    if let Some(entry) = entry_at(root, vaddr, level) {
-        if *entry & vm::PTE_VALID != 0 && !is_table_entry(*entry) && entry_target(*entry) == cap.paddr() {
-            *entry = 0;
-            flush(asid);
-        }
+    if let Some(entry) = entry_at(root, vaddr, level)
+        && *entry & vm::PTE_VALID != 0
+        && !is_table_entry(*entry)
+        && entry_target(*entry) == cap.paddr()
+    {
+        *entry = 0;
+        flush(asid);
     }
 }
 
@@ -131,12 +133,13 @@ pub fn unmap_page_table(cap: Cap) {
         return;
     }
     for level in 0..2 {
-        if let Some(entry) = entry_at(root, vaddr, level) {
-            if is_table_entry(*entry) && entry_target(*entry) == cap.paddr() {
-                *entry = 0;
-                flush(asid);
-                return;
-            }
+        if let Some(entry) = entry_at(root, vaddr, level)
+            && is_table_entry(*entry)
+            && entry_target(*entry) == cap.paddr()
+        {
+            *entry = 0;
+            flush(asid);
+            return;
         }
     }
 }

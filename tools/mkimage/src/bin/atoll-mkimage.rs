@@ -9,8 +9,8 @@ fn main() -> ExitCode {
     };
     let read = |path: &String| std::fs::read(path).map_err(|e| format!("{path}: {e}"));
     let result = (|| -> Result<(), String> {
-        let image = atoll_mkimage::build_image(&read(loader)?, &read(kernel)?, &read(root_task)?)
-            .map_err(|e| e.to_string())?;
+        let image =
+            atoll_mkimage::build_image(&read(loader)?, &read(kernel)?, &read(root_task)?).map_err(|e| e.to_string())?;
         std::fs::write(output, image).map_err(|e| format!("{output}: {e}"))
     })();
     match result {
