@@ -46,6 +46,7 @@ fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
         CapType::Thread if is_final => {
             notification::unbind(cap.paddr());
             tcb_invocation::suspend(cap.paddr());
+            crate::sched::unregister_thread(cap.paddr());
             Remainder::Zombie(tcb_zombie(cap.paddr()))
         }
         CapType::Endpoint if is_final => {

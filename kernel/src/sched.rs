@@ -345,3 +345,58 @@ fn idle_until_interrupt() {
     }
     reschedule_required();
 }
+
+/// Every thread, for seL4_DebugDumpScheduler (seL4 keeps the same list in debug builds).
+static ALL_THREADS: KernelCell<atoll_kernel_core::queue::Queue> = KernelCell::new(atoll_kernel_core::queue::Queue::EMPTY);
+
+/// The debug-list link fields of TCBs.
+struct DebugLinks;
+
+impl Links for DebugLinks {
+    fn next(&self, node: u64) -> u64 {
+        tcb(node).debug_next
+    }
+    fn prev(&self, node: u64) -> u64 {
+        tcb(node).debug_prev
+    }
+    fn set_next(&mut self, node: u64, next: u64) {
+        tcb(node).debug_next = next;
+    }
+    fn set_prev(&mut self, node: u64, prev: u64) {
+        tcb(node).debug_prev = prev;
+    }
+}
+
+/// A new thread exists.
+pub fn register_thread(thread: u64) {
+    ALL_THREADS.borrow_mut().append(&mut DebugLinks, thread);
+}
+
+/// A thread's TCB is being destroyed.
+pub fn unregister_thread(thread: u64) {
+    ALL_THREADS.borrow_mut().remove(&mut DebugLinks, thread);
+}
+
+/// seL4_DebugDumpScheduler: one line per thread.
+pub fn dump() {
+    crate::kprintln!("atoll: threads (name, state, priority, current):");
+    let mut node = ALL_THREADS.borrow_mut().head;
+    while node != 0 {
+        let t = tcb(node);
+        let marker = if node == CURRENT.get() { " <- current" } else { "" };
+        crate::kprintln!("atoll:   {:<24} {:<22} {:>3}{}", t.name(), state_name(t.state), t.priority, marker);
+        node = t.debug_next;
+    }
+}
+
+fn state_name(state: ThreadState) -> &'static str {
+    match state {
+        ThreadState::Inactive => "inactive",
+        ThreadState::Running => "running",
+        ThreadState::Restart => "restart",
+        ThreadState::BlockedOnReceive => "blocked on receive",
+        ThreadState::BlockedOnSend => "blocked on send",
+        ThreadState::BlockedOnReply => "blocked on reply",
+        ThreadState::BlockedOnNotification => "blocked on notification",
+    }
+}

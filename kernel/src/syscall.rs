@@ -46,10 +46,7 @@ pub fn handle_syscall() {
             tcb_at(caller).context.regs[Regs::A0] = tag;
         }
         Syscall::DebugNameThread => debug_name_thread(caller, cptr),
-        Syscall::DebugDumpScheduler => {
-            let tcb = tcb_at(caller);
-            kprintln!("atoll: thread \"{}\" state {:?} priority {}", tcb.name(), tcb.state, tcb.priority)
-        }
+        Syscall::DebugDumpScheduler => sched::dump(),
         // Atoll has no capDL snapshot to print; the call exists in debug builds and does nothing.
         Syscall::DebugSnapshot => {}
         Syscall::Yield => sched::yield_current(),

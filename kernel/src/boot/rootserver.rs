@@ -232,6 +232,7 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> u64 {
     tcb.set_name(b"rootserver");
     tcb.time_slice = crate::object::tcb::TIME_SLICE_TICKS;
     crate::ipc::setup_reply_master(tcb_paddr);
+    crate::sched::register_thread(tcb_paddr);
     slots.put(slots::CAP_INIT_THREAD_TCB, Cap::thread(tcb_paddr));
 
     create_untypeds(machine, &free, &mut slots, bootinfo);

@@ -31,7 +31,23 @@ pub fn create_object(ty: ObjectType, paddr: u64, user_bits: u64, is_device: bool
         ObjectType::Untyped => Cap::untyped(paddr, user_bits as u32, is_device),
         ObjectType::Tcb => {
             // Fresh zeroed memory of TCB size, named from now on by the cap returned here.
-            kmem::tcb(paddr).init(crate::sched::current_domain());
+            let tcb = kmem::tcb(paddr);
+            tcb.init(crate::sched::current_domain());
+            // seL4's debug builds name a new thread after its creator.
+            if let Some(creator) = crate::sched::current() {
+                let mut name = [0u8; 31];
+                let prefix = b"child of: '";
+                let parent = kmem::tcb(creator).name.split(|&b| b == 0).next().unwrap_or(&[]);
+                let mut len = 0;
+                for &byte in prefix.iter().chain(parent.iter()).chain(b"'".iter()) {
+                    if len < name.len() {
+                        name[len] = byte;
+                        len += 1;
+                    }
+                }
+                tcb.set_name(&name[..len]);
+            }
+            crate::sched::register_thread(paddr);
             Cap::thread(paddr)
         }
         ObjectType::Endpoint => {

@@ -111,6 +111,9 @@ pub struct Tcb {
     pub ep_next: u64,
     pub ep_prev: u64,
     pub name: [u8; 32],
+    /// Links in the list of all threads that seL4_DebugDumpScheduler prints.
+    pub debug_next: u64,
+    pub debug_prev: u64,
 }
 
 const _: () = assert!(core::mem::size_of::<Tcb>() <= 1 << atoll_abi::object::TCB_BITS);
