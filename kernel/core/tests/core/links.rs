@@ -18,10 +18,13 @@ impl NodeLinks {
             assert_ne!(id, 0, "node ids are non-zero");
             assert!(links.insert(id, (0, 0)).is_none(), "node {id:#x} twice");
         }
-        NodeLinks {
-            links,
-            written: BTreeSet::new(),
-        }
+        NodeLinks { links, written: BTreeSet::new() }
+    }
+
+    /// Sets `node`'s links directly, as stale values a queue must overwrite when it takes the node.
+    pub fn set_raw(&mut self, node: u64, next: u64, prev: u64) {
+        *self.get_mut(node) = (next, prev);
+        self.written.remove(&node);
     }
 
     pub fn ids(&self) -> Vec<u64> {
@@ -31,18 +34,13 @@ impl NodeLinks {
     /// `(next, prev)` of `node`.
     pub fn get(&self, node: u64) -> (u64, u64) {
         assert_ne!(node, 0, "access to node 0");
-        *self
-            .links
-            .get(&node)
-            .unwrap_or_else(|| panic!("access to unknown node {node:#x}"))
+        *self.links.get(&node).unwrap_or_else(|| panic!("access to unknown node {node:#x}"))
     }
 
     fn get_mut(&mut self, node: u64) -> &mut (u64, u64) {
         assert_ne!(node, 0, "write to node 0");
         self.written.insert(node);
-        self.links
-            .get_mut(&node)
-            .unwrap_or_else(|| panic!("write to unknown node {node:#x}"))
+        self.links.get_mut(&node).unwrap_or_else(|| panic!("write to unknown node {node:#x}"))
     }
 
     /// The nodes written since the last call.

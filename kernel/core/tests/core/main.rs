@@ -2,9 +2,13 @@
 
 mod cap_layout;
 mod cdt;
+mod cdt_fastpath_props;
 mod cdt_model;
 mod cdt_props;
 mod cspace;
+mod links;
+mod queue_props;
+mod ready_props;
 mod region;
 mod region_set;
 mod region_set_props;

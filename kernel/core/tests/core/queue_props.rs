@@ -11,12 +11,22 @@ const QUEUES: usize = 3;
 #[derive(Clone, Debug)]
 enum Op {
     /// Append a node that is on no queue (picked among those).
-    Append { queue: usize, pick: usize },
-    Prepend { queue: usize, pick: usize },
+    Append {
+        queue: usize,
+        pick: usize,
+    },
+    Prepend {
+        queue: usize,
+        pick: usize,
+    },
     /// Remove a queued node (picked among all queued nodes).
-    Remove { pick: usize },
+    Remove {
+        pick: usize,
+    },
     /// Pop a queue, empty or not.
-    Pop { queue: usize },
+    Pop {
+        queue: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -45,30 +55,29 @@ struct State {
     links: NodeLinks,
     queues: [Queue; QUEUES],
     model: [VecDeque<u64>; QUEUES],
+    /// Nodes that have been on a queue (the others may still hold their stale links).
+    used: BTreeSet<u64>,
 }
 
 impl State {
-    fn new(ids: &BTreeSet<u64>) -> State {
-        State {
-            links: NodeLinks::new(ids.iter().copied()),
-            queues: [Queue::EMPTY; QUEUES],
-            model: Default::default(),
+    /// Nodes `ids`, on no queue; with `stale`, each starts with non-zero garbage links.
+    fn new(ids: &BTreeSet<u64>, stale: bool) -> State {
+        let mut links = NodeLinks::new(ids.iter().copied());
+        if stale {
+            for &id in ids {
+                links.set_raw(id, id ^ 0xdead_beef, id.rotate_left(7) | 1);
+            }
         }
+        State { links, queues: [Queue::EMPTY; QUEUES], model: Default::default(), used: BTreeSet::new() }
     }
 
     fn queued(&self) -> Vec<(usize, u64)> {
-        (0..QUEUES)
-            .flat_map(|q| self.model[q].iter().map(move |&n| (q, n)))
-            .collect()
+        (0..QUEUES).flat_map(|q| self.model[q].iter().map(move |&n| (q, n))).collect()
     }
 
     fn free(&self) -> Vec<u64> {
         let queued: BTreeSet<u64> = self.queued().iter().map(|&(_, n)| n).collect();
-        self.links
-            .ids()
-            .into_iter()
-            .filter(|n| !queued.contains(n))
-            .collect()
+        self.links.ids().into_iter().filter(|n| !queued.contains(n)).collect()
     }
 
     /// Applies `op` to queues and model, checking which nodes the queue wrote.
@@ -81,6 +90,7 @@ impl State {
                 let Some(&node) = free.get(pick % free.len().max(1)) else {
                     return;
                 };
+                self.used.insert(node);
                 let old_tail = self.queues[queue].tail;
                 self.queues[queue].append(&mut self.links, node);
                 self.model[queue].push_back(node);
@@ -91,6 +101,7 @@ impl State {
                 let Some(&node) = free.get(pick % free.len().max(1)) else {
                     return;
                 };
+                self.used.insert(node);
                 let old_head = self.queues[queue].head;
                 self.queues[queue].prepend(&mut self.links, node);
                 self.model[queue].push_front(node);
@@ -137,7 +148,7 @@ impl State {
             assert_eq!(queue.tail, model.back().copied().unwrap_or(0), "tail of queue {q}");
             assert_eq!(queue.is_empty(), model.is_empty());
         }
-        for node in self.free() {
+        for node in self.free().into_iter().filter(|n| self.used.contains(n)) {
             assert_eq!(self.links.get(node), (0, 0), "node {node:#x} on no queue keeps links");
         }
     }
@@ -149,9 +160,14 @@ proptest! {
     /// Random append/prepend/remove/pop sequences over three queues sharing one set of links
     /// match three `VecDeque`s: order both ways, head and tail, cleared links off the queues,
     /// `None` from an empty queue, and no writes to nodes other than the ones concerned.
+    /// With `stale`, nodes start with garbage links that queueing a node must overwrite.
     #[test]
-    fn queues_match_vecdeque_model(ids in ids(), ops in prop::collection::vec(op(), 0..=64)) {
-        let mut state = State::new(&ids);
+    fn queues_match_vecdeque_model(
+        ids in ids(),
+        stale: bool,
+        ops in prop::collection::vec(op(), 0..=64),
+    ) {
+        let mut state = State::new(&ids, stale);
         state.check();
         for op in &ops {
             state.apply(op);
@@ -162,7 +178,7 @@ proptest! {
     /// Draining a queue by pops returns the model's order and leaves every link cleared.
     #[test]
     fn pops_drain_in_model_order(ids in ids(), ops in prop::collection::vec(op(), 0..=48)) {
-        let mut state = State::new(&ids);
+        let mut state = State::new(&ids, false);
         for op in &ops {
             state.apply(op);
         }

@@ -15,17 +15,30 @@ fn node_ids(count: u64) -> impl Iterator<Item = u64> {
 enum Op {
     /// Queue a node that is on no queue (picked among those); the domain is taken modulo
     /// the number of domains.
-    Append { domain: usize, priority: u8, pick: usize },
-    Prepend { domain: usize, priority: u8, pick: usize },
+    Append {
+        domain: usize,
+        priority: u8,
+        pick: usize,
+    },
+    Prepend {
+        domain: usize,
+        priority: u8,
+        pick: usize,
+    },
     /// Dequeue a queued node (picked among all of them).
-    Remove { pick: usize },
+    Remove {
+        pick: usize,
+    },
     /// The scheduler's step: take `best` out of the domain and, with `requeue`, append it
     /// again at its priority (a yield).
-    RunBest { domain: usize, requeue: bool },
+    RunBest {
+        domain: usize,
+        requeue: bool,
+    },
 }
 
 /// Priorities at the bitmap's word boundaries and ends, and any other.
-fn priority() -> impl Strategy<Value = u8> {
+fn priority() -> impl Strategy<Value = u8> + Clone {
     prop_oneof![
         3 => prop::sample::select(vec![0u8, 1, 62, 63, 64, 65, 127, 128, 191, 192, 254, 255]),
         1 => any::<u8>(),
@@ -63,18 +76,11 @@ impl<const D: usize> State<D> {
     }
 
     fn free(&self) -> Vec<u64> {
-        self.links
-            .ids()
-            .into_iter()
-            .filter(|n| !self.place.contains_key(n))
-            .collect()
+        self.links.ids().into_iter().filter(|n| !self.place.contains_key(n)).collect()
     }
 
     fn model_best(&self, domain: usize) -> Option<(u8, u64)> {
-        self.model
-            .range((domain, 0)..=(domain, u8::MAX))
-            .next_back()
-            .map(|(&(_, p), q)| (p, *q.front().unwrap()))
+        self.model.range((domain, 0)..=(domain, u8::MAX)).next_back().map(|(&(_, p), q)| (p, *q.front().unwrap()))
     }
 
     fn model_remove(&mut self, node: u64) -> (usize, u8) {
@@ -146,10 +152,8 @@ impl<const D: usize> State<D> {
             for priority in 0..PRIORITIES {
                 let priority = priority as u8;
                 let queue = self.ready.queue(domain, priority);
-                let want: Vec<u64> = self
-                    .model
-                    .get(&(domain, priority))
-                    .map_or_else(Vec::new, |q| q.iter().copied().collect());
+                let want: Vec<u64> =
+                    self.model.get(&(domain, priority)).map_or_else(Vec::new, |q| q.iter().copied().collect());
                 if want.is_empty() {
                     assert_eq!(queue, Queue::EMPTY, "queue ({domain}, {priority}) not empty");
                 } else {
