@@ -8,7 +8,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-const ARGS: [&str; 10] = ["-machine", "virt", "-cpu", "rv64", "-m", "1G", "-bios", "default", "-icount", "shift=0"];
+const ARGS: [&str; 10] = ["-machine", "virt", "-cpu", "rv64", "-m", "3072M", "-bios", "default", "-icount", "shift=0"];
 
 fn qemu(image: &Path) -> Command {
     let mut command = Command::new("qemu-system-riscv64");

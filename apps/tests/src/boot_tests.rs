@@ -206,11 +206,14 @@ fn untypeds_split_ram_from_devices(bootinfo: &'static BootInfo) -> Outcome {
             check!(in_ram, "RAM untyped {:#x} outside RAM", desc.paddr);
             check_eq!(reserved_bytes_in(&fdt, range.0, range.1), 0);
         } else {
-            // Device untypeds may cover firmware-reserved RAM, as in seL4, but no usable RAM.
+            // Device untypeds may cover the firmware's RAM (reserved, or below the kernel's
+            // load address), as in seL4, but no RAM above the kernel.
             let usable = if touches_ram {
-                let overlap: u64 =
-                    ram[..count].iter().map(|&r| r.1.min(range.1).saturating_sub(r.0.max(range.0))).sum();
-                overlap - reserved_bytes_in(&fdt, range.0, range.1)
+                let overlap: u64 = ram[..count]
+                    .iter()
+                    .map(|&r| r.1.min(range.1).saturating_sub(r.0.max(range.0).max(KERNEL_PADDR)))
+                    .sum();
+                overlap - reserved_bytes_in(&fdt, range.0.max(KERNEL_PADDR), range.1)
             } else {
                 0
             };
@@ -244,7 +247,13 @@ fn untypeds_cover_free_ram(bootinfo: &'static BootInfo) -> Outcome {
     };
     let mut ram = [(0, 0); 16];
     let count = ram_ranges(&fdt, &mut ram);
-    let usable: u64 = ram[..count].iter().map(|&(s, e)| e - s - reserved_bytes_in(&fdt, s, e)).sum();
+    // RAM from the kernel's load address up (below it is the firmware's, as in seL4).
+    let usable: u64 = ram[..count]
+        .iter()
+        .map(|&(s, e)| (s.max(KERNEL_PADDR), e))
+        .filter(|&(s, e)| s < e)
+        .map(|(s, e)| e - s - reserved_bytes_in(&fdt, s, e))
+        .sum();
     let given: u64 = untypeds(bootinfo).iter().filter(|d| d.is_device == 0).map(|d| 1u64 << d.size_bits).sum();
     let image = (bootinfo.user_image_frames.end - bootinfo.user_image_frames.start) * PAGE;
     let withheld = usable - given;

@@ -40,7 +40,7 @@ pub extern "C" fn boot_main(
         Ok(fdt) => fdt,
         Err(error) => panic!("device tree at {dtb_paddr:#x} is unreadable: {error:?}"),
     };
-    let machine = devices::discover(&fdt);
+    let machine = devices::discover(&fdt, rootserver::kernel_image().start);
     platform::init(machine.platform);
     if let Some((base, _)) = machine.platform.plic {
         crate::arch::riscv64::plic::init(base, machine.max_irq);

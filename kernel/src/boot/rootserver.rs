@@ -38,7 +38,7 @@ unsafe extern "C" {
     static _kernel_end: u8;
 }
 
-fn kernel_image() -> Region {
+pub fn kernel_image() -> Region {
     // Linker symbols: only their addresses are taken.
     let (start, end) = (&raw const _kernel_start, &raw const _kernel_end);
     Region { start: kmem::kernel_image_paddr(start), end: kmem::kernel_image_paddr(end) }
