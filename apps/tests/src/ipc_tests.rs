@@ -1,12 +1,11 @@
 //! IPC through endpoints (sel4test's IPC and IPCRIGHTS areas and more): send/receive, call and
 //! reply, long messages, badges, capability transfer and unwrapping, rights.
 use crate::framework::{Outcome, Test};
-use crate::support::{alloc_slot, done, my_ipc_buffer, new_object, park, root_slot, spawn, stop, wait_done};
+use crate::support::{Board, alloc_slot, done, my_ipc_buffer, new_object, park, root_slot, spawn, stop, wait_done};
 use crate::{check, check_eq, check_ok};
 use atoll_sdk::abi::{CapRights, CapType, MessageInfo, ObjectType, slots};
 use atoll_sdk::syscall::{self, debug_cap_identify as identify};
 use atoll_sdk::{BootInfo, cnode};
-use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const TESTS: &[Test] = &[
     Test { name: "ipc::call_and_reply", run: call_and_reply },
@@ -31,15 +30,7 @@ pub const TESTS: &[Test] = &[
     },
 ];
 
-static SEEN: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
-
-fn seen(index: usize) -> u64 {
-    SEEN[index].load(Ordering::SeqCst)
-}
-
-fn set_seen(index: usize, value: u64) {
-    SEEN[index].store(value, Ordering::SeqCst);
-}
+static SEEN: Board = Board::new();
 
 /// Echo server: replies to each call with label+1 and each MR plus 1; arg = endpoint.
 extern "C" fn echo_server(endpoint: u64) -> ! {
@@ -47,7 +38,7 @@ extern "C" fn echo_server(endpoint: u64) -> ! {
     loop {
         let info = request.info;
         let mrs = request.mrs.map(|m| m.wrapping_add(1));
-        set_seen(0, request.badge);
+        SEEN.set(0, request.badge);
         request = syscall::reply_recv(endpoint, MessageInfo::new(info.label() + 1, 0, 0, info.length()), mrs);
     }
 }
@@ -66,9 +57,9 @@ fn call_and_reply(_: &'static BootInfo) -> Outcome {
 /// Receives once and records the badge and first two MRs, then parks.
 extern "C" fn receive_once(endpoint: u64) -> ! {
     let message = syscall::recv(endpoint);
-    set_seen(1, message.badge);
-    set_seen(2, message.mrs[0]);
-    set_seen(3, message.info.length());
+    SEEN.set(1, message.badge);
+    SEEN.set(2, message.mrs[0]);
+    SEEN.set(3, message.info.length());
     done();
     park()
 }
@@ -81,7 +72,7 @@ fn send_blocks_until_received_with_badge(_: &'static BootInfo) -> Outcome {
     // The receiver has lower priority: it has not run yet, so this Send blocks until it does.
     syscall::send(badged, MessageInfo::new(0, 0, 0, 2), [99, 98, 0, 0]);
     wait_done();
-    check_eq!((seen(1), seen(2), seen(3)), (0x1234, 99, 2));
+    check_eq!((SEEN.get(1), SEEN.get(2), SEEN.get(3)), (0x1234, 99, 2));
     stop(receiver);
     Ok(())
 }
@@ -125,7 +116,7 @@ fn reply_recv_serves_many_calls(_: &'static BootInfo) -> Outcome {
     for round in 0..20u64 {
         let reply = syscall::call(badged, MessageInfo::new(round, 0, 0, 1), [round * 3, 0, 0, 0]);
         check_eq!((reply.info.label(), reply.mrs[0]), (round + 1, round * 3 + 1));
-        check_eq!(seen(0), 5);
+        check_eq!(SEEN.get(0), 5);
     }
     stop(server);
     Ok(())
@@ -180,9 +171,9 @@ extern "C" fn receive_cap(arg: u64) -> ! {
     buffer.receive_index = arg & 0xfff;
     buffer.receive_depth = 64;
     let message = syscall::recv(arg >> 12);
-    set_seen(4, message.info.extra_caps());
-    set_seen(5, message.info.caps_unwrapped());
-    set_seen(6, my_ipc_buffer().caps_or_badges[0]);
+    SEEN.set(4, message.info.extra_caps());
+    SEEN.set(5, message.info.caps_unwrapped());
+    SEEN.set(6, my_ipc_buffer().caps_or_badges[0]);
     done();
     park()
 }
@@ -198,7 +189,7 @@ fn cap_transfer_into_receive_slot(_: &'static BootInfo) -> Outcome {
     let receiver = spawn(255, 0, receive_cap, endpoint << 12 | target);
     send_with_cap(endpoint, slots::CAP_DOMAIN);
     wait_done();
-    check_eq!((seen(4), seen(5)), (1, 0));
+    check_eq!((SEEN.get(4), SEEN.get(5)), (1, 0));
     check_eq!(identify(target), CapType::Domain.value());
     stop(receiver);
     Ok(())
@@ -212,7 +203,7 @@ fn cap_to_same_endpoint_is_unwrapped(_: &'static BootInfo) -> Outcome {
     let receiver = spawn(255, 0, receive_cap, endpoint << 12 | target);
     send_with_cap(endpoint, badged);
     wait_done();
-    check_eq!((seen(4), seen(5), seen(6)), (1, 1, 0xbad));
+    check_eq!((SEEN.get(4), SEEN.get(5), SEEN.get(6)), (1, 1, 0xbad));
     check_eq!(identify(target), 0);
     stop(receiver);
     Ok(())
@@ -226,7 +217,7 @@ fn no_grant_no_cap_transfer(_: &'static BootInfo) -> Outcome {
     let receiver = spawn(255, 0, receive_cap, endpoint << 12 | target);
     send_with_cap(no_grant, slots::CAP_DOMAIN);
     wait_done();
-    check_eq!(seen(4), 0);
+    check_eq!(SEEN.get(4), 0);
     check_eq!(identify(target), 0);
     stop(receiver);
     Ok(())
@@ -235,7 +226,7 @@ fn no_grant_no_cap_transfer(_: &'static BootInfo) -> Outcome {
 /// Calls the endpoint in its argument and records that the call returned.
 extern "C" fn call_once(endpoint: u64) -> ! {
     let reply = syscall::call(endpoint, MessageInfo::new(0, 0, 0, 0), [0; 4]);
-    set_seen(7, 1 + reply.mrs[0]);
+    SEEN.set(7, 1 + reply.mrs[0]);
     done();
     park()
 }
@@ -244,7 +235,7 @@ fn call_without_grant_rights_gets_no_reply_cap(_: &'static BootInfo) -> Outcome 
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let weak = alloc_slot();
     check_ok!(cnode::mint(root_slot(weak), root_slot(endpoint), CapRights::new(false, false, true, true), 0));
-    set_seen(7, 0);
+    SEEN.set(7, 0);
     let caller = spawn(255, 0, call_once, weak);
     syscall::recv(endpoint);
     // Neither grant nor grant-reply: the caller is not waiting for a reply, and we hold no
@@ -252,7 +243,7 @@ fn call_without_grant_rights_gets_no_reply_cap(_: &'static BootInfo) -> Outcome 
     let saved = alloc_slot();
     check_ok!(cnode::save_caller(root_slot(saved)));
     check_eq!(identify(saved), 0);
-    check_eq!(seen(7), 0);
+    check_eq!(SEEN.get(7), 0);
     stop(caller);
     // With grant-reply the reply cap is there.
     let strong = alloc_slot();
@@ -263,7 +254,7 @@ fn call_without_grant_rights_gets_no_reply_cap(_: &'static BootInfo) -> Outcome 
     check_eq!(identify(saved), CapType::Reply.value());
     syscall::send(saved, MessageInfo::new(0, 0, 0, 1), [41, 0, 0, 0]);
     wait_done();
-    check_eq!(seen(7), 42);
+    check_eq!(SEEN.get(7), 42);
     stop(caller);
     Ok(())
 }
@@ -274,13 +265,13 @@ fn receive_needs_read_right(_: &'static BootInfo) -> Outcome {
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let write_only = alloc_slot();
     check_ok!(cnode::mint(root_slot(write_only), root_slot(endpoint), CapRights::new(false, false, false, true), 0));
-    set_seen(1, 0);
+    SEEN.set(1, 0);
     let receiver = spawn(255, 0, receive_once, write_only);
-    check_eq!(seen(1), 0);
+    check_eq!(SEEN.get(1), 0);
     // It is stopped, not waiting: a send to the endpoint would block, so use NBSend and see
     // that nobody received.
     syscall::nb_send(endpoint, MessageInfo::new(0, 0, 0, 1), [5, 0, 0, 0]);
-    check_eq!(seen(2) == 5 && seen(1) != 0, false);
+    check_eq!(SEEN.get(2) == 5 && SEEN.get(1) != 0, false);
     stop(receiver);
     Ok(())
 }
@@ -301,7 +292,7 @@ fn send_needs_write_right(_: &'static BootInfo) -> Outcome {
 /// Sends once on the cap in its argument, then records that the send returned.
 extern "C" fn send_then_record(cap: u64) -> ! {
     syscall::send(cap, MessageInfo::new(0, 0, 0, 1), [cap, 0, 0, 0]);
-    set_seen(0, cap);
+    SEEN.set(0, cap);
     done();
     park()
 }
@@ -312,20 +303,20 @@ fn cancel_badged_sends_restarts_one_badge(_: &'static BootInfo) -> Outcome {
     check_ok!(cnode::mint(root_slot(one), root_slot(endpoint), CapRights::ALL_RIGHTS, 1));
     check_ok!(cnode::mint(root_slot(two), root_slot(endpoint), CapRights::ALL_RIGHTS, 2));
     check_ok!(cnode::copy(root_slot(one_copy), root_slot(one), CapRights::ALL_RIGHTS));
-    set_seen(0, 0);
+    SEEN.set(0, 0);
     // Both senders block on the endpoint (a yield lets each run in turn).
     let first = spawn(255, 0, send_then_record, one_copy);
     syscall::yield_now();
     let second = spawn(255, 0, send_then_record, two);
     syscall::yield_now();
-    check_eq!(seen(0), 0);
+    check_eq!(SEEN.get(0), 0);
     // seL4's pattern: revoke the badged cap's copies, then cancel the sends with that badge.
     check_ok!(cnode::revoke(root_slot(one)));
     check_eq!(identify(one_copy), 0);
     check_ok!(cnode::cancel_badged_sends(root_slot(one)));
     // The first sender restarts its Send on a now-empty slot: dropped, and it runs on.
     wait_done();
-    check_eq!(seen(0), one_copy);
+    check_eq!(SEEN.get(0), one_copy);
     // The second still waits: its message is there to receive.
     let message = syscall::recv(endpoint);
     check_eq!((message.badge, message.mrs[0]), (2, two));

@@ -2,11 +2,12 @@
 //! OR-ed into the word, polling, waking a waiter, and notifications bound to a thread, which
 //! signal it while it waits on an endpoint.
 use crate::framework::{Outcome, Test};
-use crate::support::{alloc_slot, done, new_helper, new_object, park, root_slot, spawn, start, stop, wait_done};
+use crate::support::{
+    Board, alloc_slot, done, new_helper, new_object, park, root_slot, spawn, start, stop, wait_done, yield_times,
+};
 use crate::{check_eq, check_err, check_ok};
 use atoll_sdk::abi::{CapRights, Error, MessageInfo, ObjectType, slots};
 use atoll_sdk::{BootInfo, cnode, syscall, tcb};
-use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const TESTS: &[Test] = &[
     Test { name: "notification::signal_then_wait_returns_badge", run: signal_then_wait_returns_badge },
@@ -37,25 +38,7 @@ pub const TESTS: &[Test] = &[
     },
 ];
 
-static SEEN: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
-
-fn seen(index: usize) -> u64 {
-    SEEN[index].load(Ordering::SeqCst)
-}
-
-fn set_seen(index: usize, value: u64) {
-    SEEN[index].store(value, Ordering::SeqCst);
-}
-
-fn clear_seen() {
-    SEEN.iter().for_each(|word| word.store(0, Ordering::SeqCst));
-}
-
-fn yield_times(count: usize) {
-    for _ in 0..count {
-        syscall::yield_now();
-    }
-}
+static SEEN: Board = Board::new();
 
 /// A copy of `notification` with `badge` in a fresh slot.
 fn badged(notification: u64, badge: u64) -> Result<u64, crate::framework::Failure> {
@@ -93,22 +76,22 @@ fn badges_or_together_and_wait_clears(_: &'static BootInfo) -> Outcome {
 
 /// Records 1 in SEEN[0], then signals the notification in `arg`.
 extern "C" fn mark_and_signal(arg: u64) -> ! {
-    set_seen(0, 1);
+    SEEN.set(0, 1);
     syscall::signal(arg);
-    set_seen(1, 1);
+    SEEN.set(1, 1);
     park()
 }
 
 fn wait_blocks_until_signalled(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let notification = new_object(ObjectType::Notification, 0);
     let sender = badged(notification, 0x99)?;
     // Lower priority: it runs only once we block in Wait; its Signal wakes us, and we (higher)
     // run before it goes on.
     let helper = spawn(100, 0, mark_and_signal, sender);
-    check_eq!(seen(0), 0);
+    check_eq!(SEEN.get(0), 0);
     check_eq!(syscall::wait(notification), 0x99);
-    check_eq!((seen(0), seen(1)), (1, 0));
+    check_eq!((SEEN.get(0), SEEN.get(1)), (1, 0));
     stop(helper);
     Ok(())
 }
@@ -116,13 +99,13 @@ fn wait_blocks_until_signalled(_: &'static BootInfo) -> Outcome {
 /// Waits on the notification in `arg >> 8`, then logs its tag `arg & 0xff` in order.
 extern "C" fn wait_and_log(arg: u64) -> ! {
     let badge = syscall::wait(arg >> 8);
-    let position = SEEN[7].fetch_add(1, Ordering::SeqCst) as usize;
-    set_seen(position, (arg & 0xff) << 32 | badge);
+    let position = SEEN.increment(7) as usize;
+    SEEN.set(position, (arg & 0xff) << 32 | badge);
     park()
 }
 
 fn waiters_are_woken_in_fifo_order(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let notification = new_object(ObjectType::Notification, 0);
     let first_badge = badged(notification, 0x10)?;
     let second_badge = badged(notification, 0x20)?;
@@ -132,14 +115,14 @@ fn waiters_are_woken_in_fifo_order(_: &'static BootInfo) -> Outcome {
         syscall::yield_now();
         helper
     });
-    check_eq!(seen(7), 0);
+    check_eq!(SEEN.get(7), 0);
     // Each signal wakes one waiter, the one that has waited longest, with that signal's badge.
     syscall::signal(first_badge);
     yield_times(2);
     syscall::signal(second_badge);
     yield_times(2);
-    check_eq!(seen(7), 2);
-    check_eq!((seen(0), seen(1)), (1 << 32 | 0x10, 2 << 32 | 0x20));
+    check_eq!(SEEN.get(7), 2);
+    check_eq!((SEEN.get(0), SEEN.get(1)), (1 << 32 | 0x10, 2 << 32 | 0x20));
     helpers.into_iter().for_each(stop);
     Ok(())
 }
@@ -188,15 +171,15 @@ fn poll_takes_pending_badge_once(_: &'static BootInfo) -> Outcome {
 /// NBRecv's badge goes in SEEN[4]; then reports.
 extern "C" fn nbrecv_twice(endpoint: u64) -> ! {
     let first = syscall::nb_recv(endpoint);
-    set_seen(2, first.badge);
-    set_seen(3, 1);
-    set_seen(4, syscall::nb_recv(endpoint).badge);
+    SEEN.set(2, first.badge);
+    SEEN.set(3, 1);
+    SEEN.set(4, syscall::nb_recv(endpoint).badge);
     done();
     park()
 }
 
 fn nbrecv_on_endpoint_returns_bound_signal(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let notification = new_object(ObjectType::Notification, 0);
     let sender = badged(notification, 0x3c)?;
@@ -206,7 +189,7 @@ fn nbrecv_on_endpoint_returns_bound_signal(_: &'static BootInfo) -> Outcome {
     start(&helper, nbrecv_twice, endpoint);
     wait_done();
     // The pending signal answers the first NBRecv; the second finds nothing.
-    check_eq!((seen(2), seen(3), seen(4)), (0x3c, 1, 0));
+    check_eq!((SEEN.get(2), SEEN.get(3), SEEN.get(4)), (0x3c, 1, 0));
     stop(helper);
     Ok(())
 }
@@ -216,16 +199,16 @@ fn nbrecv_on_endpoint_returns_bound_signal(_: &'static BootInfo) -> Outcome {
 extern "C" fn recv_twice(endpoint: u64) -> ! {
     for round in 0..2 {
         let message = syscall::recv(endpoint);
-        set_seen(2 * round, message.badge);
-        set_seen(2 * round + 1, if message.info.length() > 0 { message.mrs[0] } else { 0 });
-        set_seen(6, round as u64 + 1);
+        SEEN.set(2 * round, message.badge);
+        SEEN.set(2 * round + 1, if message.info.length() > 0 { message.mrs[0] } else { 0 });
+        SEEN.set(6, round as u64 + 1);
         done();
     }
     park()
 }
 
 fn bound_thread_in_recv_gets_signal_badge(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let badged_endpoint = alloc_slot();
     check_ok!(cnode::mint(root_slot(badged_endpoint), root_slot(endpoint), CapRights::ALL_RIGHTS, 0xe0));
@@ -236,16 +219,16 @@ fn bound_thread_in_recv_gets_signal_badge(_: &'static BootInfo) -> Outcome {
     start(&helper, recv_twice, endpoint);
     // Let it block in Recv on the endpoint.
     yield_times(1);
-    check_eq!(seen(6), 0);
+    check_eq!(SEEN.get(6), 0);
     // The signal ends its Recv with the notification's badge.
     syscall::signal(sender);
     wait_done();
-    check_eq!((seen(6), seen(0)), (1, 0x42));
+    check_eq!((SEEN.get(6), SEEN.get(0)), (1, 0x42));
     // And it went back to the endpoint: a message still reaches it there.
     yield_times(1);
     syscall::send(badged_endpoint, MessageInfo::new(0, 0, 0, 1), [31, 0, 0, 0]);
     wait_done();
-    check_eq!((seen(6), seen(2), seen(3)), (2, 0xe0, 31));
+    check_eq!((SEEN.get(6), SEEN.get(2), SEEN.get(3)), (2, 0xe0, 31));
     stop(helper);
     Ok(())
 }
@@ -257,7 +240,7 @@ extern "C" fn send_55(endpoint: u64) -> ! {
 }
 
 fn pending_signal_comes_before_queued_message(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let badged_endpoint = alloc_slot();
     check_ok!(cnode::mint(root_slot(badged_endpoint), root_slot(endpoint), CapRights::ALL_RIGHTS, 0xe1));
@@ -273,8 +256,8 @@ fn pending_signal_comes_before_queued_message(_: &'static BootInfo) -> Outcome {
     start(&receiver, recv_twice, endpoint);
     wait_done();
     wait_done();
-    check_eq!((seen(0), seen(1)), (0x7, 0));
-    check_eq!((seen(2), seen(3)), (0xe1, 55));
+    check_eq!((SEEN.get(0), SEEN.get(1)), (0x7, 0));
+    check_eq!((SEEN.get(2), SEEN.get(3)), (0xe1, 55));
     stop(receiver);
     stop(sending);
     Ok(())
@@ -282,23 +265,23 @@ fn pending_signal_comes_before_queued_message(_: &'static BootInfo) -> Outcome {
 
 /// Waits on the notification in `arg` and records the badge in SEEN[5], then reports.
 extern "C" fn wait_once(notification: u64) -> ! {
-    set_seen(5, syscall::wait(notification) | 1 << 63);
+    SEEN.set(5, syscall::wait(notification) | 1 << 63);
     done();
     park()
 }
 
 fn bound_thread_can_wait_on_its_notification(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let notification = new_object(ObjectType::Notification, 0);
     let sender = badged(notification, 0x21)?;
     let helper = new_helper(255, 0);
     check_ok!(tcb::bind_notification(helper.tcb, notification));
     start(&helper, wait_once, notification);
     yield_times(1);
-    check_eq!(seen(5), 0);
+    check_eq!(SEEN.get(5), 0);
     syscall::signal(sender);
     wait_done();
-    check_eq!(seen(5), 1 << 63 | 0x21);
+    check_eq!(SEEN.get(5), 1 << 63 | 0x21);
     stop(helper);
     Ok(())
 }
@@ -372,7 +355,7 @@ fn unbind_of_unbound_tcb_is_illegal(_: &'static BootInfo) -> Outcome {
 }
 
 fn unbound_notification_no_longer_signals_thread(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let notification = new_object(ObjectType::Notification, 0);
     let sender = badged(notification, 0x42)?;
@@ -384,7 +367,7 @@ fn unbound_notification_no_longer_signals_thread(_: &'static BootInfo) -> Outcom
     // The signal stays in the notification; the helper keeps waiting on the endpoint.
     syscall::signal(sender);
     yield_times(2);
-    check_eq!(seen(6), 0);
+    check_eq!(SEEN.get(6), 0);
     check_eq!(syscall::poll(notification), 0x42);
     stop(helper);
     Ok(())
@@ -392,25 +375,25 @@ fn unbound_notification_no_longer_signals_thread(_: &'static BootInfo) -> Outcom
 
 /// Marks SEEN[0], waits on the notification in `arg`, marks SEEN[1].
 extern "C" fn mark_and_wait(notification: u64) -> ! {
-    set_seen(0, 1);
+    SEEN.set(0, 1);
     syscall::wait(notification);
-    set_seen(1, 1);
+    SEEN.set(1, 1);
     park()
 }
 
 fn wait_on_notification_bound_elsewhere_faults(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let notification = new_object(ObjectType::Notification, 0);
     let owner = new_object(ObjectType::Tcb, 0);
     check_ok!(tcb::bind_notification(owner, notification));
     // A helper without a fault handler waits on it: a capability fault stops the helper.
     let helper = spawn(255, 0, mark_and_wait, notification);
     yield_times(3);
-    check_eq!((seen(0), seen(1)), (1, 0));
+    check_eq!((SEEN.get(0), SEEN.get(1)), (1, 0));
     // It is not waiting on the notification either: a signal does not wake it.
     syscall::signal(notification);
     yield_times(3);
-    check_eq!(seen(1), 0);
+    check_eq!(SEEN.get(1), 0);
     stop(helper);
     Ok(())
 }

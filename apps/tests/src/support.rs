@@ -184,3 +184,37 @@ fn init_notifications() {
         DONE.store(new_object(ObjectType::Notification, 0), Ordering::Relaxed);
     }
 }
+
+/// Words a test and its helper threads share, to report what they saw (the helpers run in the
+/// same image, so statics are shared memory).
+pub struct Board([AtomicU64; 8]);
+
+impl Board {
+    pub const fn new() -> Board {
+        Board([const { AtomicU64::new(0) }; 8])
+    }
+
+    pub fn get(&self, index: usize) -> u64 {
+        self.0[index].load(Ordering::SeqCst)
+    }
+
+    pub fn set(&self, index: usize, value: u64) {
+        self.0[index].store(value, Ordering::SeqCst);
+    }
+
+    /// Adds one to word `index`; returns its old value.
+    pub fn increment(&self, index: usize) -> u64 {
+        self.0[index].fetch_add(1, Ordering::SeqCst)
+    }
+
+    pub fn clear(&self) {
+        self.0.iter().for_each(|word| word.store(0, Ordering::SeqCst));
+    }
+}
+
+/// Yields `count` times.
+pub fn yield_times(count: usize) {
+    for _ in 0..count {
+        atoll_sdk::syscall::yield_now();
+    }
+}

@@ -2,13 +2,14 @@
 //! copying registers, suspend and resume, priority authority, IPC buffer and space checks, the
 //! TLS base, TCB flags, and what deleting or faulting a thread leaves behind.
 use crate::framework::{Outcome, Test};
-use crate::support::{alloc_slot, done, new_helper, new_object, park, root_slot, spawn, start, stop, wait_done};
+use crate::support::{
+    Board, alloc_slot, done, new_helper, new_object, park, root_slot, spawn, start, stop, wait_done, yield_times,
+};
 use crate::{check, check_eq, check_err, check_ok};
 use atoll_sdk::abi::{CapRights, Error, MessageInfo, ObjectType, slots};
 use atoll_sdk::syscall;
 use atoll_sdk::tcb::{self, context};
 use atoll_sdk::{BootInfo, cnode};
-use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const TESTS: &[Test] = &[
     Test { name: "threads::write_then_read_registers_round_trip", run: write_then_read_registers_round_trip },
@@ -40,25 +41,7 @@ pub const TESTS: &[Test] = &[
     },
 ];
 
-static SEEN: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
-
-fn seen(index: usize) -> u64 {
-    SEEN[index].load(Ordering::SeqCst)
-}
-
-fn set_seen(index: usize, value: u64) {
-    SEEN[index].store(value, Ordering::SeqCst);
-}
-
-fn clear_seen() {
-    SEEN.iter().for_each(|word| word.store(0, Ordering::SeqCst));
-}
-
-fn yield_times(count: usize) {
-    for _ in 0..count {
-        syscall::yield_now();
-    }
-}
+static SEEN: Board = Board::new();
 
 /// A full seL4_UserContext of distinct values derived from `seed`.
 fn pattern(seed: u64) -> [u64; 32] {
@@ -123,49 +106,49 @@ fn read_registers_count_out_of_range(_: &'static BootInfo) -> Outcome {
 /// Counts in SEEN[0] for ever, yielding after each step.
 extern "C" fn count_and_yield(_: u64) -> ! {
     loop {
-        SEEN[0].fetch_add(1, Ordering::SeqCst);
+        SEEN.increment(0);
         syscall::yield_now();
     }
 }
 
 fn suspend_stops_and_resume_restarts(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let helper = spawn(255, 0, count_and_yield, 0);
     yield_times(10);
-    let running = seen(0);
+    let running = SEEN.get(0);
     check!(running > 0, "the helper never ran");
     check_ok!(tcb::suspend(helper.tcb));
-    let stopped = seen(0);
+    let stopped = SEEN.get(0);
     yield_times(10);
-    check_eq!(seen(0), stopped);
+    check_eq!(SEEN.get(0), stopped);
     check_ok!(tcb::resume(helper.tcb));
     yield_times(10);
-    check!(seen(0) > stopped, "the helper did not run again after Resume");
+    check!(SEEN.get(0) > stopped, "the helper did not run again after Resume");
     // Resuming a thread that is already running changes nothing.
     check_ok!(tcb::resume(helper.tcb));
-    let again = seen(0);
+    let again = SEEN.get(0);
     yield_times(5);
-    check!(seen(0) > again);
+    check!(SEEN.get(0) > again);
     stop(helper);
     Ok(())
 }
 
 fn read_registers_can_suspend_the_source(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let helper = spawn(255, 0, count_and_yield, 0);
     yield_times(5);
-    check!(seen(0) > 0, "the helper never ran");
+    check!(SEEN.get(0) > 0, "the helper never ran");
     let mut out = [0u64; 32];
     check_ok!(tcb::read_registers(helper.tcb, true, &mut out));
-    let stopped = seen(0);
+    let stopped = SEEN.get(0);
     yield_times(10);
-    check_eq!(seen(0), stopped);
+    check_eq!(SEEN.get(0), stopped);
     // What was read is the helper's state: it keeps its IPC buffer address in tp.
     check_eq!(out[context::TP], helper.ipc_buffer);
     check!(out[context::PC] != 0 && out[context::SP] != 0);
     check_ok!(tcb::resume(helper.tcb));
     yield_times(5);
-    check!(seen(0) > stopped);
+    check!(SEEN.get(0) > stopped);
     stop(helper);
     Ok(())
 }
@@ -199,13 +182,13 @@ fn copy_registers_frame_then_integer(_: &'static BootInfo) -> Outcome {
 
 /// Stores its argument in SEEN[1], reports, and parks.
 extern "C" fn record_arg(arg: u64) -> ! {
-    set_seen(1, arg);
+    SEEN.set(1, arg);
     done();
     park()
 }
 
 fn copy_registers_can_start_the_target(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     // A template thread gets a start state and is suspended before it ever runs (it has lower
     // priority than us); copying its registers with resume_target starts the target there,
     // on the template's stack, which the template never uses.
@@ -216,7 +199,7 @@ fn copy_registers_can_start_the_target(_: &'static BootInfo) -> Outcome {
     check_ok!(tcb::copy_registers(target.tcb, template.tcb, false, true, true, true));
     check_eq!(check_ok!(read_all(target.tcb)), check_ok!(read_all(template.tcb)));
     wait_done();
-    check_eq!(seen(1), 0x5eed);
+    check_eq!(SEEN.get(1), 0x5eed);
     stop(template);
     stop(target);
     Ok(())
@@ -323,24 +306,24 @@ extern "C" fn record_tp(_: u64) -> ! {
     let tp: u64;
     // SAFETY: reading tp has no side effects.
     unsafe { core::arch::asm!("mv {0}, tp", out(reg) tp, options(nomem, nostack)) };
-    set_seen(2, tp);
+    SEEN.set(2, tp);
     done();
     park()
 }
 
 fn set_tls_base_sets_helper_tp(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     const BASE: u64 = 0x0000_0012_3456_7000;
     let helper = new_helper(100, 0);
     start(&helper, record_tp, 0);
     // Lower priority: it has not run yet.
-    check_eq!(seen(2), 0);
+    check_eq!(SEEN.get(2), 0);
     check_ok!(tcb::set_tls_base(helper.tcb, BASE));
     let mut regs = [0u64; 32];
     check_ok!(tcb::read_registers(helper.tcb, false, &mut regs));
     check_eq!(regs[context::TP], BASE);
     wait_done();
-    check_eq!(seen(2), BASE);
+    check_eq!(SEEN.get(2), BASE);
     stop(helper);
     Ok(())
 }
@@ -367,13 +350,13 @@ fn set_tls_base_on_self_takes_effect_at_once(info: &'static BootInfo) -> Outcome
 /// Receives on the endpoint in arg >> 8 and records MR0 in SEEN[arg & 0xff].
 extern "C" fn receive_into(arg: u64) -> ! {
     let message = syscall::recv(arg >> 8);
-    set_seen((arg & 0xff) as usize, message.mrs[0]);
+    SEEN.set((arg & 0xff) as usize, message.mrs[0]);
     done();
     park()
 }
 
 fn deleted_receiver_leaves_endpoint_queue(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let endpoint = new_object(ObjectType::Endpoint, 0);
     // Two receivers queue on the endpoint in order: first, then second.
     let first = spawn(255, 0, receive_into, endpoint << 8 | 3);
@@ -384,11 +367,11 @@ fn deleted_receiver_leaves_endpoint_queue(_: &'static BootInfo) -> Outcome {
     // The message goes to the second receiver, the only one left.
     syscall::nb_send(endpoint, MessageInfo::new(0, 0, 0, 1), [77, 0, 0, 0]);
     wait_done();
-    check_eq!((seen(3), seen(4)), (0, 77));
+    check_eq!((SEEN.get(3), SEEN.get(4)), (0, 77));
     // Nobody is left: this one is dropped.
     syscall::nb_send(endpoint, MessageInfo::new(0, 0, 0, 1), [78, 0, 0, 0]);
     yield_times(2);
-    check_eq!((seen(3), seen(4)), (0, 77));
+    check_eq!((SEEN.get(3), SEEN.get(4)), (0, 77));
     stop(second);
     Ok(())
 }
@@ -396,19 +379,19 @@ fn deleted_receiver_leaves_endpoint_queue(_: &'static BootInfo) -> Outcome {
 /// Sends MR0 = 0x5ed on the endpoint in arg, then reports.
 extern "C" fn send_once(endpoint: u64) -> ! {
     syscall::send(endpoint, MessageInfo::new(0, 0, 0, 1), [0x5ed, 0, 0, 0]);
-    set_seen(5, 1);
+    SEEN.set(5, 1);
     done();
     park()
 }
 
 fn deleted_sender_leaves_endpoint_queue(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let badged = alloc_slot();
     check_ok!(cnode::mint(root_slot(badged), root_slot(endpoint), CapRights::ALL_RIGHTS, 0x77));
     let sender = spawn(255, 0, send_once, badged);
     yield_times(1);
-    check_eq!(seen(5), 0);
+    check_eq!(SEEN.get(5), 0);
     stop(sender);
     // Its message went with it: NBRecv finds no sender.
     let got = syscall::nb_recv(endpoint);
@@ -420,7 +403,7 @@ fn deleted_sender_leaves_endpoint_queue(_: &'static BootInfo) -> Outcome {
     let got = syscall::nb_recv(endpoint);
     check_eq!((got.badge, got.mrs[0]), (0x77, 0x5ed));
     yield_times(1);
-    check_eq!(seen(5), 1);
+    check_eq!(SEEN.get(5), 1);
     wait_done();
     stop(sender);
     Ok(())
@@ -428,20 +411,20 @@ fn deleted_sender_leaves_endpoint_queue(_: &'static BootInfo) -> Outcome {
 
 /// Marks SEEN[6], makes a system call seL4 does not have, then marks SEEN[7].
 extern "C" fn unknown_syscall(_: u64) -> ! {
-    set_seen(6, 1);
+    SEEN.set(6, 1);
     syscall::raw(-100, [0; 6]);
-    set_seen(7, 1);
+    SEEN.set(7, 1);
     park()
 }
 
 fn unknown_syscall_stops_only_the_helper(_: &'static BootInfo) -> Outcome {
-    clear_seen();
+    SEEN.clear();
     let helper = spawn(255, 0, unknown_syscall, 0);
     yield_times(5);
-    check_eq!((seen(6), seen(7)), (1, 0));
+    check_eq!((SEEN.get(6), SEEN.get(7)), (1, 0));
     // It is stopped, not runnable: more yields do not run it on.
     yield_times(5);
-    check_eq!(seen(7), 0);
+    check_eq!(SEEN.get(7), 0);
     // Its registers can still be read.
     let mut regs = [0u64; 32];
     check_ok!(tcb::read_registers(helper.tcb, false, &mut regs));
