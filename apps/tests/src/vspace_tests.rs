@@ -16,6 +16,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 pub const TESTS: &[Test] = &[
     Test { name: "vspace::map_frame_through_new_page_tables", run: map_frame_through_new_page_tables },
     Test { name: "vspace::map_without_page_table_fails_lookup", run: map_without_page_table_fails_lookup },
+    Test { name: "vspace::large_and_huge_frames_map_at_their_levels", run: large_and_huge_frames },
     Test { name: "vspace::bad_addresses_and_double_maps", run: bad_addresses_and_double_maps },
     Test { name: "vspace::shared_frame_seen_through_two_mappings", run: shared_frame_seen_through_two_mappings },
     Test { name: "vspace::unmap_then_access_faults", run: unmap_then_access_faults },
@@ -339,5 +340,41 @@ fn frame_sent_over_ipc(_: &'static BootInfo) -> Outcome {
     // SAFETY: still mapped here; the other address space wrote through its own mapping.
     check_eq!(unsafe { core::ptr::read_volatile((base + 8) as *const u64) }, 0x600d);
     stop(helper);
+    Ok(())
+}
+
+fn large_and_huge_frames(bootinfo: &'static BootInfo) -> Outcome {
+    // A 2 MiB frame goes straight into a level-1 table: the gigabyte at REGION has one.
+    fresh_range()?;
+    let large_vaddr = REGION + 0x3000_0000;
+    let large = crate::support::fresh_untyped(21);
+    let large_frame = alloc_slot();
+    check_ok!(retype(large, ObjectType::RiscvMegaPage, 0, large_frame, 1));
+    check_err!(page_map(large_frame, VSPACE, large_vaddr + 4096, CapRights::ALL_RIGHTS, 0), Error::AlignmentError);
+    check_ok!(page_map(large_frame, VSPACE, large_vaddr, CapRights::ALL_RIGHTS, 0));
+    // SAFETY: mapped read-write, 2 MiB.
+    unsafe {
+        core::ptr::write_volatile((large_vaddr + 0x1f_fff8) as *mut u64, 21);
+        check_eq!(core::ptr::read_volatile((large_vaddr + 0x1f_fff8) as *const u64), 21);
+    }
+    // A 1 GiB frame goes straight into the root table, from a 1 GiB RAM untyped.
+    let count = (bootinfo.untyped.end - bootinfo.untyped.start) as usize;
+    let Some(index) = bootinfo.untyped_list[..count].iter().position(|d| d.is_device == 0 && d.size_bits == 30) else {
+        check!(false, "no 1 GiB RAM untyped (QEMU needs at least 2 GiB)");
+        unreachable!()
+    };
+    let huge_untyped = bootinfo.untyped.start + index as u64;
+    let huge_frame = alloc_slot();
+    check_ok!(retype(huge_untyped, ObjectType::RiscvGigaPage, 0, huge_frame, 1));
+    let huge_vaddr = 0x38_0000_0000;
+    check_ok!(page_map(huge_frame, VSPACE, huge_vaddr, CapRights::ALL_RIGHTS, 0));
+    check_eq!(check_ok!(page_get_address(huge_frame)), bootinfo.untyped_list[index].paddr);
+    // SAFETY: mapped read-write, 1 GiB.
+    unsafe {
+        core::ptr::write_volatile((huge_vaddr + 0x3fff_fff8) as *mut u64, 30);
+        check_eq!(core::ptr::read_volatile((huge_vaddr + 0x3fff_fff8) as *const u64), 30);
+    }
+    check_ok!(cnode::revoke(root_slot(huge_untyped)));
+    check_eq!(probe(read_probe, huge_vaddr), (5, huge_vaddr, 0, 5));
     Ok(())
 }
