@@ -133,3 +133,28 @@ fn program_header(segment: &Segment, offset: u64) -> [u8; PROGRAM_HEADER_SIZE] {
     p[48..56].copy_from_slice(&PAGE.to_le_bytes());
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_holds_both_files_page_aligned() {
+        let kernel = vec![0xaau8; 5000];
+        let root_task = vec![0x55u8; 123];
+        let payload = build_payload(&kernel, &root_task);
+        let header = PayloadHeader::decode(&payload).expect("a valid header");
+        assert_eq!(header.total_size, payload.len() as u64);
+        assert_eq!(header.kernel.offset % FILE_ALIGN as u64, 0);
+        assert_eq!(header.root_task.offset % FILE_ALIGN as u64, 0);
+        assert_eq!(header.kernel.slice(&payload).unwrap(), &kernel[..]);
+        assert_eq!(header.root_task.slice(&payload).unwrap(), &root_task[..]);
+        assert!(header.root_task.offset >= header.kernel.offset + kernel.len() as u64);
+    }
+
+    #[test]
+    fn refuses_files_that_are_not_risc_v_executables() {
+        let not_elf = vec![0u8; 256];
+        assert!(matches!(build_image(&not_elf, &not_elf, &not_elf), Err(Error::Elf("loader", _))));
+    }
+}
