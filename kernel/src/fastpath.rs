@@ -16,10 +16,21 @@ const ECALL_LENGTH: u64 = 4;
 const REGISTER_MRS: u64 = 4;
 
 /// The endpoint cap `cptr` names in the thread's CSpace, if it resolves to one.
+#[inline(always)]
 fn endpoint_cap(thread: u64, cptr: u64) -> Option<Cap> {
     let root = PhysicalSlots.cap(slot_paddr(thread, slot::CSPACE_ROOT));
-    let resolved = atoll_kernel_core::cspace::resolve(&PhysicalSlots, root, cptr, 64).ok()?;
-    let cap = PhysicalSlots.cap(resolved.slot);
+    let (radix, guard_size) = (root.cnode_radix(), root.cnode_guard_size());
+    // The usual CSpace: one CNode whose guard and radix cover the whole word. Then the address
+    // resolves in one step, exactly as the general walk would do it.
+    let slot = if root.is(CapType::CNode) && radix + guard_size == 64 {
+        if cptr >> radix != root.cnode_guard() {
+            return None;
+        }
+        atoll_kernel_core::cspace::slot_of(root.paddr(), cptr & ((1 << radix) - 1))
+    } else {
+        atoll_kernel_core::cspace::resolve(&PhysicalSlots, root, cptr, 64).ok()?.slot
+    };
+    let cap = PhysicalSlots.cap(slot);
     cap.is(CapType::Endpoint).then_some(cap)
 }
 

@@ -165,6 +165,7 @@ pub fn no_senders(ep_paddr: u64) -> bool {
 }
 
 /// Fastpath: takes the head receiver off (it must be `waiting_receiver`).
+#[inline(always)]
 pub fn pop_receiver(ep_paddr: u64) {
     let ep = endpoint(ep_paddr);
     let mut queue = ep.queue();
@@ -173,6 +174,7 @@ pub fn pop_receiver(ep_paddr: u64) {
 }
 
 /// Fastpath: blocks `thread` receiving on the endpoint (it must have no senders).
+#[inline(always)]
 pub fn block_receiver(ep_paddr: u64, thread: u64, can_grant: bool) {
     tcb(thread).blocking = Blocking { object: ep_paddr, can_grant, ..Blocking::default() };
     tcb(thread).state = ThreadState::BlockedOnReceive;

@@ -79,6 +79,7 @@ pub fn install_trap_vector() {
 
 /// Enters user mode with the registers in `context`, a thread's saved registers inside its
 /// TCB (callers have loaded satp with that thread's address space).
+#[inline(always)]
 pub fn enter_user(context: &'static crate::object::tcb::UserContext) -> ! {
     // SAFETY: the context is a live TCB's, so it stays valid while the thread runs; the trap
     // entry saves into it through sscratch, which restore_user_context sets to it.
