@@ -141,15 +141,12 @@ pub fn set_state(thread: u64, state: ThreadState) {
     }
 }
 
-/// A thread is going away or being suspended: it must not stay queued or current.
+/// A thread is being suspended or destroyed: it must not stay queued or be switched to.
 pub fn forget(thread: u64) {
     dequeue(thread);
     let mut s = SCHEDULER.borrow_mut();
     if s.action == Action::SwitchTo(thread) {
         s.action = Action::ChooseNew;
-    }
-    if FPU_OWNER.get() == thread {
-        FPU_OWNER.set(0);
     }
 }
 
@@ -372,9 +369,18 @@ pub fn register_thread(thread: u64) {
     ALL_THREADS.borrow_mut().append(&mut DebugLinks, thread);
 }
 
-/// A thread's TCB is being destroyed.
+/// A thread's TCB is being destroyed. Its memory may hold a new TCB later, so nothing may keep
+/// recognising this address: not the debug list, and not the satp shortcut.
 pub fn unregister_thread(thread: u64) {
     ALL_THREADS.borrow_mut().remove(&mut DebugLinks, thread);
+    if SATP_LOADED.get() == thread {
+        forget_loaded_satp();
+    }
+    // A suspended thread keeps the FPU (its registers are saved when another thread claims
+    // it); a destroyed one gives it up, so a new TCB at this address starts clean.
+    if FPU_OWNER.get() == thread {
+        FPU_OWNER.set(0);
+    }
 }
 
 /// seL4_DebugDumpScheduler: one line per thread.

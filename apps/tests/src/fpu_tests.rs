@@ -20,6 +20,7 @@ pub const TESTS: &[Test] = &[
         run: fpu_disabled_thread_faults_on_fp_instruction,
     },
     Test { name: "fpu::state_survives_disable_and_reenable", run: state_survives_disable_and_reenable },
+    Test { name: "fpu::state_survives_suspend_and_resume", run: state_survives_suspend_and_resume },
 ];
 
 /// A thread's whole FP state as the tests see it: f0..f31 and fcsr.
@@ -361,5 +362,31 @@ fn state_survives_disable_and_reenable(_: &'static BootInfo) -> Outcome {
     stop(helper);
     check_eq!(FINISHED.load(Ordering::SeqCst), 1);
     check_eq!(helper_state(), FpState::pattern(0xd15a, HELPER_FCSR));
+    Ok(())
+}
+
+static SUSPEND_RESULT: crate::support::Board = crate::support::Board::new();
+
+/// Holds a pattern in the FP registers across many yields and records whether it survived.
+extern "C" fn hold_pattern(_: u64) -> ! {
+    let state = FpState::pattern(0x5a, 0);
+    let found = hold_fp_across_yields(&state, 60);
+    SUSPEND_RESULT.set(0, if found == state { 1 } else { 2 });
+    crate::support::done();
+    crate::support::park()
+}
+
+fn state_survives_suspend_and_resume(_: &'static BootInfo) -> Outcome {
+    SUSPEND_RESULT.clear();
+    let helper = crate::support::spawn(255, 0, hold_pattern, 0);
+    // Let it load its registers and yield back a few times; it owns the FPU now.
+    crate::support::yield_times(5);
+    check_ok!(atoll_sdk::tcb::suspend(helper.tcb));
+    crate::support::yield_times(3);
+    check_eq!(SUSPEND_RESULT.get(0), 0);
+    check_ok!(atoll_sdk::tcb::resume(helper.tcb));
+    crate::support::wait_done();
+    check_eq!(SUSPEND_RESULT.get(0), 1);
+    crate::support::stop(helper);
     Ok(())
 }
