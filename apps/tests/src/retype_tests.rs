@@ -26,6 +26,7 @@ pub const TESTS: &[Test] = &[
     },
     Test { name: "retype::until_memory_runs_out", run: until_memory_runs_out },
     Test { name: "retype::destination_through_node_index", run: destination_through_node_index },
+    Test { name: "revoke::long_revoke_is_preempted", run: long_revoke_is_preempted },
 ];
 
 fn every_object_type(_: &'static BootInfo) -> Outcome {
@@ -245,5 +246,51 @@ fn destination_through_node_index(_: &'static BootInfo) -> Outcome {
         Error::FailedLookup
     );
     check_eq!(failure.detail(), &[0, 2, 64][..]);
+    Ok(())
+}
+
+/// 1 while the root task is inside its long revoke; the spinner counts only then.
+static PREEMPT: crate::support::Board = crate::support::Board::new();
+
+extern "C" fn spin_while_revoking(_: u64) -> ! {
+    loop {
+        if PREEMPT.get(0) == 1 {
+            PREEMPT.increment(1);
+        }
+    }
+}
+
+fn long_revoke_is_preempted(_: &'static BootInfo) -> Outcome {
+    // 32768 endpoint caps in eight CNodes, all from one untyped: revoking it deletes them one
+    // by one, which takes longer than a time slice.
+    let memory = fresh_untyped(21);
+    let first = alloc_slots(8);
+    for node in first..first + 8 {
+        check_ok!(retype(memory, ObjectType::CapTable, 12, node, 1));
+        for batch in 0..16 {
+            check_ok!(cnode::untyped_retype(
+                memory,
+                ObjectType::Endpoint.value(),
+                0,
+                slots::CAP_INIT_THREAD_CNODE,
+                node,
+                64,
+                batch * 256,
+                256
+            ));
+        }
+    }
+    PREEMPT.clear();
+    // An equal-priority thread that never yields: it can run during our revoke only if the
+    // kernel stops the revoke at a preemption point and the time slice passes to it.
+    let spinner = crate::support::spawn(255, 0, spin_while_revoking, 0);
+    PREEMPT.set(0, 1);
+    check_ok!(cnode::revoke(root_slot(memory)));
+    PREEMPT.set(0, 2);
+    let counted = PREEMPT.get(1);
+    crate::support::stop(spinner);
+    check!(counted > 0, "the spinner never ran during the revoke");
+    check_eq!(identify(first), 0);
+    check_eq!(identify(first + 7), 0);
     Ok(())
 }
