@@ -36,10 +36,24 @@ pub fn insert(store: &mut impl CteStore, new_cap: Cap, src: SlotRef, dest: SlotR
 /// `insert` for caps that are never revocable parents (reply caps, for one): the same result
 /// without the general rules, for the IPC fastpath.
 pub fn insert_unrevocable_child(store: &mut impl CteStore, new_cap: Cap, src: SlotRef, dest: SlotRef) {
+    link_after(store, new_cap, src, dest, false);
+}
+
+/// Puts the cap of a newly retyped object into `dest` right after its untyped `parent`, as a
+/// revocable, first-badged child (seL4's insertNewCap).
+pub fn insert_new_object(store: &mut impl CteStore, new_cap: Cap, parent: SlotRef, dest: SlotRef) {
+    link_after(store, new_cap, parent, dest, true);
+}
+
+/// Writes `new_cap` into the empty slot `dest` and links it right after `src`, with both flags
+/// set to `flags`.
+fn link_after(store: &mut impl CteStore, new_cap: Cap, src: SlotRef, dest: SlotRef, flags: bool) {
     let next = store.mdb(src).next();
     let mut mdb = Mdb::default();
     mdb.set_prev(src);
     mdb.set_next(next);
+    mdb.set_revocable(flags);
+    mdb.set_first_badged(flags);
     store.write(dest, crate::cte::Cte { cap: new_cap, mdb });
     store.update_mdb(src, |m| m.set_next(dest));
     if next != 0 {

@@ -9,7 +9,7 @@ use crate::{kmem, preemption};
 use atoll_abi::config::RETYPE_FAN_OUT_LIMIT;
 use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, WORD_BITS};
 use atoll_abi::{CapType, InvocationLabel, ObjectType};
-use atoll_kernel_core::cte::{Cte, Mdb};
+use atoll_kernel_core::cdt;
 
 /// Zeroing granularity when an untyped is reset (seL4's CONFIG_RESET_CHUNK_BITS).
 const RESET_CHUNK_BITS: u32 = 8;
@@ -152,23 +152,12 @@ pub fn invoke(retype: Retype) -> Result<(), Interrupted> {
     for index in 0..retype.count {
         let paddr = retype.base + (index << retype.object_bits);
         let cap = create_object(retype.ty, paddr, retype.user_bits, untyped.untyped_is_device());
-        insert_new_cap(&mut store, retype.untyped_slot, slot_of(retype.dest_cnode, retype.dest_offset + index), cap);
+        cdt::insert_new_object(
+            &mut store,
+            cap,
+            retype.untyped_slot,
+            slot_of(retype.dest_cnode, retype.dest_offset + index),
+        );
     }
     Ok(())
-}
-
-/// Puts a new object's cap right after its untyped in the CDT, as a revocable first-badged
-/// child (seL4's insertNewCap).
-fn insert_new_cap(store: &mut PhysicalSlots, parent: SlotRef, slot: SlotRef, cap: Cap) {
-    let next = store.mdb(parent).next();
-    let mut mdb = Mdb::default();
-    mdb.set_prev(parent);
-    mdb.set_next(next);
-    mdb.set_revocable(true);
-    mdb.set_first_badged(true);
-    store.write(slot, Cte { cap, mdb });
-    if next != 0 {
-        store.update_mdb(next, |m| m.set_prev(slot));
-    }
-    store.update_mdb(parent, |m| m.set_next(slot));
 }

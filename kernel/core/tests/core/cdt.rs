@@ -132,3 +132,22 @@ fn unlink_passes_first_badged_on() {
     // The copies are now roots; neither is the other's parent.
     assert_eq!(cdt::first_child(&store, s(2)), None);
 }
+
+#[test]
+fn new_objects_follow_their_untyped_as_revocable_first_badged_children() {
+    let untyped = Cap::untyped(0x8000_0000, 16, false);
+    let (mut store, _) = boot(&[untyped], 8);
+    let endpoint = |i: u64| {
+        Cap::endpoint(0x8000_0000 + 16 * i, 0, atoll_kernel_core::cap::EndpointRights::default())
+    };
+    for i in 1..=3 {
+        cdt::insert_new_object(&mut store, endpoint(i as u64), s(0), s(i));
+    }
+    // Each goes straight after the untyped, so the list holds them in reverse order, as seL4's.
+    assert_eq!(store_lists(&store), vec![vec![s(0), s(3), s(2), s(1)]]);
+    for i in 1..=3 {
+        assert!(store.mdb(s(i)).revocable() && store.mdb(s(i)).first_badged());
+        assert!(cdt::is_parent_of(&store, s(0), s(i)));
+    }
+    assert_eq!(cdt::first_child(&store, s(0)), Some(s(3)));
+}
