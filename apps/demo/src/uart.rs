@@ -52,26 +52,26 @@ pub fn echo(bootinfo: &'static BootInfo, slots: &mut Slots) -> Result<(), &'stat
         .ok_or("no device untyped covers the UART")?;
     let desc = bootinfo.untyped_list[index];
     let untyped = bootinfo.untyped.start + index as u64;
+    // Skip the memory below the UART's page with untyped children, largest first: each lands
+    // aligned right where the previous one ended, so the frame after them is the UART's page.
     let page_offset = (phys & !0xfff) - desc.paddr;
-    if page_offset > 0 {
-        // Skip the pages below the UART's with one untyped child, so the frame lands on it.
-        let skip_bits = 63 - page_offset.leading_zeros() as u64;
-        let mut done = 0;
-        while done < page_offset {
-            let bits = (63 - (page_offset - done).leading_zeros() as u64).min(skip_bits);
-            cnode::untyped_retype(untyped, ObjectType::Untyped.value(), bits, ROOT, 0, 0, slots.next(), 1)
-                .map_err(|_| "skipping device memory failed")?;
-            done += 1 << bits;
-        }
+    let mut done = 0;
+    while done < page_offset {
+        let bits = 63 - (page_offset - done).leading_zeros() as u64;
+        cnode::untyped_retype(untyped, ObjectType::Untyped.value(), bits, ROOT, 0, 0, slots.next(), 1)
+            .map_err(|_| "skipping device memory failed")?;
+        done += 1 << bits;
     }
     let frame = slots.next();
     cnode::untyped_retype(untyped, ObjectType::Riscv4KPage.value(), 0, ROOT, 0, 0, frame, 1)
         .map_err(|_| "retyping the UART frame failed")?;
-    for table_vaddr in [UART_VADDR, UART_VADDR] {
+    // Two page tables at the same address: the first maps the gigabyte, the second its first
+    // 2 MiB (each map goes to the deepest level still missing).
+    for _level in 0..2 {
         let table = slots.next();
         cnode::untyped_retype(memory_untyped(bootinfo), ObjectType::RiscvPageTable.value(), 0, ROOT, 0, 0, table, 1)
             .map_err(|_| "page table")?;
-        vspace::page_table_map(table, slots::CAP_INIT_THREAD_VSPACE, table_vaddr, 0)
+        vspace::page_table_map(table, slots::CAP_INIT_THREAD_VSPACE, UART_VADDR, 0)
             .map_err(|_| "mapping a page table")?;
     }
     vspace::page_map(frame, slots::CAP_INIT_THREAD_VSPACE, UART_VADDR, CapRights::ALL_RIGHTS, 0)
