@@ -344,7 +344,8 @@ fn idle_until_interrupt() {
 }
 
 /// Every thread, for seL4_DebugDumpScheduler (seL4 keeps the same list in debug builds).
-static ALL_THREADS: KernelCell<atoll_kernel_core::queue::Queue> = KernelCell::new(atoll_kernel_core::queue::Queue::EMPTY);
+static ALL_THREADS: KernelCell<atoll_kernel_core::queue::Queue> =
+    KernelCell::new(atoll_kernel_core::queue::Queue::EMPTY);
 
 /// The debug-list link fields of TCBs.
 struct DebugLinks;
