@@ -17,6 +17,7 @@
 mod arch;
 #[allow(unsafe_code)]
 mod boot;
+mod config;
 mod console;
 mod cspace;
 mod delete;

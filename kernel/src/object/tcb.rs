@@ -19,6 +19,13 @@ impl ThreadState {
     pub fn is_runnable(self) -> bool {
         matches!(self, ThreadState::Running | ThreadState::Restart)
     }
+
+    /// Whether restarting the thread has an effect (seL4's isStopped): it is inactive or blocked
+    /// in IPC, so it leaves what it waits for and runs again.
+    pub fn is_stopped(self) -> bool {
+        use ThreadState::*;
+        matches!(self, Inactive | BlockedOnReceive | BlockedOnSend | BlockedOnReply | BlockedOnNotification)
+    }
 }
 
 /// Indexes into a TCB's own capability slots (seL4's tcbCTable, tcbVTable, ...).
@@ -118,8 +125,7 @@ pub struct Tcb {
 
 const _: () = assert!(core::mem::size_of::<Tcb>() <= 1 << atoll_abi::object::TCB_BITS);
 
-/// seL4's CONFIG_TIME_SLICE: ticks a thread runs before others of its priority get a turn.
-pub const TIME_SLICE_TICKS: u32 = 5;
+pub use crate::config::TIME_SLICE_TICKS;
 
 /// Physical address of a TCB's own slot array (what a TCB zombie names).
 pub fn slots_paddr(tcb_paddr: u64) -> u64 {

@@ -2,9 +2,6 @@
 use super::csr;
 use crate::kmem::{KernelCell, paddr_to_ptr};
 
-/// seL4's kernel tick on this platform.
-const TICK_MICROSECONDS: u64 = 2000;
-
 #[derive(Clone, Copy)]
 pub struct Platform {
     /// `time` CSR ticks per second.
@@ -23,7 +20,7 @@ pub fn init(platform: Platform) {
 }
 
 fn tick_length() -> u64 {
-    PLATFORM.borrow_mut().timebase_hz * TICK_MICROSECONDS / 1_000_000
+    PLATFORM.borrow_mut().timebase_hz * crate::config::TIMER_TICK_MS / 1000
 }
 
 /// Starts the periodic kernel tick.

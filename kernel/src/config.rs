@@ -1,0 +1,3 @@
+//! The kernel's build options (see `build.rs`): seL4's configuration variables of the same
+//! meaning, with seL4's defaults.
+include!(concat!(env!("OUT_DIR"), "/config.rs"));
