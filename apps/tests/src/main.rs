@@ -12,6 +12,7 @@ mod framework;
 mod ipc_tests;
 mod irq_tests;
 mod notification_tests;
+mod restart_tests;
 mod retype_tests;
 mod sched_tests;
 mod support;
@@ -34,6 +35,7 @@ const GROUPS: &[&[Test]] = &[
     notification_tests::TESTS,
     fault_tests::TESTS,
     thread_tests::TESTS,
+    restart_tests::TESTS,
     sched_tests::TESTS,
     fpu_tests::TESTS,
     vspace_tests::TESTS,

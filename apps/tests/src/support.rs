@@ -129,13 +129,20 @@ fn stack_top(helper: &Helper) -> u64 {
     unsafe { core::ptr::addr_of!(STACKS[kit]) as u64 + STACK_BYTES as u64 }
 }
 
-/// Starts a helper at `entry(arg)`; it finds its IPC buffer through `tp`.
-pub fn start(helper: &Helper, entry: extern "C" fn(u64) -> !, arg: u64) {
+/// The registers that start a helper at `entry(arg)` on its own stack; it finds its IPC buffer
+/// through `tp`.
+pub fn start_registers(helper: &Helper, entry: extern "C" fn(u64) -> !, arg: u64) -> [u64; 32] {
     let mut regs = [0u64; 32];
     regs[atoll_sdk::tcb::context::PC] = entry as usize as u64;
     regs[atoll_sdk::tcb::context::SP] = stack_top(helper);
     regs[atoll_sdk::tcb::context::A0] = arg;
     regs[atoll_sdk::tcb::context::TP] = helper.ipc_buffer;
+    regs
+}
+
+/// Starts a helper at `entry(arg)`.
+pub fn start(helper: &Helper, entry: extern "C" fn(u64) -> !, arg: u64) {
+    let regs = start_registers(helper, entry, arg);
     atoll_sdk::tcb::write_registers(helper.tcb, true, &regs).expect("starting a helper thread");
 }
 

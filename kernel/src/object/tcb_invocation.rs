@@ -299,10 +299,10 @@ pub fn suspend(thread: u64) {
     sched::forget(thread);
 }
 
-/// Starts a stopped thread again (seL4's restart).
+/// Starts a stopped thread again (seL4's restart): a thread blocked on send, receive, a
+/// notification or a reply leaves that queue or call first; it runs from its restart pc.
 pub fn restart(thread: u64) {
-    let state = tcb(thread).state;
-    if state == ThreadState::Inactive || state == ThreadState::BlockedOnReply {
+    if tcb(thread).state.is_stopped() {
         notification::cancel_ipc(thread);
         ipc::setup_reply_master(thread);
         sched::set_state(thread, ThreadState::Restart);
