@@ -20,11 +20,14 @@ fn main(_bootinfo: &'static BootInfo) -> ! {
     let overhead = measure::counter_overhead();
     println!("BENCH-OVERHEAD {overhead}");
     for scenario in scenarios::ALL {
-        let stats = (scenario.run)(samples, overhead);
-        println!(
-            "BENCH {{\"name\":\"{}\",\"min\":{},\"max\":{},\"mean\":{},\"stddev\":{},\"samples\":{}}}",
-            scenario.name, stats.min, stats.max, stats.mean, stats.stddev, stats.samples
-        );
+        match (scenario.run)(samples, overhead) {
+            Ok(stats) => println!(
+                "BENCH {{\"name\":\"{}\",\"min\":{},\"max\":{},\"mean\":{},\"stddev\":{},\"samples\":{}}}",
+                scenario.name, stats.min, stats.max, stats.mean, stats.stddev, stats.samples
+            ),
+            // No figures for operations that failed: the host reports the benchmark as failed.
+            Err(what) => println!("BENCH-FAIL {}: {what}", scenario.name),
+        }
     }
     println!("BENCH-END");
     syscall::debug_halt()
