@@ -66,22 +66,12 @@ pub struct UntypedDesc {
 
 impl UntypedDesc {
     /// An all-zero descriptor.
-    pub const EMPTY: Self = Self {
-        paddr: 0,
-        size_bits: 0,
-        is_device: 0,
-        padding: [0; 6],
-    };
+    pub const EMPTY: Self = Self { paddr: 0, size_bits: 0, is_device: 0, padding: [0; 6] };
 
     /// Creates a descriptor.
     #[inline]
     pub const fn new(paddr: u64, size_bits: u8, is_device: bool) -> Self {
-        Self {
-            paddr,
-            size_bits,
-            is_device: is_device as u8,
-            padding: [0; 6],
-        }
+        Self { paddr, size_bits, is_device: is_device as u8, padding: [0; 6] }
     }
 
     /// Whether this describes device memory.

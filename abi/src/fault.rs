@@ -151,10 +151,9 @@ impl UserContext {
     /// The registers as words, in field order.
     pub const fn to_words(&self) -> [u64; USER_CONTEXT_WORDS] {
         [
-            self.pc, self.ra, self.sp, self.gp, self.s0, self.s1, self.s2, self.s3, self.s4,
-            self.s5, self.s6, self.s7, self.s8, self.s9, self.s10, self.s11, self.a0, self.a1,
-            self.a2, self.a3, self.a4, self.a5, self.a6, self.a7, self.t0, self.t1, self.t2,
-            self.t3, self.t4, self.t5, self.t6, self.tp,
+            self.pc, self.ra, self.sp, self.gp, self.s0, self.s1, self.s2, self.s3, self.s4, self.s5, self.s6, self.s7,
+            self.s8, self.s9, self.s10, self.s11, self.a0, self.a1, self.a2, self.a3, self.a4, self.a5, self.a6,
+            self.a7, self.t0, self.t1, self.t2, self.t3, self.t4, self.t5, self.t6, self.tp,
         ]
     }
 

@@ -22,11 +22,7 @@ pub const BADGE_BITS: usize = 64;
 pub const NIL_DATA: u64 = 0;
 
 const fn mask(bits: u32) -> u64 {
-    if bits >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << bits) - 1
-    }
+    if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 }
 }
 
 /// seL4_MessageInfo_t: the word passed in `a1` describing a message.
@@ -64,8 +60,7 @@ impl MessageInfo {
     pub const fn new(label: u64, caps_unwrapped: u64, extra_caps: u64, length: u64) -> Self {
         Self(
             ((label & mask(Self::LABEL_BITS)) << Self::LABEL_SHIFT)
-                | ((caps_unwrapped & mask(Self::CAPS_UNWRAPPED_BITS))
-                    << Self::CAPS_UNWRAPPED_SHIFT)
+                | ((caps_unwrapped & mask(Self::CAPS_UNWRAPPED_BITS)) << Self::CAPS_UNWRAPPED_SHIFT)
                 | ((extra_caps & mask(Self::EXTRA_CAPS_BITS)) << Self::EXTRA_CAPS_SHIFT)
                 | ((length & mask(Self::LENGTH_BITS)) << Self::LENGTH_SHIFT),
         )
@@ -73,12 +68,7 @@ impl MessageInfo {
 
     /// Builds a message info word, or `None` if any field does not fit its width.
     #[inline]
-    pub const fn checked_new(
-        label: u64,
-        caps_unwrapped: u64,
-        extra_caps: u64,
-        length: u64,
-    ) -> Option<Self> {
+    pub const fn checked_new(label: u64, caps_unwrapped: u64, extra_caps: u64, length: u64) -> Option<Self> {
         if label > mask(Self::LABEL_BITS)
             || caps_unwrapped > mask(Self::CAPS_UNWRAPPED_BITS)
             || extra_caps > mask(Self::EXTRA_CAPS_BITS)
@@ -141,11 +131,7 @@ impl MessageInfo {
     /// Replaces the caps-unwrapped mask (truncated to 3 bits).
     #[inline]
     pub const fn with_caps_unwrapped(self, caps_unwrapped: u64) -> Self {
-        self.with_field(
-            Self::CAPS_UNWRAPPED_SHIFT,
-            Self::CAPS_UNWRAPPED_BITS,
-            caps_unwrapped,
-        )
+        self.with_field(Self::CAPS_UNWRAPPED_SHIFT, Self::CAPS_UNWRAPPED_BITS, caps_unwrapped)
     }
 
     /// Replaces the extra-caps count (truncated to 2 bits).
@@ -165,11 +151,7 @@ impl MessageInfo {
     /// word it receives from user level.
     #[inline]
     pub const fn with_clamped_length(self) -> Self {
-        if self.length() > MSG_MAX_LENGTH as u64 {
-            self.with_length(MSG_MAX_LENGTH as u64)
-        } else {
-            self
-        }
+        if self.length() > MSG_MAX_LENGTH as u64 { self.with_length(MSG_MAX_LENGTH as u64) } else { self }
     }
 }
 
@@ -257,11 +239,7 @@ impl CapRights {
     /// Reinterprets a raw word, or `None` if bits above the four rights are set.
     #[inline]
     pub const fn checked_from_word(word: u64) -> Option<Self> {
-        if word & !mask(CAP_RIGHTS_BITS as u32) == 0 {
-            Some(Self(word))
-        } else {
-            None
-        }
+        if word & !mask(CAP_RIGHTS_BITS as u32) == 0 { Some(Self(word)) } else { None }
     }
 
     /// The raw word, as given.
@@ -439,9 +417,6 @@ impl From<CNodeCapData> for u64 {
 
 impl fmt::Debug for CNodeCapData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CNodeCapData")
-            .field("guard", &self.guard())
-            .field("guard_size", &self.guard_size())
-            .finish()
+        f.debug_struct("CNodeCapData").field("guard", &self.guard()).field("guard_size", &self.guard_size()).finish()
     }
 }

@@ -126,10 +126,7 @@ impl ObjectType {
     /// Whether this type is a frame (mappable page) of any size.
     #[inline]
     pub const fn is_frame(self) -> bool {
-        matches!(
-            self,
-            Self::Riscv4KPage | Self::RiscvMegaPage | Self::RiscvGigaPage
-        )
+        matches!(self, Self::Riscv4KPage | Self::RiscvMegaPage | Self::RiscvGigaPage)
     }
 
     /// Whether this type is one of the architecture-independent types.

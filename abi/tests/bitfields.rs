@@ -15,10 +15,7 @@ fn message_info_known_words() {
     assert_eq!(MessageInfo::new(0, 0, 1, 0).word(), 0x80);
     assert_eq!(MessageInfo::new(0, 0, 0, 1).word(), 0x1);
     assert_eq!(MessageInfo::new(LABEL_MAX, 7, 3, 127).word(), u64::MAX);
-    assert_eq!(
-        MessageInfo::new(0x1234, 5, 2, 120).word(),
-        (0x1234 << 12) | (5 << 9) | (2 << 7) | 120
-    );
+    assert_eq!(MessageInfo::new(0x1234, 5, 2, 120).word(), (0x1234 << 12) | (5 << 9) | (2 << 7) | 120);
     assert_eq!(MSG_MAX_LENGTH, 120);
     assert_eq!(MSG_LENGTH_BITS, 7);
     assert_eq!(MSG_EXTRA_CAP_BITS, 2);
@@ -29,10 +26,7 @@ fn message_info_known_words() {
 #[test]
 fn message_info_clamps_length_like_the_kernel() {
     let m = MessageInfo::new(9, 1, 2, 127).with_clamped_length();
-    assert_eq!(
-        (m.label(), m.caps_unwrapped(), m.extra_caps(), m.length()),
-        (9, 1, 2, 120)
-    );
+    assert_eq!((m.label(), m.caps_unwrapped(), m.extra_caps(), m.length()), (9, 1, 2, 120));
     let m = MessageInfo::new(9, 1, 2, 120);
     assert_eq!(m.with_clamped_length(), m);
 }

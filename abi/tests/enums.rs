@@ -1,8 +1,7 @@
 //! Host tests: exact seL4 numbering of every ABI enum and `TryFrom` round trips.
 
 use atoll_abi::{
-    BootInfoId, CapType, Error, FaultType, InvocationLabel, LookupFailureType, ObjectType, Syscall,
-    UnknownValue,
+    BootInfoId, CapType, Error, FaultType, InvocationLabel, LookupFailureType, ObjectType, Syscall, UnknownValue,
 };
 use proptest::prelude::*;
 
@@ -131,13 +130,7 @@ fn lookup_failure_numbers() {
     check_table!(
         LookupFailureType,
         u64,
-        [
-            (NoFailure, 0),
-            (InvalidRoot, 1),
-            (MissingCapability, 2),
-            (DepthMismatch, 3),
-            (GuardMismatch, 4),
-        ]
+        [(NoFailure, 0), (InvalidRoot, 1), (MissingCapability, 2), (DepthMismatch, 3), (GuardMismatch, 4),]
     );
     check_range_u64::<LookupFailureType>(0..=1000, LookupFailureType::ALL);
 }
@@ -163,10 +156,7 @@ fn object_type_numbers() {
     check_range_u64::<ObjectType>(0..=1000, ObjectType::ALL);
     assert_eq!(ObjectType::ALL.len() as u64, OBJECT_TYPE_COUNT);
     assert!(ObjectType::try_from(RISCV_TERA_PAGE).is_err());
-    assert_eq!(
-        ObjectType::RiscvGigaPage.value(),
-        NON_ARCH_OBJECT_TYPE_COUNT
-    );
+    assert_eq!(ObjectType::RiscvGigaPage.value(), NON_ARCH_OBJECT_TYPE_COUNT);
     assert_eq!(ObjectType::Riscv4KPage.value(), MODE_OBJECT_TYPE_COUNT);
 
     assert_eq!(object_size_bits(ObjectType::Untyped), None);
@@ -192,10 +182,7 @@ fn object_size_constants() {
     assert_eq!(WORD_BITS, 64);
     assert_eq!(1 << WORD_SIZE_BITS, 8);
     assert_eq!(SLOT_BITS, 5);
-    assert_eq!(
-        PAGE_TABLE_ENTRY_BITS + PAGE_TABLE_INDEX_BITS,
-        PAGE_TABLE_BITS
-    );
+    assert_eq!(PAGE_TABLE_ENTRY_BITS + PAGE_TABLE_INDEX_BITS, PAGE_TABLE_BITS);
     assert_eq!(PAGE_BITS + PAGE_TABLE_INDEX_BITS, LARGE_PAGE_BITS);
     assert_eq!(LARGE_PAGE_BITS + PAGE_TABLE_INDEX_BITS, HUGE_PAGE_BITS);
     assert_eq!(HUGE_PAGE_BITS + PAGE_TABLE_INDEX_BITS, TERA_PAGE_BITS);
@@ -257,15 +244,9 @@ fn invocation_label_numbers() {
     );
     check_range_u64::<InvocationLabel>(0..=1000, InvocationLabel::ALL);
     assert_eq!(InvocationLabel::ALL.len() as u64, N_ARCH_INVOCATION_LABELS);
-    assert_eq!(
-        InvocationLabel::DomainSetSet.value() + 1,
-        N_INVOCATION_LABELS
-    );
+    assert_eq!(InvocationLabel::DomainSetSet.value() + 1, N_INVOCATION_LABELS);
     assert_eq!(N_SEL4_ARCH_INVOCATION_LABELS, N_INVOCATION_LABELS);
-    assert_eq!(
-        InvocationLabel::ALL.iter().filter(|l| l.is_arch()).count(),
-        8
-    );
+    assert_eq!(InvocationLabel::ALL.iter().filter(|l| l.is_arch()).count(), 8);
 }
 
 #[test]
@@ -294,10 +275,7 @@ fn cap_type_numbers() {
     check_range_u64::<CapType>(0..=1000, CapType::ALL);
     for &c in CapType::ALL {
         assert!(c.value() < 1 << atoll_abi::cap_type::CAP_TYPE_BITS);
-        let arch = matches!(
-            c,
-            CapType::Frame | CapType::PageTable | CapType::AsidControl | CapType::AsidPool
-        );
+        let arch = matches!(c, CapType::Frame | CapType::PageTable | CapType::AsidControl | CapType::AsidPool);
         assert_eq!(c.is_arch(), arch, "{c:?}");
     }
     for n in [5, 7, 9, 15, 17, 19, 21, 22, 24, 31] {
@@ -310,13 +288,7 @@ fn fault_type_numbers() {
     check_table!(
         FaultType,
         u64,
-        [
-            (NullFault, 0),
-            (CapFault, 1),
-            (UnknownSyscall, 2),
-            (UserException, 3),
-            (VmFault, 5),
-        ]
+        [(NullFault, 0), (CapFault, 1), (UnknownSyscall, 2), (UserException, 3), (VmFault, 5),]
     );
     check_range_u64::<FaultType>(0..=1000, FaultType::ALL);
     assert!(FaultType::try_from(4).is_err());
@@ -327,13 +299,7 @@ fn fault_type_numbers() {
 fn fault_message_indices() {
     use atoll_abi::fault::*;
     assert_eq!(
-        [
-            CAP_FAULT_IP,
-            CAP_FAULT_ADDR,
-            CAP_FAULT_IN_RECV_PHASE,
-            CAP_FAULT_LOOKUP_FAILURE_TYPE,
-            CAP_FAULT_BITS_LEFT
-        ],
+        [CAP_FAULT_IP, CAP_FAULT_ADDR, CAP_FAULT_IN_RECV_PHASE, CAP_FAULT_LOOKUP_FAILURE_TYPE, CAP_FAULT_BITS_LEFT],
         [0, 1, 2, 3, 4]
     );
     assert_eq!(CAP_FAULT_DEPTH_MISMATCH_BITS_FOUND, 5);
@@ -357,25 +323,10 @@ fn fault_message_indices() {
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
     );
     assert_eq!(
-        [
-            USER_EXCEPTION_FAULT_IP,
-            USER_EXCEPTION_SP,
-            USER_EXCEPTION_NUMBER,
-            USER_EXCEPTION_CODE,
-            USER_EXCEPTION_LENGTH
-        ],
+        [USER_EXCEPTION_FAULT_IP, USER_EXCEPTION_SP, USER_EXCEPTION_NUMBER, USER_EXCEPTION_CODE, USER_EXCEPTION_LENGTH],
         [0, 1, 2, 3, 4]
     );
-    assert_eq!(
-        [
-            VM_FAULT_IP,
-            VM_FAULT_ADDR,
-            VM_FAULT_PREFETCH_FAULT,
-            VM_FAULT_FSR,
-            VM_FAULT_LENGTH
-        ],
-        [0, 1, 2, 3, 4]
-    );
+    assert_eq!([VM_FAULT_IP, VM_FAULT_ADDR, VM_FAULT_PREFETCH_FAULT, VM_FAULT_FSR, VM_FAULT_LENGTH], [0, 1, 2, 3, 4]);
 }
 
 #[test]
@@ -383,21 +334,10 @@ fn boot_info_ids() {
     check_table!(
         BootInfoId,
         u64,
-        [
-            (Padding, 0),
-            (X86Vbe, 1),
-            (X86MbMmap, 2),
-            (X86AcpiRsdp, 3),
-            (X86Framebuffer, 4),
-            (X86TscFreq, 5),
-            (Fdt, 6),
-        ]
+        [(Padding, 0), (X86Vbe, 1), (X86MbMmap, 2), (X86AcpiRsdp, 3), (X86Framebuffer, 4), (X86TscFreq, 5), (Fdt, 6),]
     );
     check_range_u64::<BootInfoId>(0..=1000, BootInfoId::ALL);
-    assert_eq!(
-        BootInfoId::ALL.len() as u64,
-        atoll_abi::bootinfo::BOOTINFO_HEADER_NUM
-    );
+    assert_eq!(BootInfoId::ALL.len() as u64, atoll_abi::bootinfo::BOOTINFO_HEADER_NUM);
 }
 
 #[test]

@@ -5,9 +5,7 @@ use core::mem::{align_of, offset_of, size_of};
 use atoll_abi::bootinfo::{BOOT_INFO_FRAME_SIZE, MAX_NUM_BOOTINFO_UNTYPED_CAPS};
 use atoll_abi::fault::USER_CONTEXT_WORDS;
 use atoll_abi::ipc_buffer::IPC_BUFFER_SIZE_BITS;
-use atoll_abi::{
-    BootInfo, BootInfoHeader, IpcBuffer, MessageInfo, SlotRegion, UntypedDesc, UserContext,
-};
+use atoll_abi::{BootInfo, BootInfoHeader, IpcBuffer, MessageInfo, SlotRegion, UntypedDesc, UserContext};
 
 #[test]
 fn slot_region_layout() {

@@ -26,11 +26,7 @@ const TAG_SHIFT: u32 = 59;
 pub const ADDRESS_BITS: u32 = 39;
 
 const fn mask(width: u32) -> u64 {
-    if width >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << width) - 1
-    }
+    if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
 }
 
 const fn field(word: u64, shift: u32, width: u32) -> u64 {
@@ -104,9 +100,7 @@ impl Cap {
     pub const NULL: Cap = Cap { words: [0, 0] };
 
     const fn tagged(tag: CapType, paddr: u64) -> Cap {
-        Cap {
-            words: [(tag as u64) << TAG_SHIFT | field(paddr, 0, ADDRESS_BITS), 0],
-        }
+        Cap { words: [(tag as u64) << TAG_SHIFT | field(paddr, 0, ADDRESS_BITS), 0] }
     }
 
     const fn set0(mut self, shift: u32, width: u32, value: u64) -> Cap {
@@ -147,9 +141,7 @@ impl Cap {
 
     // --- untyped ---
     pub const fn untyped(paddr: u64, size_bits: u32, is_device: bool) -> Cap {
-        Cap::tagged(CapType::Untyped, paddr)
-            .set0(52, 6, size_bits as u64)
-            .set0(58, 1, is_device as u64)
+        Cap::tagged(CapType::Untyped, paddr).set0(52, 6, size_bits as u64).set0(58, 1, is_device as u64)
     }
     pub const fn untyped_size_bits(&self) -> u32 {
         self.get0(52, 6) as u32
@@ -172,9 +164,7 @@ impl Cap {
         cap
     }
     pub const fn notification(paddr: u64, badge: u64, send: bool, receive: bool) -> Cap {
-        let mut cap = Cap::tagged(CapType::Notification, paddr)
-            .set0(58, 1, send as u64)
-            .set0(57, 1, receive as u64);
+        let mut cap = Cap::tagged(CapType::Notification, paddr).set0(58, 1, send as u64).set0(57, 1, receive as u64);
         cap.words[1] = badge;
         cap
     }
@@ -195,12 +185,9 @@ impl Cap {
     }
     /// Sets endpoint rights (notification caps use only send and receive).
     pub const fn with_endpoint_rights(self, rights: EndpointRights) -> Cap {
-        let cap = self
-            .set0(58, 1, rights.send as u64)
-            .set0(57, 1, rights.receive as u64);
+        let cap = self.set0(58, 1, rights.send as u64).set0(57, 1, rights.receive as u64);
         if cap.is(CapType::Endpoint) {
-            cap.set0(56, 1, rights.grant as u64)
-                .set0(55, 1, rights.grant_reply as u64)
+            cap.set0(56, 1, rights.grant as u64).set0(55, 1, rights.grant_reply as u64)
         } else {
             cap
         }
@@ -208,9 +195,7 @@ impl Cap {
 
     // --- reply ---
     pub const fn reply(tcb: u64, master: bool, can_grant: bool) -> Cap {
-        Cap::tagged(CapType::Reply, tcb)
-            .set0(58, 1, master as u64)
-            .set0(57, 1, can_grant as u64)
+        Cap::tagged(CapType::Reply, tcb).set0(58, 1, master as u64).set0(57, 1, can_grant as u64)
     }
     pub const fn reply_is_master(&self) -> bool {
         self.get0(58, 1) == 1
@@ -221,9 +206,7 @@ impl Cap {
 
     // --- cnode ---
     pub const fn cnode(paddr: u64, radix: u32, guard_size: u32, guard: u64) -> Cap {
-        let mut cap = Cap::tagged(CapType::CNode, paddr)
-            .set0(53, 6, radix as u64)
-            .set0(47, 6, guard_size as u64);
+        let mut cap = Cap::tagged(CapType::CNode, paddr).set0(53, 6, radix as u64).set0(47, 6, guard_size as u64);
         cap.words[1] = guard;
         cap
     }
@@ -255,9 +238,7 @@ impl Cap {
     // --- zombie ---
     /// A zombie for a CNode of `2^radix` slots or (is_tcb) a TCB, with `remaining` slots to clear.
     pub const fn zombie(paddr: u64, is_tcb: bool, radix: u32, remaining: u64) -> Cap {
-        let mut cap = Cap::tagged(CapType::Zombie, paddr)
-            .set0(58, 1, is_tcb as u64)
-            .set0(52, 6, radix as u64);
+        let mut cap = Cap::tagged(CapType::Zombie, paddr).set0(58, 1, is_tcb as u64).set0(52, 6, radix as u64);
         cap.words[1] = remaining;
         cap
     }
@@ -273,10 +254,11 @@ impl Cap {
 
     // --- frame and page table ---
     pub const fn frame(paddr: u64, size: FrameSize, rights: VmRights, is_device: bool) -> Cap {
-        Cap::tagged(CapType::Frame, paddr)
-            .set0(57, 2, size as u64)
-            .set0(55, 2, rights as u64)
-            .set0(54, 1, is_device as u64)
+        Cap::tagged(CapType::Frame, paddr).set0(57, 2, size as u64).set0(55, 2, rights as u64).set0(
+            54,
+            1,
+            is_device as u64,
+        )
     }
     pub const fn frame_size(&self) -> FrameSize {
         FrameSize::from_field(self.get0(57, 2))
@@ -299,20 +281,12 @@ impl Cap {
     /// Records a mapping at `vaddr` in address space `asid` (frames: asid 0 means unmapped).
     pub const fn with_mapping(mut self, asid: u64, vaddr: u64) -> Cap {
         self.words[1] = field(vaddr, 0, ADDRESS_BITS) | field(asid, 0, 16) << ADDRESS_BITS;
-        if self.is(CapType::PageTable) {
-            self.set0(58, 1, 1)
-        } else {
-            self
-        }
+        if self.is(CapType::PageTable) { self.set0(58, 1, 1) } else { self }
     }
     /// Forgets the mapping.
     pub const fn without_mapping(mut self) -> Cap {
         self.words[1] = 0;
-        if self.is(CapType::PageTable) {
-            self.set0(58, 1, 0)
-        } else {
-            self
-        }
+        if self.is(CapType::PageTable) { self.set0(58, 1, 0) } else { self }
     }
     pub const fn mapped_asid(&self) -> u64 {
         field(self.words[1], ADDRESS_BITS, 16)

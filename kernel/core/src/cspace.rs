@@ -8,18 +8,9 @@ use atoll_abi::object::SLOT_BITS;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LookupFault {
     InvalidRoot,
-    MissingCapability {
-        bits_left: u32,
-    },
-    DepthMismatch {
-        bits_left: u32,
-        bits_found: u32,
-    },
-    GuardMismatch {
-        bits_left: u32,
-        guard_found: u64,
-        guard_size: u32,
-    },
+    MissingCapability { bits_left: u32 },
+    DepthMismatch { bits_left: u32, bits_found: u32 },
+    GuardMismatch { bits_left: u32, guard_found: u64, guard_size: u32 },
 }
 
 /// A resolved slot, and how many address bits were left unused when a non-CNode cap ended the
@@ -31,11 +22,7 @@ pub struct Resolved {
 }
 
 const fn low_bits(value: u64, bits: u32) -> u64 {
-    if bits >= 64 {
-        value
-    } else {
-        value & ((1u64 << bits) - 1)
-    }
+    if bits >= 64 { value } else { value & ((1u64 << bits) - 1) }
 }
 
 const fn shift_right(value: u64, bits: u32) -> u64 {
@@ -50,12 +37,7 @@ pub const fn slot_of(cnode: u64, index: u64) -> SlotRef {
 /// Resolves the top `depth` bits of `cptr` starting at the CNode cap `root`, as seL4's
 /// resolveAddressBits does: each level consumes its guard and radix bits; the walk stops at the
 /// last level or at a slot that does not hold a CNode cap.
-pub fn resolve(
-    store: &impl CteStore,
-    root: Cap,
-    cptr: u64,
-    depth: u32,
-) -> Result<Resolved, LookupFault> {
+pub fn resolve(store: &impl CteStore, root: Cap, cptr: u64, depth: u32) -> Result<Resolved, LookupFault> {
     if !root.is(CapType::CNode) {
         return Err(LookupFault::InvalidRoot);
     }

@@ -14,11 +14,7 @@ pub struct Region {
 
 /// `addr` rounded down to a multiple of `2^bits`.
 pub(crate) const fn align_down(addr: u64, bits: u32) -> u64 {
-    if bits >= u64::BITS {
-        0
-    } else {
-        addr & !((1u64 << bits) - 1)
-    }
+    if bits >= u64::BITS { 0 } else { addr & !((1u64 << bits) - 1) }
 }
 
 /// `addr` rounded up to a multiple of `2^bits`, or `None` on overflow.
@@ -39,11 +35,7 @@ impl Region {
 
     /// `[start, end)`, or `None` if `start > end`.
     pub const fn new(start: u64, end: u64) -> Option<Region> {
-        if start <= end {
-            Some(Region { start, end })
-        } else {
-            None
-        }
+        if start <= end { Some(Region { start, end }) } else { None }
     }
 
     /// `[base, base + size)`, or `None` if the end overflows.
@@ -100,10 +92,7 @@ impl Region {
         if self.is_empty() {
             return Some(*other);
         }
-        self.touches(other).then(|| Region {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        })
+        self.touches(other).then(|| Region { start: self.start.min(other.start), end: self.end.max(other.end) })
     }
 
     /// Shrinks to `2^page_bits`-aligned bounds; `None` if nothing is left.

@@ -36,10 +36,7 @@ impl<const N: usize> Default for RegionSet<N> {
 impl<const N: usize> RegionSet<N> {
     /// An empty set.
     pub const fn new() -> Self {
-        RegionSet {
-            regions: [Region::EMPTY; N],
-            len: 0,
-        }
+        RegionSet { regions: [Region::EMPTY; N], len: 0 }
     }
 
     /// The regions, sorted by address.
@@ -118,14 +115,8 @@ impl<const N: usize> RegionSet<N> {
         let (Some(lo), Some(hi)) = (live.get(first), live.get(last - 1)) else {
             return Ok(());
         };
-        let left = Region {
-            start: lo.start,
-            end: region.start,
-        };
-        let right = Region {
-            start: region.end,
-            end: hi.end,
-        };
+        let left = Region { start: lo.start, end: region.start };
+        let right = Region { start: region.end, end: hi.end };
         match (left.is_empty(), right.is_empty()) {
             (true, true) => self.splice(first, last, &[]),
             (false, true) => self.splice(first, last, &[left]),

@@ -1,9 +1,7 @@
 //! seL4's rules over capabilities: which caps name the same region or object, which copies are
 //! revocable, and what deriving, masking rights or changing cap data produces.
 use crate::cap::{Cap, EndpointRights, VmRights};
-use atoll_abi::object::{
-    ASID_POOL_BITS, ENDPOINT_BITS, NOTIFICATION_BITS, PAGE_TABLE_BITS, SLOT_BITS, TCB_BITS,
-};
+use atoll_abi::object::{ASID_POOL_BITS, ENDPOINT_BITS, NOTIFICATION_BITS, PAGE_TABLE_BITS, SLOT_BITS, TCB_BITS};
 use atoll_abi::{CapRights, CapType};
 
 /// Whether a cap names memory (seL4's cap_get_capIsPhysical).
@@ -51,25 +49,15 @@ pub fn same_region_as(a: Cap, b: Cap) -> bool {
     use CapType::*;
     match a.cap_type() {
         Untyped => {
-            is_physical(b)
-                && a.paddr() <= b.paddr()
-                && last_byte(b) <= last_byte(a)
-                && b.paddr() <= last_byte(b)
+            is_physical(b) && a.paddr() <= b.paddr() && last_byte(b) <= last_byte(a) && b.paddr() <= last_byte(b)
         }
-        Endpoint | Notification | Thread | PageTable | AsidPool => {
-            b.is(a.cap_type()) && a.paddr() == b.paddr()
-        }
+        Endpoint | Notification | Thread | PageTable | AsidPool => b.is(a.cap_type()) && a.paddr() == b.paddr(),
         CNode => b.is(CNode) && a.paddr() == b.paddr() && a.cnode_radix() == b.cnode_radix(),
         Reply => b.is(Reply) && a.paddr() == b.paddr(),
         Domain | AsidControl => b.is(a.cap_type()),
         IrqControl => b.is(IrqControl) || b.is(IrqHandler),
         IrqHandler => b.is(IrqHandler) && a.irq() == b.irq(),
-        Frame => {
-            b.is(Frame)
-                && a.paddr() <= b.paddr()
-                && last_byte(b) <= last_byte(a)
-                && b.paddr() <= last_byte(b)
-        }
+        Frame => b.is(Frame) && a.paddr() <= b.paddr() && last_byte(b) <= last_byte(a) && b.paddr() <= last_byte(b),
         Null | Zombie => false,
     }
 }
@@ -139,11 +127,7 @@ pub fn mask_rights(cap: Cap, rights: CapRights) -> Cap {
                 ..EndpointRights::default()
             })
         }
-        CapType::Reply => Cap::reply(
-            cap.paddr(),
-            cap.reply_is_master(),
-            cap.reply_can_grant() && rights.can_grant(),
-        ),
+        CapType::Reply => Cap::reply(cap.paddr(), cap.reply_is_master(), cap.reply_can_grant() && rights.can_grant()),
         CapType::Frame => cap.with_frame_rights(mask_vm_rights(cap.frame_rights(), rights)),
         _ => cap,
     }
@@ -178,11 +162,7 @@ pub fn update_cap_data(preserve: bool, data: u64, cap: Cap) -> Cap {
             if guard_size + radix > 64 {
                 return Cap::NULL;
             }
-            let guard = if guard_size == 0 {
-                0
-            } else {
-                guard & ((1u64 << guard_size.min(58)) - 1)
-            };
+            let guard = if guard_size == 0 { 0 } else { guard & ((1u64 << guard_size.min(58)) - 1) };
             Cap::cnode(cap.paddr(), radix, guard_size, guard)
         }
         _ => cap,

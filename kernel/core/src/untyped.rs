@@ -12,11 +12,7 @@ use crate::region::Region;
 pub fn untyped_blocks(region: Region, min_bits: u32, max_bits: u32) -> UntypedBlocks {
     UntypedBlocks {
         next: region.start,
-        end: if min_bits > max_bits {
-            region.start
-        } else {
-            region.end
-        },
+        end: if min_bits > max_bits { region.start } else { region.end },
         min_bits,
         max_bits: max_bits.min(u64::BITS - 1),
     }

@@ -39,14 +39,7 @@ impl<'a> Fdt<'a> {
         let tree = Tree::new(block(layout.structs)?, block(layout.strings)?);
         let reservations = reserve::reservation_block(blob, layout.rsvmap_start)?;
         let (root_name, root_body) = tree.validate()?;
-        Ok(Fdt {
-            header,
-            blob,
-            tree,
-            reservations,
-            root_name,
-            root_body,
-        })
+        Ok(Fdt { header, blob, tree, reservations, root_name, root_body })
     }
 
     /// Reads `totalsize` from the first 8 bytes of a blob (after checking
@@ -82,12 +75,7 @@ impl<'a> Fdt<'a> {
 
     /// The root node `/`.
     pub fn root(&self) -> Node<'a> {
-        Node::new(
-            self.tree,
-            self.root_name,
-            self.root_body,
-            CellSizes::DEFAULT,
-        )
+        Node::new(self.tree, self.root_name, self.root_body, CellSizes::DEFAULT)
     }
 
     /// Every node, depth first, starting with the root.
@@ -113,14 +101,12 @@ impl<'a> Fdt<'a> {
 
     /// The first node (depth first) whose `compatible` lists any of `models`.
     pub fn find_compatible(&self, models: &[&str]) -> Option<Node<'a>> {
-        self.all_nodes()
-            .find(|node| node.compatible().any(|entry| models.contains(&entry)))
+        self.all_nodes().find(|node| node.compatible().any(|entry| models.contains(&entry)))
     }
 
     /// The node whose `phandle` is `phandle`.
     pub fn find_phandle(&self, phandle: u32) -> Option<Node<'a>> {
-        self.all_nodes()
-            .find(|node| node.phandle() == Some(phandle))
+        self.all_nodes().find(|node| node.phandle() == Some(phandle))
     }
 
     /// The `/chosen` node.
@@ -130,19 +116,13 @@ impl<'a> Fdt<'a> {
 
     /// The `reg` entries of every node whose `device_type` is `"memory"`.
     pub fn memory_regions(&self) -> impl Iterator<Item = Region> + 'a {
-        self.all_nodes()
-            .filter(|node| node.device_type() == Some("memory"))
-            .flat_map(|node| node.reg())
+        self.all_nodes().filter(|node| node.device_type() == Some("memory")).flat_map(|node| node.reg())
     }
 
     /// The `reg` entries of every child of `/reserved-memory` (children
     /// without `reg`, i.e. dynamic reservations, contribute nothing).
     pub fn reserved_regions(&self) -> impl Iterator<Item = Region> + 'a {
-        self.root()
-            .child("reserved-memory")
-            .into_iter()
-            .flat_map(|node| node.children())
-            .flat_map(|node| node.reg())
+        self.root().child("reserved-memory").into_iter().flat_map(|node| node.children()).flat_map(|node| node.reg())
     }
 
     /// `timebase-frequency` from `/cpus`, else from the first CPU node that

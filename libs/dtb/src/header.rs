@@ -107,11 +107,7 @@ impl Header {
         if total > available {
             return Err(Error::Truncated);
         }
-        let header_size = if self.size_dt_struct.is_some() {
-            HEADER_V17_SIZE
-        } else {
-            HEADER_V16_SIZE
-        };
+        let header_size = if self.size_dt_struct.is_some() { HEADER_V17_SIZE } else { HEADER_V16_SIZE };
         let block = |offset: u32, size: Option<u32>| -> Result<Range<usize>, Error> {
             let start = to_usize(offset)?;
             let end = match size {
@@ -129,11 +125,6 @@ impl Header {
         }
         let strings = block(self.off_dt_strings, Some(self.size_dt_strings))?;
         let rsvmap_start = block(self.off_mem_rsvmap, None)?.start;
-        Ok(Layout {
-            total,
-            structs,
-            strings,
-            rsvmap_start,
-        })
+        Ok(Layout { total, structs, strings, rsvmap_start })
     }
 }

@@ -36,12 +36,7 @@ pub(crate) fn name_matches(name: &str, component: &str) -> bool {
 
 impl<'a> Node<'a> {
     pub(crate) fn new(tree: Tree<'a>, name: &'a str, body: usize, parent_cells: CellSizes) -> Self {
-        Node {
-            tree,
-            name,
-            body,
-            parent_cells,
-        }
+        Node { tree, name, body, parent_cells }
     }
 
     /// The full name including any unit address, e.g. `serial@10000000`
@@ -87,8 +82,7 @@ impl<'a> Node<'a> {
 
     /// The `compatible` strings, most specific first (empty if absent).
     pub fn compatible(&self) -> StrList<'a> {
-        self.property("compatible")
-            .map_or_else(StrList::empty, |property| property.strings())
+        self.property("compatible").map_or_else(StrList::empty, |property| property.strings())
     }
 
     /// True if `compatible` lists `model`.
@@ -103,8 +97,7 @@ impl<'a> Node<'a> {
 
     /// The `phandle` (or legacy `linux,phandle`) of this node.
     pub fn phandle(&self) -> Option<u32> {
-        self.property_u32("phandle")
-            .or_else(|| self.property_u32("linux,phandle"))
+        self.property_u32("phandle").or_else(|| self.property_u32("linux,phandle"))
     }
 
     /// The cell sizes this node sets for its children (default 2/1).
@@ -128,9 +121,7 @@ impl<'a> Node<'a> {
     /// The `reg` entries, decoded with the parent's cell sizes (empty if
     /// absent).
     pub fn reg(&self) -> Reg<'a> {
-        let data = self
-            .property("reg")
-            .map_or(&[][..], |property| property.value());
+        let data = self.property("reg").map_or(&[][..], |property| property.value());
         Reg::new(data, self.parent_cells)
     }
 
@@ -138,8 +129,7 @@ impl<'a> Node<'a> {
     /// many make up one specifier is the interrupt parent's
     /// `#interrupt-cells`.
     pub fn interrupts(&self) -> U32Cells<'a> {
-        self.property("interrupts")
-            .map_or_else(U32Cells::empty, |property| property.cells())
+        self.property("interrupts").map_or_else(U32Cells::empty, |property| property.cells())
     }
 
     /// The `interrupt-parent` phandle, if this node names one itself.
@@ -149,12 +139,7 @@ impl<'a> Node<'a> {
 
     /// The direct children, in blob order.
     pub fn children(&self) -> Children<'a> {
-        Children {
-            tree: self.tree,
-            offset: self.body,
-            depth: 0,
-            cells: self.cell_sizes(),
-        }
+        Children { tree: self.tree, offset: self.body, depth: 0, cells: self.cell_sizes() }
     }
 
     /// The first child whose name matches `name`; the unit address may be

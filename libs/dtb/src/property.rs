@@ -81,10 +81,7 @@ impl<'a> Iterator for StrList<'a> {
         if bytes.is_empty() {
             return None;
         }
-        let len = bytes
-            .iter()
-            .position(|&byte| byte == 0)
-            .unwrap_or(bytes.len());
+        let len = bytes.iter().position(|&byte| byte == 0).unwrap_or(bytes.len());
         let text = core::str::from_utf8(bytes.get(..len)?).ok()?;
         self.rest = bytes.get(len + 1..).unwrap_or(&[]);
         Some(text)

@@ -29,10 +29,7 @@ pub struct CellSizes {
 
 impl CellSizes {
     /// What the specification assumes when the properties are absent.
-    pub const DEFAULT: CellSizes = CellSizes {
-        address_cells: 2,
-        size_cells: 1,
-    };
+    pub const DEFAULT: CellSizes = CellSizes { address_cells: 2, size_cells: 1 };
 }
 
 impl Default for CellSizes {

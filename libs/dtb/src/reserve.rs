@@ -41,10 +41,7 @@ impl Iterator for MemoryReservations<'_> {
         let address = be_u64(self.entries, 0);
         let size = be_u64(self.entries, 8);
         self.entries = self.entries.get(ENTRY_SIZE..).unwrap_or(&[]);
-        Some(Region {
-            address: address?,
-            size: size?,
-        })
+        Some(Region { address: address?, size: size? })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

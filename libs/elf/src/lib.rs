@@ -15,7 +15,7 @@ mod symbol;
 pub use error::Error;
 pub use file::{EHDR_SIZE, EM_RISCV, ET_CORE, ET_DYN, ET_EXEC, ET_NONE, ET_REL, Elf64, PHENT_SIZE};
 pub use program::{
-    LoadableSegments, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_STACK, PT_INTERP, PT_LOAD, PT_NOTE,
-    PT_NULL, PT_PHDR, PT_TLS, ProgramHeader, ProgramHeaders,
+    LoadableSegments, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_STACK, PT_INTERP, PT_LOAD, PT_NOTE, PT_NULL, PT_PHDR,
+    PT_TLS, ProgramHeader, ProgramHeaders,
 };
 pub use symbol::{SHENT_SIZE, SHT_STRTAB, SHT_SYMTAB, SYM_SIZE};

@@ -93,9 +93,7 @@ pub struct ProgramHeaders<'a> {
 
 impl<'a> ProgramHeaders<'a> {
     pub(crate) fn new(table: &'a [u8]) -> Self {
-        ProgramHeaders {
-            chunks: table.chunks_exact(PHENT_SIZE),
-        }
+        ProgramHeaders { chunks: table.chunks_exact(PHENT_SIZE) }
     }
 }
 

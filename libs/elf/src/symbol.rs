@@ -45,9 +45,7 @@ impl<'a> Elf64<'a> {
             }
             let strings = range(self.bytes(), strtab.offset, strtab.size)?;
             let symbols = range(self.bytes(), sec.offset, sec.size)?;
-            symbols
-                .chunks_exact(SYM_SIZE)
-                .find_map(|sym| match_symbol(sym, strings, name))
+            symbols.chunks_exact(SYM_SIZE).find_map(|sym| match_symbol(sym, strings, name))
         })
     }
 

@@ -68,17 +68,10 @@ fn fields(cap: Cap) -> BTreeMap<&'static str, u64> {
 fn assert_only_changed(before: Cap, after: Cap, changed: &[(&'static str, u64)]) {
     let mut expected = fields(before);
     for &(name, value) in changed {
-        assert!(
-            expected.contains_key(name),
-            "{name} is not a field of {before:?}"
-        );
+        assert!(expected.contains_key(name), "{name} is not a field of {before:?}");
         expected.insert(name, value);
     }
-    assert_eq!(
-        fields(after),
-        expected,
-        "before {before:?}, after {after:?}"
-    );
+    assert_eq!(fields(after), expected, "before {before:?}, after {after:?}");
 }
 
 fn assert_type(cap: Cap, ty: CapType) {
@@ -108,19 +101,11 @@ fn endpoint_rights() -> impl Strategy<Value = EndpointRights> {
 }
 
 fn frame_size() -> impl Strategy<Value = FrameSize> {
-    prop_oneof![
-        Just(FrameSize::Small),
-        Just(FrameSize::Large),
-        Just(FrameSize::Huge)
-    ]
+    prop_oneof![Just(FrameSize::Small), Just(FrameSize::Large), Just(FrameSize::Huge)]
 }
 
 fn vm_rights() -> impl Strategy<Value = VmRights> {
-    prop_oneof![
-        Just(VmRights::KernelOnly),
-        Just(VmRights::ReadOnly),
-        Just(VmRights::ReadWrite)
-    ]
+    prop_oneof![Just(VmRights::KernelOnly), Just(VmRights::ReadOnly), Just(VmRights::ReadWrite)]
 }
 
 fn rights_word(r: EndpointRights) -> [u64; 4] {
@@ -149,8 +134,7 @@ fn addresses_are_truncated_to_39_bits() {
     let high = 0xffff_ff80_1234_5000u64;
     assert_eq!(Cap::thread(high).paddr(), high & ADDRESS_MASK);
     assert_type(Cap::thread(high), CapType::Thread);
-    let frame =
-        Cap::frame(high, FrameSize::Small, VmRights::ReadWrite, false).with_mapping(0x1_2345, high);
+    let frame = Cap::frame(high, FrameSize::Small, VmRights::ReadWrite, false).with_mapping(0x1_2345, high);
     assert_eq!(frame.mapped_vaddr(), high & ADDRESS_MASK);
     assert_eq!(frame.mapped_asid(), 0x2345);
     assert_type(frame, CapType::Frame);

@@ -137,9 +137,7 @@ fn unlink_passes_first_badged_on() {
 fn new_objects_follow_their_untyped_as_revocable_first_badged_children() {
     let untyped = Cap::untyped(0x8000_0000, 16, false);
     let (mut store, _) = boot(&[untyped], 8);
-    let endpoint = |i: u64| {
-        Cap::endpoint(0x8000_0000 + 16 * i, 0, atoll_kernel_core::cap::EndpointRights::default())
-    };
+    let endpoint = |i: u64| Cap::endpoint(0x8000_0000 + 16 * i, 0, atoll_kernel_core::cap::EndpointRights::default());
     for i in 1..=3 {
         cdt::insert_new_object(&mut store, endpoint(i as u64), s(0), s(i));
     }

@@ -56,12 +56,7 @@ impl Model {
 
     /// A boot root: revocable, first-badged, alone in its list.
     pub fn root(&mut self, slot: SlotRef, cap: Cap) {
-        let entry = Entry {
-            cap,
-            revocable: true,
-            first_badged: true,
-            parent: None,
-        };
+        let entry = Entry { cap, revocable: true, first_badged: true, parent: None };
         assert!(self.entries.insert(slot, entry).is_none());
         self.lists.push(vec![slot]);
     }
@@ -93,11 +88,7 @@ impl Model {
     /// `a`'s descendants in list order.
     pub fn descendants(&self, a: SlotRef) -> Vec<SlotRef> {
         let (l, _) = self.position(a);
-        self.lists[l]
-            .iter()
-            .copied()
-            .filter(|&d| self.descends_from(d, a))
-            .collect()
+        self.lists[l].iter().copied().filter(|&d| self.descends_from(d, a)).collect()
     }
 
     pub fn has_children(&self, a: SlotRef) -> bool {
@@ -122,8 +113,7 @@ impl Model {
     pub fn is_final(&self, slot: SlotRef) -> bool {
         let cap = self.cap(slot);
         !self.entries.iter().any(|(&other, e)| {
-            other != slot
-                && (rules::same_object_as(e.cap, cap) || rules::same_object_as(cap, e.cap))
+            other != slot && (rules::same_object_as(e.cap, cap) || rules::same_object_as(cap, e.cap))
         })
     }
 
@@ -140,12 +130,7 @@ impl Model {
             self.entries.get_mut(&src).unwrap().cap = s.cap.with_free_index(full);
         }
         let parent = if s.revocable { Some(src) } else { s.parent };
-        let entry = Entry {
-            cap: new_cap,
-            revocable: rev,
-            first_badged: rev,
-            parent,
-        };
+        let entry = Entry { cap: new_cap, revocable: rev, first_badged: rev, parent };
         self.entries.insert(dest, entry);
         let (l, p) = self.position(src);
         self.lists[l].insert(p + 1, dest);
@@ -201,12 +186,7 @@ impl Model {
 /// Boot caps used as CDT roots (disjoint objects), one per slot from slot 0.
 pub fn boot_caps() -> Vec<Cap> {
     use atoll_kernel_core::cap::{EndpointRights, FrameSize, VmRights};
-    let all = EndpointRights {
-        send: true,
-        receive: true,
-        grant: true,
-        grant_reply: true,
-    };
+    let all = EndpointRights { send: true, receive: true, grant: true, grant_reply: true };
     vec![
         Cap::untyped(0x8000_0000, 21, false),
         Cap::untyped(0x8100_0000, 16, false),
@@ -214,8 +194,7 @@ pub fn boot_caps() -> Vec<Cap> {
         Cap::endpoint(0x8200_0000, 0, all),
         Cap::notification(0x8200_1000, 0, true, true),
         Cap::cnode(0x8300_0000, 4, 60, 0),
-        Cap::frame(0x8400_0000, FrameSize::Small, VmRights::ReadWrite, false)
-            .with_mapping(1, 0x1_0000),
+        Cap::frame(0x8400_0000, FrameSize::Small, VmRights::ReadWrite, false).with_mapping(1, 0x1_0000),
         Cap::frame(0x8420_0000, FrameSize::Large, VmRights::ReadOnly, true),
         Cap::page_table(0x8500_0000).with_mapping(1, 0),
         Cap::page_table(0x8500_1000),
@@ -286,18 +265,8 @@ pub enum Op {
 
 pub fn op() -> impl Strategy<Value = Op> {
     let data = prop::option::of(prop_oneof![0u64..4, any::<u64>()]);
-    let insert = (
-        any::<usize>(),
-        any::<usize>(),
-        data,
-        prop::option::of(0u64..16),
-    )
-        .prop_map(|(src, dest, data, rights)| Op::Insert {
-            src,
-            dest,
-            data,
-            rights,
-        });
+    let insert = (any::<usize>(), any::<usize>(), data, prop::option::of(0u64..16))
+        .prop_map(|(src, dest, data, rights)| Op::Insert { src, dest, data, rights });
     prop_oneof![
         8 => insert,
         1 => (any::<usize>(), any::<usize>(), prop::option::of(any::<u64>()))
@@ -341,10 +310,7 @@ fn minted(model: &Model, src: SlotRef, data: Option<u64>, rights: Option<u64>) -
         assert!(!model.has_children(src), "untyped with children derived");
     }
     if derived.is_null() {
-        assert!(matches!(
-            cap.cap_type(),
-            CapType::Zombie | CapType::IrqControl | CapType::Reply
-        ));
+        assert!(matches!(cap.cap_type(), CapType::Zombie | CapType::IrqControl | CapType::Reply));
         return None;
     }
     let mut new = derived;
@@ -365,11 +331,7 @@ fn minted(model: &Model, src: SlotRef, data: Option<u64>, rights: Option<u64>) -
 pub fn revoke(store: &mut VecStore, model: &mut Model, slot: SlotRef) {
     let mut rounds = 0;
     while let Some(child) = cdt::first_child(store, slot) {
-        assert_eq!(
-            Some(child),
-            model.descendants(slot).first().copied(),
-            "first child of {slot:#x}"
-        );
+        assert_eq!(Some(child), model.descendants(slot).first().copied(), "first child of {slot:#x}");
         cdt::unlink(store, child);
         model.unlink(child);
         rounds += 1;
@@ -383,12 +345,7 @@ pub fn apply(store: &mut VecStore, model: &mut Model, op: &Op) {
     let full = full_slots(store);
     let empty = empty_slots(store);
     match *op {
-        Op::Insert {
-            src,
-            dest,
-            data,
-            rights,
-        } => {
+        Op::Insert { src, dest, data, rights } => {
             let (Some(src), Some(dest)) = (pick(&full, src), pick(&empty, dest)) else {
                 return;
             };
@@ -422,12 +379,7 @@ pub fn apply(store: &mut VecStore, model: &mut Model, op: &Op) {
             cdt::swap(store, cap_a, a, cap_b, b);
             model.swap(cap_a, a, cap_b, b);
         }
-        Op::Rotate {
-            src,
-            pivot,
-            dest,
-            back,
-        } => {
+        Op::Rotate { src, pivot, dest, back } => {
             let (Some(src), Some(pivot)) = (pick(&full, src), pick(&full, pivot)) else {
                 return;
             };
@@ -468,11 +420,7 @@ pub fn store_lists(store: &VecStore) -> Vec<Vec<SlotRef>> {
     for slot in store.refs() {
         let cte = store.read(slot);
         if cte.cap.is_null() {
-            assert_eq!(
-                cte.mdb,
-                Mdb::default(),
-                "null slot {slot:#x} has links or flags"
-            );
+            assert_eq!(cte.mdb, Mdb::default(), "null slot {slot:#x} has links or flags");
         }
     }
     let full = full_slots(store);
@@ -491,24 +439,15 @@ pub fn store_lists(store: &VecStore) -> Vec<Vec<SlotRef>> {
             if next == 0 {
                 break;
             }
-            assert!(
-                store.index(next).is_some(),
-                "{at:#x} links to {next:#x}, no slot"
-            );
-            assert!(
-                !store.cap(next).is_null(),
-                "{at:#x} links to empty {next:#x}"
-            );
+            assert!(store.index(next).is_some(), "{at:#x} links to {next:#x}, no slot");
+            assert!(!store.cap(next).is_null(), "{at:#x} links to empty {next:#x}");
             assert_eq!(store.mdb(next).prev(), at, "{next:#x}.prev is not {at:#x}");
             at = next;
         }
         lists.push(list);
     }
     let unreached: Vec<_> = full.iter().filter(|s| !seen.contains(s)).collect();
-    assert!(
-        unreached.is_empty(),
-        "slots on no list (a cycle?): {unreached:x?}"
-    );
+    assert!(unreached.is_empty(), "slots on no list (a cycle?): {unreached:x?}");
     lists
 }
 
@@ -526,21 +465,13 @@ pub fn check(store: &VecStore, model: &Model) {
         let (cte, e) = (store.read(s), model.entry(s));
         assert_eq!(cte.cap, e.cap, "cap in {s:#x}");
         assert_eq!(cte.mdb.revocable(), e.revocable, "revocable of {s:#x}");
-        assert_eq!(
-            cte.mdb.first_badged(),
-            e.first_badged,
-            "first_badged of {s:#x}"
-        );
+        assert_eq!(cte.mdb.first_badged(), e.first_badged, "first_badged of {s:#x}");
     }
 
     for &a in &full {
         for &b in &full {
             if a != b {
-                assert_eq!(
-                    cdt::is_parent_of(store, a, b),
-                    model.is_parent_of(a, b),
-                    "is_parent_of({a:#x}, {b:#x})"
-                );
+                assert_eq!(cdt::is_parent_of(store, a, b), model.is_parent_of(a, b), "is_parent_of({a:#x}, {b:#x})");
             }
         }
     }
@@ -549,17 +480,9 @@ pub fn check(store: &VecStore, model: &Model) {
         // The model's descendants follow their ancestor directly (a model sanity check).
         let want = model.descendants(a);
         let (l, p) = model.position(a);
-        assert_eq!(
-            model.lists[l][p + 1..p + 1 + want.len()],
-            want[..],
-            "model descendants of {a:#x} not contiguous"
-        );
+        assert_eq!(model.lists[l][p + 1..p + 1 + want.len()], want[..], "model descendants of {a:#x} not contiguous");
         assert_eq!(children(store, a), want, "children of {a:#x}");
-        assert_eq!(
-            cdt::is_final(store, a),
-            model.is_final(a),
-            "is_final({a:#x})"
-        );
+        assert_eq!(cdt::is_final(store, a), model.is_final(a), "is_final({a:#x})");
     }
 }
 
@@ -570,10 +493,7 @@ pub fn children(store: &VecStore, slot: SlotRef) -> Vec<SlotRef> {
     let mut at = cdt::first_child(store, slot);
     while let Some(child) = at {
         out.push(child);
-        assert!(
-            out.len() <= store.slots.len(),
-            "children of {slot:#x} do not end"
-        );
+        assert!(out.len() <= store.slots.len(), "children of {slot:#x} do not end");
         let next = store.mdb(child).next();
         at = (next != 0 && cdt::is_parent_of(store, slot, next)).then_some(next);
     }

@@ -1,9 +1,7 @@
 //! The CDT operations against the reference model on random operation sequences, revocation,
 //! and badged endpoint derivation.
 
-use crate::cdt_model::{
-    self, Model, Op, apply, boot, boot_caps, check, few_boot_caps, full_slots, op, revoke,
-};
+use crate::cdt_model::{self, Model, Op, apply, boot, boot_caps, check, few_boot_caps, full_slots, op, revoke};
 use crate::store::VecStore;
 use atoll_abi::CapType;
 use atoll_kernel_core::cap::{Cap, EndpointRights};
@@ -48,18 +46,8 @@ fn ep_op() -> impl Strategy<Value = EpOp> {
 
 fn to_op(op: &EpOp) -> Op {
     match *op {
-        EpOp::Mint { src, dest, badge } => Op::Insert {
-            src,
-            dest,
-            data: Some(badge),
-            rights: None,
-        },
-        EpOp::Copy { src, dest } => Op::Insert {
-            src,
-            dest,
-            data: None,
-            rights: Some(0b0111),
-        },
+        EpOp::Mint { src, dest, badge } => Op::Insert { src, dest, data: Some(badge), rights: None },
+        EpOp::Copy { src, dest } => Op::Insert { src, dest, data: None, rights: Some(0b0111) },
         EpOp::Delete { slot } => Op::Unlink { slot },
     }
 }

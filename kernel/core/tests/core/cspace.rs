@@ -34,17 +34,10 @@ fn model(store: &impl CteStore, root: Cap, cptr: u64, depth: u32) -> Result<Reso
         assert_ne!(level, 0, "the model needs CNodes that resolve bits");
         let cap_guard = node.cnode_guard();
         if guard_size > n || bits_below(cptr, n, guard_size) != cap_guard {
-            return Err(LookupFault::GuardMismatch {
-                bits_left: n,
-                guard_found: cap_guard,
-                guard_size,
-            });
+            return Err(LookupFault::GuardMismatch { bits_left: n, guard_found: cap_guard, guard_size });
         }
         if level > n {
-            return Err(LookupFault::DepthMismatch {
-                bits_left: n,
-                bits_found: level,
-            });
+            return Err(LookupFault::DepthMismatch { bits_left: n, bits_found: level });
         }
         let index = bits_below(cptr, n - guard_size, radix);
         let slot = node.paddr() + index * SLOT_SIZE;
@@ -133,13 +126,7 @@ fn endpoint(n: u64) -> Cap {
 
 /// Builds a CNode with `budget` address bits left, filling its slots with nothing, endpoint
 /// caps, further CNodes or copies of CNode caps above it (cycles).
-fn build(
-    rng: &mut Rng,
-    store: &mut VecStore,
-    tree: &mut Vec<Path>,
-    prefix: Path,
-    ancestors: &mut Vec<Cap>,
-) -> Cap {
+fn build(rng: &mut Rng, store: &mut VecStore, tree: &mut Vec<Path>, prefix: Path, ancestors: &mut Vec<Cap>) -> Cap {
     let budget = 64 - prefix.bits;
     let radix = rng.range(1, 3.min(budget));
     let room = budget - radix;
@@ -155,20 +142,13 @@ fn build(
     let level = guard_size + radix;
     for index in 0..1u64 << radix {
         let slot = slot_of(paddr, index);
-        let value =
-            (u128::from(prefix.cptr) << level) | (u128::from(guard) << radix) | u128::from(index);
-        let path = Path {
-            cptr: value as u64,
-            bits: prefix.bits + level,
-            slot,
-        };
+        let value = (u128::from(prefix.cptr) << level) | (u128::from(guard) << radix) | u128::from(index);
+        let path = Path { cptr: value as u64, bits: prefix.bits + level, slot };
         tree.push(path);
         let content = match rng.below(10) {
             0..=2 => Cap::NULL,
             3..=5 => endpoint(rng.below(1000)),
-            6..=8 if path.bits < 64 && ancestors.len() < 5 => {
-                build(rng, store, tree, path, ancestors)
-            }
+            6..=8 if path.bits < 64 && ancestors.len() < 5 => build(rng, store, tree, path, ancestors),
             9 => ancestors[rng.below(ancestors.len() as u64) as usize],
             _ => Cap::frame(0x8400_0000, FrameSize::Small, VmRights::ReadOnly, false),
         };
@@ -182,17 +162,7 @@ fn tree(seed: u64) -> Tree {
     let mut rng = Rng(seed);
     let mut store = VecStore::new(0);
     let mut paths = Vec::new();
-    let root = build(
-        &mut rng,
-        &mut store,
-        &mut paths,
-        Path {
-            cptr: 0,
-            bits: 0,
-            slot: 0,
-        },
-        &mut Vec::new(),
-    );
+    let root = build(&mut rng, &mut store, &mut paths, Path { cptr: 0, bits: 0, slot: 0 }, &mut Vec::new());
     Tree { store, root, paths }
 }
 
@@ -373,10 +343,7 @@ fn invalid_root_for_caps_that_are_not_cnodes() {
         Cap::control(CapType::IrqControl),
     ] {
         for depth in [0, 1, 64] {
-            assert_eq!(
-                resolve(&store, root, 0, depth),
-                Err(LookupFault::InvalidRoot)
-            );
+            assert_eq!(resolve(&store, root, 0, depth), Err(LookupFault::InvalidRoot));
         }
     }
 }
@@ -387,37 +354,13 @@ fn two_level_walk() {
     let top = root.paddr();
     let sub = store.cap(slot_of(top, 3)).paddr();
     // 1010 0011 | 1 10 : slot 2 of the second level.
-    assert_eq!(
-        resolve(&store, root, 0b1010_0011_1_10, 11),
-        Ok(Resolved {
-            slot: slot_of(sub, 2),
-            bits_left: 0
-        })
-    );
+    assert_eq!(resolve(&store, root, 0b1010_0011_1_10, 11), Ok(Resolved { slot: slot_of(sub, 2), bits_left: 0 }));
     // Depth 8 stops at the CNode cap's slot itself.
-    assert_eq!(
-        resolve(&store, root, 0b1010_0011, 8),
-        Ok(Resolved {
-            slot: slot_of(top, 3),
-            bits_left: 0
-        })
-    );
+    assert_eq!(resolve(&store, root, 0b1010_0011, 8), Ok(Resolved { slot: slot_of(top, 3), bits_left: 0 }));
     // Slot 5 holds an endpoint: a deeper address stops there with 3 bits unused.
-    assert_eq!(
-        resolve(&store, root, 0b1010_0101_111, 11),
-        Ok(Resolved {
-            slot: slot_of(top, 5),
-            bits_left: 3
-        })
-    );
+    assert_eq!(resolve(&store, root, 0b1010_0101_111, 11), Ok(Resolved { slot: slot_of(top, 5), bits_left: 3 }));
     // An empty slot also ends the walk.
-    assert_eq!(
-        resolve(&store, root, 0b1010_0110_01, 10),
-        Ok(Resolved {
-            slot: slot_of(top, 6),
-            bits_left: 2
-        })
-    );
+    assert_eq!(resolve(&store, root, 0b1010_0110_01, 10), Ok(Resolved { slot: slot_of(top, 6), bits_left: 2 }));
     // Bits above the depth are ignored.
     assert_eq!(
         resolve(&store, root, u64::MAX << 11 | 0b1010_0011_1_10, 11),
@@ -429,50 +372,26 @@ fn two_level_walk() {
 fn depth_mismatch_details() {
     let (store, root) = two_levels();
     // Guard matches but 6 bits cannot cover the 8 the root needs.
-    assert_eq!(
-        resolve(&store, root, 0b1010_01, 6),
-        Err(LookupFault::DepthMismatch {
-            bits_left: 6,
-            bits_found: 8
-        })
-    );
+    assert_eq!(resolve(&store, root, 0b1010_01, 6), Err(LookupFault::DepthMismatch { bits_left: 6, bits_found: 8 }));
     // Second level: 2 bits left, 3 needed.
     assert_eq!(
         resolve(&store, root, 0b1010_0011_1_0, 10),
-        Err(LookupFault::DepthMismatch {
-            bits_left: 2,
-            bits_found: 3
-        })
+        Err(LookupFault::DepthMismatch { bits_left: 2, bits_found: 3 })
     );
     // Depth 0 on a root without a guard.
     let plain = Cap::cnode(root.paddr(), 4, 0, 0);
-    assert_eq!(
-        resolve(&store, plain, 0, 0),
-        Err(LookupFault::DepthMismatch {
-            bits_left: 0,
-            bits_found: 4
-        })
-    );
+    assert_eq!(resolve(&store, plain, 0, 0), Err(LookupFault::DepthMismatch { bits_left: 0, bits_found: 4 }));
 }
 
 #[test]
 fn guard_mismatch_level_and_size() {
     let (store, root) = two_levels();
-    let Err(LookupFault::GuardMismatch {
-        bits_left,
-        guard_size,
-        ..
-    }) = resolve(&store, root, 0b1011_0011, 8)
-    else {
+    let Err(LookupFault::GuardMismatch { bits_left, guard_size, .. }) = resolve(&store, root, 0b1011_0011, 8) else {
         panic!("expected a guard mismatch");
     };
     assert_eq!((bits_left, guard_size), (8, 4));
     // Second level guard (1 bit, must be 1) is 0 here.
-    let Err(LookupFault::GuardMismatch {
-        bits_left,
-        guard_size,
-        ..
-    }) = resolve(&store, root, 0b1010_0011_0_10, 11)
+    let Err(LookupFault::GuardMismatch { bits_left, guard_size, .. }) = resolve(&store, root, 0b1010_0011_0_10, 11)
     else {
         panic!("expected a guard mismatch");
     };
@@ -484,11 +403,7 @@ fn guard_mismatch_reports_the_cnode_guard() {
     let (store, root) = two_levels();
     assert_eq!(
         resolve(&store, root, 0b1011_0011, 8),
-        Err(LookupFault::GuardMismatch {
-            bits_left: 8,
-            guard_found: 0b1010,
-            guard_size: 4
-        })
+        Err(LookupFault::GuardMismatch { bits_left: 8, guard_found: 0b1010, guard_size: 4 })
     );
 }
 
@@ -498,29 +413,17 @@ fn guard_is_checked_before_depth() {
     // The guard (4 bits) does not fit in 3 bits: seL4 says guard mismatch.
     assert_eq!(
         resolve(&store, root, 0b101, 3),
-        Err(LookupFault::GuardMismatch {
-            bits_left: 3,
-            guard_found: 0b1010,
-            guard_size: 4
-        })
+        Err(LookupFault::GuardMismatch { bits_left: 3, guard_found: 0b1010, guard_size: 4 })
     );
     // The guard fits in 6 bits but is wrong; the level does not fit either.
     assert_eq!(
         resolve(&store, root, 0b1111_00, 6),
-        Err(LookupFault::GuardMismatch {
-            bits_left: 6,
-            guard_found: 0b1010,
-            guard_size: 4
-        })
+        Err(LookupFault::GuardMismatch { bits_left: 6, guard_found: 0b1010, guard_size: 4 })
     );
     // Depth 0 with a guarded root.
     assert_eq!(
         resolve(&store, root, 0, 0),
-        Err(LookupFault::GuardMismatch {
-            bits_left: 0,
-            guard_found: 0b1010,
-            guard_size: 4
-        })
+        Err(LookupFault::GuardMismatch { bits_left: 0, guard_found: 0b1010, guard_size: 4 })
     );
 }
 
@@ -531,24 +434,12 @@ fn cnode_with_no_bits_is_refused_not_looped() {
     // A CNode whose slot 0 holds a cap to itself with radix 0 and no guard.
     let empty = Cap::cnode(top, 0, 0, 0);
     store.set_cap(top, empty);
-    assert_eq!(
-        resolve(&store, empty, 0, 64),
-        Err(LookupFault::DepthMismatch {
-            bits_left: 64,
-            bits_found: 0
-        })
-    );
+    assert_eq!(resolve(&store, empty, 0, 64), Err(LookupFault::DepthMismatch { bits_left: 64, bits_found: 0 }));
     // A radix-1 CNode whose slots point back to itself: 64 levels of one bit each.
     let one = Cap::cnode(top, 1, 0, 0);
     store.set_cap(top, one);
     store.set_cap(slot_of(top, 1), one);
     store.take_reads();
-    assert_eq!(
-        resolve(&store, one, u64::MAX, 64),
-        Ok(Resolved {
-            slot: slot_of(top, 1),
-            bits_left: 0
-        })
-    );
+    assert_eq!(resolve(&store, one, u64::MAX, 64), Ok(Resolved { slot: slot_of(top, 1), bits_left: 0 }));
     assert_eq!(store.take_reads(), 63);
 }

@@ -10,15 +10,9 @@ fn r(start: u64, end: u64) -> Region {
 fn construction() {
     assert_eq!(Region::new(5, 4), None);
     assert_eq!(Region::new(4, 4), Some(Region { start: 4, end: 4 }));
-    assert_eq!(
-        Region::from_base_size(0x1000, 0x10),
-        Some(r(0x1000, 0x1010))
-    );
+    assert_eq!(Region::from_base_size(0x1000, 0x10), Some(r(0x1000, 0x1010)));
     assert_eq!(Region::from_base_size(u64::MAX, 1), None);
-    assert_eq!(
-        Region::from_base_size(u64::MAX, 0),
-        Some(r(u64::MAX, u64::MAX))
-    );
+    assert_eq!(Region::from_base_size(u64::MAX, 0), Some(r(u64::MAX, u64::MAX)));
     assert_eq!(Region::default(), Region::EMPTY);
 }
 
@@ -69,10 +63,7 @@ fn intersect() {
     assert_eq!(a.intersect(&r(0, 100)), Some(a));
     assert_eq!(a.intersect(&r(20, 30)), None);
     assert_eq!(a.intersect(&r(12, 12)), None);
-    assert_eq!(
-        r(0, u64::MAX).intersect(&r(u64::MAX - 1, u64::MAX)),
-        Some(r(u64::MAX - 1, u64::MAX))
-    );
+    assert_eq!(r(0, u64::MAX).intersect(&r(u64::MAX - 1, u64::MAX)), Some(r(u64::MAX - 1, u64::MAX)));
 }
 
 #[test]
@@ -94,10 +85,7 @@ fn align_in() {
     assert_eq!(r(0x1001, 0x1002).align_in(12), None);
     assert_eq!(r(5, 9).align_in(0), Some(r(5, 9)));
     assert_eq!(r(u64::MAX - 5, u64::MAX).align_in(12), None);
-    assert_eq!(
-        r(1, u64::MAX).align_in(12),
-        Some(r(0x1000, !0xfff))
-    );
+    assert_eq!(r(1, u64::MAX).align_in(12), Some(r(0x1000, !0xfff)));
     assert_eq!(r(0, u64::MAX).align_in(63), Some(r(0, 1 << 63)));
     assert_eq!(r(0, u64::MAX).align_in(64), None);
     assert_eq!(r(1, u64::MAX).align_in(200), None);

@@ -118,10 +118,7 @@ fn find_fit_and_take() {
     assert_eq!(set.find_fit(0x4000, 14), Some(0x4000));
     assert_eq!(set.find_fit(0x4000, 15), None);
     assert_eq!(set.take(0x2000, 13), Some(0x4000));
-    assert_eq!(
-        regions(&set),
-        [(0x1100, 0x1800), (0x3000, 0x4000), (0x6000, 0x9000)]
-    );
+    assert_eq!(regions(&set), [(0x1100, 0x1800), (0x3000, 0x4000), (0x6000, 0x9000)]);
     assert_eq!(set.take(0x700, 0), Some(0x1100));
     assert_eq!(regions(&set), [(0x3000, 0x4000), (0x6000, 0x9000)]);
     assert_eq!(set.take(0x10000, 0), None);

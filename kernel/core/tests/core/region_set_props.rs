@@ -25,12 +25,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn base() -> impl Strategy<Value = u64> {
-    prop_oneof![
-        Just(0),
-        Just(1 << 40),
-        Just(u64::MAX - SPAN),
-        Just(u64::MAX - SPAN - 3)
-    ]
+    prop_oneof![Just(0), Just(1 << 40), Just(u64::MAX - SPAN), Just(u64::MAX - SPAN - 3)]
 }
 
 /// Maximal runs of consecutive addresses.
@@ -50,8 +45,7 @@ fn model_fit(model: &BTreeSet<u64>, size: u64, align_bits: u32) -> Option<u64> {
         return None;
     }
     model.iter().copied().find(|&x| {
-        x % (1u64 << align_bits) == 0
-            && (0..size).all(|i| x.checked_add(i).is_some_and(|y| model.contains(&y)))
+        x % (1u64 << align_bits) == 0 && (0..size).all(|i| x.checked_add(i).is_some_and(|y| model.contains(&y)))
     })
 }
 
@@ -63,10 +57,7 @@ fn check_invariants(set: &RegionSet<CAP>, model: &BTreeSet<u64>, base: u64) {
         assert!(!r.is_empty());
     }
     for pair in regions.windows(2) {
-        assert!(
-            pair[0].end < pair[1].start,
-            "not sorted, disjoint and merged: {regions:?}"
-        );
+        assert!(pair[0].end < pair[1].start, "not sorted, disjoint and merged: {regions:?}");
     }
     let got: Vec<(u64, u64)> = regions.iter().map(|r| (r.start, r.end)).collect();
     assert_eq!(got, runs(model));
@@ -90,11 +81,7 @@ fn apply(set: &mut RegionSet<CAP>, model: &mut BTreeSet<u64>, base: u64, op: &Op
                     next.remove(&x);
                 }
             }
-            let result = if inserting {
-                set.insert(region)
-            } else {
-                set.remove(region)
-            };
+            let result = if inserting { set.insert(region) } else { set.remove(region) };
             if runs(&next).len() > CAP {
                 assert_eq!(result, Err(Full));
                 assert_eq!(*set, before);

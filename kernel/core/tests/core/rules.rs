@@ -4,17 +4,11 @@
 use atoll_abi::{CapRights, CapType};
 use atoll_kernel_core::cap::{Cap, EndpointRights, FrameSize, VmRights};
 use atoll_kernel_core::rules::{
-    DeriveError, derive, is_cap_revocable, mask_rights, mask_vm_rights, same_object_as,
-    same_region_as, update_cap_data,
+    DeriveError, derive, is_cap_revocable, mask_rights, mask_vm_rights, same_object_as, same_region_as, update_cap_data,
 };
 use proptest::prelude::*;
 
-const ALL: EndpointRights = EndpointRights {
-    send: true,
-    receive: true,
-    grant: true,
-    grant_reply: true,
-};
+const ALL: EndpointRights = EndpointRights { send: true, receive: true, grant: true, grant_reply: true };
 
 fn ep(paddr: u64, badge: u64) -> Cap {
     Cap::endpoint(paddr, badge, ALL)
@@ -101,68 +95,30 @@ fn frames_inside_frames() {
     assert!(same_region_as(small(0x8000_0000), small(0x8000_0000)));
     assert!(!same_region_as(small(0x8000_0000), small(0x8000_1000)));
     // Rights, mapping and device-ness do not change the region.
-    let mapped_ro = small(0x8020_1000)
-        .with_frame_rights(VmRights::ReadOnly)
-        .with_mapping(3, 0x40_0000);
+    let mapped_ro = small(0x8020_1000).with_frame_rights(VmRights::ReadOnly).with_mapping(3, 0x40_0000);
     assert!(same_region_as(large, mapped_ro));
     // Frames and page tables are different kinds of object.
-    assert!(!same_region_as(
-        small(0x8500_0000),
-        Cap::page_table(0x8500_0000)
-    ));
-    assert!(!same_region_as(
-        Cap::page_table(0x8500_0000),
-        small(0x8500_0000)
-    ));
+    assert!(!same_region_as(small(0x8500_0000), Cap::page_table(0x8500_0000)));
+    assert!(!same_region_as(Cap::page_table(0x8500_0000), small(0x8500_0000)));
 }
 
 #[test]
 fn same_region_for_object_caps() {
     assert!(same_region_as(ep(0x100, 0), ep(0x100, 5)));
     assert!(!same_region_as(ep(0x100, 0), ep(0x110, 0)));
-    assert!(!same_region_as(
-        ep(0x100, 0),
-        Cap::notification(0x100, 0, true, true)
-    ));
-    assert!(same_region_as(
-        Cap::notification(0x200, 1, true, false),
-        Cap::notification(0x200, 2, false, true)
-    ));
-    assert!(same_region_as(
-        Cap::cnode(0x1000, 4, 0, 0),
-        Cap::cnode(0x1000, 4, 60, 7)
-    ));
-    assert!(!same_region_as(
-        Cap::cnode(0x1000, 4, 0, 0),
-        Cap::cnode(0x1000, 3, 0, 0)
-    ));
-    assert!(!same_region_as(
-        Cap::cnode(0x1000, 4, 0, 0),
-        Cap::cnode(0x2000, 4, 0, 0)
-    ));
+    assert!(!same_region_as(ep(0x100, 0), Cap::notification(0x100, 0, true, true)));
+    assert!(same_region_as(Cap::notification(0x200, 1, true, false), Cap::notification(0x200, 2, false, true)));
+    assert!(same_region_as(Cap::cnode(0x1000, 4, 0, 0), Cap::cnode(0x1000, 4, 60, 7)));
+    assert!(!same_region_as(Cap::cnode(0x1000, 4, 0, 0), Cap::cnode(0x1000, 3, 0, 0)));
+    assert!(!same_region_as(Cap::cnode(0x1000, 4, 0, 0), Cap::cnode(0x2000, 4, 0, 0)));
     assert!(same_region_as(Cap::thread(0x4000), Cap::thread(0x4000)));
     assert!(!same_region_as(Cap::thread(0x4000), Cap::thread(0x4800)));
-    assert!(same_region_as(
-        Cap::reply(0x4000, true, true),
-        Cap::reply(0x4000, false, false)
-    ));
-    assert!(!same_region_as(
-        Cap::reply(0x4000, true, true),
-        Cap::thread(0x4000)
-    ));
+    assert!(same_region_as(Cap::reply(0x4000, true, true), Cap::reply(0x4000, false, false)));
+    assert!(!same_region_as(Cap::reply(0x4000, true, true), Cap::thread(0x4000)));
     let page_table = Cap::page_table(0x5000);
-    assert!(same_region_as(
-        page_table,
-        page_table.with_mapping(1, 0x20_0000)
-    ));
-    assert!(same_region_as(
-        Cap::asid_pool(0x6000, 0),
-        Cap::asid_pool(0x6000, 512)
-    ));
-    assert!(!same_region_as(
-        Cap::asid_pool(0x6000, 0),
-        Cap::asid_pool(0x7000, 0)
-    ));
+    assert!(same_region_as(page_table, page_table.with_mapping(1, 0x20_0000)));
+    assert!(same_region_as(Cap::asid_pool(0x6000, 0), Cap::asid_pool(0x6000, 512)));
+    assert!(!same_region_as(Cap::asid_pool(0x6000, 0), Cap::asid_pool(0x7000, 0)));
 
     let irq_control = Cap::control(CapType::IrqControl);
     assert!(same_region_as(irq_control, Cap::irq_handler(3)));
@@ -186,25 +142,14 @@ fn same_region_for_object_caps() {
 #[test]
 fn same_object_as_cases() {
     // Frames of different sizes at one address overlap but are different objects.
-    let (s, l, h) = (
-        small(0x4000_0000),
-        frame(0x4000_0000, FrameSize::Large),
-        frame(0x4000_0000, FrameSize::Huge),
-    );
+    let (s, l, h) = (small(0x4000_0000), frame(0x4000_0000, FrameSize::Large), frame(0x4000_0000, FrameSize::Huge));
     assert!(same_region_as(l, s));
     for (a, b) in [(s, l), (l, s), (l, h), (h, l), (s, h)] {
         assert!(!same_object_as(a, b), "{a:?} / {b:?}");
     }
     // Same frame with other rights or mapping: same object. Device-ness differs: not.
-    assert!(same_object_as(
-        s,
-        s.with_frame_rights(VmRights::ReadOnly)
-            .with_mapping(2, 0x1000)
-    ));
-    assert!(!same_object_as(
-        s,
-        Cap::frame(0x4000_0000, FrameSize::Small, VmRights::ReadWrite, true)
-    ));
+    assert!(same_object_as(s, s.with_frame_rights(VmRights::ReadOnly).with_mapping(2, 0x1000)));
+    assert!(!same_object_as(s, Cap::frame(0x4000_0000, FrameSize::Small, VmRights::ReadWrite, true)));
     // A small frame inside a large one is not the large frame.
     assert!(!same_object_as(l, small(0x4000_1000)));
 
@@ -212,17 +157,11 @@ fn same_object_as_cases() {
     let u = Cap::untyped(0x8000_0000, 12, false);
     assert!(!same_object_as(u, u));
     // IRQ control is not the object an IRQ handler names.
-    assert!(!same_object_as(
-        Cap::control(CapType::IrqControl),
-        Cap::irq_handler(1)
-    ));
+    assert!(!same_object_as(Cap::control(CapType::IrqControl), Cap::irq_handler(1)));
     assert!(same_object_as(Cap::irq_handler(1), Cap::irq_handler(1)));
     // Badges, rights and guards do not make a different object.
     assert!(same_object_as(ep(0x100, 0), ep(0x100, 9)));
-    assert!(same_object_as(
-        Cap::cnode(0x1000, 4, 0, 0),
-        Cap::cnode(0x1000, 4, 3, 5)
-    ));
+    assert!(same_object_as(Cap::cnode(0x1000, 4, 0, 0), Cap::cnode(0x1000, 4, 3, 5)));
     assert!(!same_object_as(ep(0x100, 0), ep(0x200, 0)));
     assert!(!same_object_as(Cap::NULL, Cap::NULL));
 }
@@ -241,10 +180,7 @@ fn is_cap_revocable_cases() {
     let n = |badge| Cap::notification(0x200, badge, true, true);
     assert!(is_cap_revocable(n(1), n(0)));
     assert!(!is_cap_revocable(n(1), n(1)));
-    assert!(is_cap_revocable(
-        Cap::irq_handler(4),
-        Cap::control(CapType::IrqControl)
-    ));
+    assert!(is_cap_revocable(Cap::irq_handler(4), Cap::control(CapType::IrqControl)));
     assert!(!is_cap_revocable(Cap::irq_handler(4), Cap::irq_handler(4)));
     let u = Cap::untyped(0x8000_0000, 16, false);
     assert!(is_cap_revocable(u, u));
@@ -264,21 +200,14 @@ fn is_cap_revocable_cases() {
 #[test]
 fn derive_cases() {
     // A frame copy forgets its mapping and keeps everything else.
-    let mapped = Cap::frame(0x4000_0000, FrameSize::Large, VmRights::ReadOnly, true)
-        .with_mapping(7, 0x20_0000);
+    let mapped = Cap::frame(0x4000_0000, FrameSize::Large, VmRights::ReadOnly, true).with_mapping(7, 0x20_0000);
     let copy = derive(mapped, false).unwrap();
-    assert_eq!(
-        copy,
-        Cap::frame(0x4000_0000, FrameSize::Large, VmRights::ReadOnly, true)
-    );
+    assert_eq!(copy, Cap::frame(0x4000_0000, FrameSize::Large, VmRights::ReadOnly, true));
     assert_eq!((copy.mapped_asid(), copy.mapped_vaddr()), (0, 0));
     assert_eq!(derive(mapped, true), Ok(copy));
 
     // Page tables: only mapped ones can be copied, and they stay mapped.
-    assert_eq!(
-        derive(Cap::page_table(0x5000), false),
-        Err(DeriveError::IllegalOperation)
-    );
+    assert_eq!(derive(Cap::page_table(0x5000), false), Err(DeriveError::IllegalOperation));
     let pt = Cap::page_table(0x5000).with_mapping(1, 0x4000_0000);
     assert_eq!(derive(pt, false), Ok(pt));
 
@@ -333,12 +262,7 @@ fn mask_rights_on_endpoints() {
                 grant: have.grant && rights.can_grant(),
                 grant_reply: have.grant_reply && rights.can_grant_reply(),
             };
-            assert_eq!(
-                masked,
-                Cap::endpoint(0x100, 42, want),
-                "{have:?} & {:#b}",
-                rights.word()
-            );
+            assert_eq!(masked, Cap::endpoint(0x100, 42, want), "{have:?} & {:#b}", rights.word());
         }
         assert_eq!(mask_rights(cap, CapRights::ALL_RIGHTS), cap);
     }
@@ -351,29 +275,17 @@ fn mask_rights_on_notifications_replies_frames_and_the_rest() {
         for rights in all_cap_rights() {
             assert_eq!(
                 mask_rights(cap, rights),
-                Cap::notification(
-                    0x200,
-                    7,
-                    send && rights.can_write(),
-                    receive && rights.can_read()
-                )
+                Cap::notification(0x200, 7, send && rights.can_write(), receive && rights.can_read())
             );
         }
     }
     for (master, grant) in [(false, false), (true, false), (false, true), (true, true)] {
         let cap = Cap::reply(0x4000, master, grant);
         for rights in all_cap_rights() {
-            assert_eq!(
-                mask_rights(cap, rights),
-                Cap::reply(0x4000, master, grant && rights.can_grant())
-            );
+            assert_eq!(mask_rights(cap, rights), Cap::reply(0x4000, master, grant && rights.can_grant()));
         }
     }
-    for vm in [
-        VmRights::KernelOnly,
-        VmRights::ReadOnly,
-        VmRights::ReadWrite,
-    ] {
+    for vm in [VmRights::KernelOnly, VmRights::ReadOnly, VmRights::ReadWrite] {
         let cap = Cap::frame(0x4000_0000, FrameSize::Huge, vm, true).with_mapping(3, 0x4000_0000);
         for rights in all_cap_rights() {
             let masked = mask_rights(cap, rights);
@@ -415,12 +327,7 @@ fn mask_vm_rights_table() {
         (KernelOnly, r(false, false), KernelOnly),
     ];
     for (vm, rights, want) in table {
-        assert_eq!(
-            mask_vm_rights(vm, rights),
-            want,
-            "{vm:?} & {:#b}",
-            rights.word()
-        );
+        assert_eq!(mask_vm_rights(vm, rights), want, "{vm:?} & {:#b}", rights.word());
         // Grant rights do not matter.
         assert_eq!(mask_vm_rights(vm, rights.with_grant(true)), want);
     }
@@ -468,43 +375,22 @@ fn update_cap_data_leaves_other_caps_alone() {
 fn update_cap_data_cnode_guard_examples() {
     let cnode = Cap::cnode(0x1000, 12, 0, 0);
     // seL4_CNode_CapData_new(guard, guardSize) packs guard << 6 | guardSize.
-    assert_eq!(
-        update_cap_data(false, 0b101 << 6 | 3, cnode),
-        Cap::cnode(0x1000, 12, 3, 0b101)
-    );
+    assert_eq!(update_cap_data(false, 0b101 << 6 | 3, cnode), Cap::cnode(0x1000, 12, 3, 0b101));
     // Mutate too (preserve does not matter for CNodes).
-    assert_eq!(
-        update_cap_data(true, 0b101 << 6 | 3, cnode),
-        Cap::cnode(0x1000, 12, 3, 0b101)
-    );
+    assert_eq!(update_cap_data(true, 0b101 << 6 | 3, cnode), Cap::cnode(0x1000, 12, 3, 0b101));
     // Guard bits above the guard size are dropped.
-    assert_eq!(
-        update_cap_data(false, 0b1101 << 6 | 3, cnode),
-        Cap::cnode(0x1000, 12, 3, 0b101)
-    );
+    assert_eq!(update_cap_data(false, 0b1101 << 6 | 3, cnode), Cap::cnode(0x1000, 12, 3, 0b101));
     // guard_size 0: no guard.
-    assert_eq!(
-        update_cap_data(false, 0xff << 6, cnode),
-        Cap::cnode(0x1000, 12, 0, 0)
-    );
+    assert_eq!(update_cap_data(false, 0xff << 6, cnode), Cap::cnode(0x1000, 12, 0, 0));
     // radix + guard_size may be 64 but no more.
-    assert_eq!(
-        update_cap_data(false, 52, cnode),
-        Cap::cnode(0x1000, 12, 52, 0)
-    );
+    assert_eq!(update_cap_data(false, 52, cnode), Cap::cnode(0x1000, 12, 52, 0));
     assert_eq!(update_cap_data(false, 53, cnode), Cap::NULL);
     // The largest guard: 58 bits with a radix of 6.
     let wide = Cap::cnode(0x1000, 6, 0, 0);
-    assert_eq!(
-        update_cap_data(false, u64::MAX << 6 | 58, wide),
-        Cap::cnode(0x1000, 6, 58, (1 << 58) - 1)
-    );
+    assert_eq!(update_cap_data(false, u64::MAX << 6 | 58, wide), Cap::cnode(0x1000, 6, 58, (1 << 58) - 1));
     // A new guard replaces the old one.
     let guarded = Cap::cnode(0x1000, 12, 8, 0xab);
-    assert_eq!(
-        update_cap_data(false, 1 << 6 | 1, guarded),
-        Cap::cnode(0x1000, 12, 1, 1)
-    );
+    assert_eq!(update_cap_data(false, 1 << 6 | 1, guarded), Cap::cnode(0x1000, 12, 1, 1));
 }
 
 proptest! {

@@ -17,19 +17,12 @@ pub struct VecStore {
 
 impl VecStore {
     pub fn new(len: usize) -> VecStore {
-        VecStore {
-            slots: vec![Cte::default(); len],
-            strict: true,
-            reads: Cell::new(0),
-        }
+        VecStore { slots: vec![Cte::default(); len], strict: true, reads: Cell::new(0) }
     }
 
     /// The same slots, read leniently.
     pub fn into_lenient(self) -> VecStore {
-        VecStore {
-            strict: false,
-            ..self
-        }
+        VecStore { strict: false, ..self }
     }
 
     /// The address of slot `index`.
@@ -61,10 +54,7 @@ impl VecStore {
     /// Writes `cap` into `slot` with no CDT links, as seL4's boot code writes root caps
     /// (revocable and first-badged).
     pub fn put_root(&mut self, slot: SlotRef, cap: Cap) {
-        let mut cte = Cte {
-            cap,
-            ..Cte::default()
-        };
+        let mut cte = Cte { cap, ..Cte::default() };
         cte.mdb.set_revocable(true);
         cte.mdb.set_first_badged(true);
         self.write(slot, cte);

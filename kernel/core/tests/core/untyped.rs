@@ -12,19 +12,12 @@ fn blocks(start: u64, end: u64, min: u32, max: u32) -> Vec<(u64, u32)> {
 #[test]
 fn empty_region() {
     assert!(blocks(0x1000, 0x1000, MIN, MAX).is_empty());
-    assert!(
-        untyped_blocks(Region { start: 9, end: 3 }, MIN, MAX)
-            .next()
-            .is_none()
-    );
+    assert!(untyped_blocks(Region { start: 9, end: 3 }, MIN, MAX).next().is_none());
 }
 
 #[test]
 fn aligned_power_of_two() {
-    assert_eq!(
-        blocks(0x8000_0000, 0x8800_0000, MIN, MAX),
-        [(0x8000_0000, 27)]
-    );
+    assert_eq!(blocks(0x8000_0000, 0x8800_0000, MIN, MAX), [(0x8000_0000, 27)]);
 }
 
 #[test]
@@ -58,14 +51,8 @@ fn start_zero_is_aligned_for_anything() {
 
 #[test]
 fn max_bits_caps_block_size() {
-    assert_eq!(
-        blocks(0, 1 << 40, MIN, MAX),
-        [(0, 38), (1 << 38, 38), (2 << 38, 38), (3 << 38, 38)]
-    );
-    assert_eq!(
-        blocks(0x100, 0x400, 0, 8),
-        [(0x100, 8), (0x200, 8), (0x300, 8)]
-    );
+    assert_eq!(blocks(0, 1 << 40, MIN, MAX), [(0, 38), (1 << 38, 38), (2 << 38, 38), (3 << 38, 38)]);
+    assert_eq!(blocks(0x100, 0x400, 0, 8), [(0x100, 8), (0x200, 8), (0x300, 8)]);
 }
 
 #[test]
@@ -85,10 +72,7 @@ fn min_above_max_gives_nothing() {
 fn top_of_address_space() {
     assert_eq!(blocks(u64::MAX - 0xff, u64::MAX, MIN, MAX).len(), 4);
     assert_eq!(blocks(1 << 63, u64::MAX, 62, 63), [(1 << 63, 62)]);
-    assert_eq!(
-        blocks(1 << 63, u64::MAX, 0, 100).first(),
-        Some(&(1 << 63, 62))
-    );
+    assert_eq!(blocks(1 << 63, u64::MAX, 0, 100).first(), Some(&(1 << 63, 62)));
     let all = blocks(1, u64::MAX, 0, 64);
     assert_eq!(all.len(), 126);
     assert_eq!(all.first(), Some(&(1, 0)));

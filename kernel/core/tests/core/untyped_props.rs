@@ -45,11 +45,7 @@ fn check(region: Region, min: u32, max: u32) -> Vec<(u64, u32)> {
     let top = max.min(63);
     for &(paddr, bits) in &blocks {
         assert!(bits >= min && bits <= top, "size out of range: {bits}");
-        assert_eq!(
-            paddr % (1u64 << bits),
-            0,
-            "misaligned block {paddr:#x}/{bits}"
-        );
+        assert_eq!(paddr % (1u64 << bits), 0, "misaligned block {paddr:#x}/{bits}");
         let end = paddr.checked_add(1u64 << bits).unwrap();
         assert!(region.start <= paddr && end <= region.end);
     }
@@ -97,11 +93,7 @@ fn case() -> impl Strategy<Value = (Region, u32, u32)> {
     (start(), any::<u64>(), 0u32..20, 0u32..50, 0u32..10).prop_map(|(s, raw, min, span, cut)| {
         let max = (min + span).min(70);
         let len_bits = (max.min(63) + 8).saturating_sub(cut).min(64);
-        let len = if len_bits >= 64 {
-            raw
-        } else {
-            raw & ((1u64 << len_bits) - 1)
-        };
+        let len = if len_bits >= 64 { raw } else { raw & ((1u64 << len_bits) - 1) };
         let end = s.saturating_add(len);
         (Region { start: s, end }, min, max)
     })

@@ -200,29 +200,22 @@ pub fn qemu_virt() -> Builder {
                 .prop_str("compatible", "syscon-poweroff");
         });
         b.node("chosen", |b| {
-            b.prop_str("stdout-path", "/soc/serial@10000000")
-                .prop_str("bootargs", "console=ttyS0");
+            b.prop_str("stdout-path", "/soc/serial@10000000").prop_str("bootargs", "console=ttyS0");
         });
         b.node("aliases", |b| {
             b.prop_str("serial0", "/soc/serial@10000000");
         });
         b.node("memory@80000000", |b| {
-            b.prop_str("device_type", "memory")
-                .prop_cells("reg", &[0x0, 0x8000_0000, 0x0, 0x800_0000]);
+            b.prop_str("device_type", "memory").prop_cells("reg", &[0x0, 0x8000_0000, 0x0, 0x800_0000]);
         });
         b.node("reserved-memory", |b| {
-            b.prop_u32("#address-cells", 2)
-                .prop_u32("#size-cells", 2)
-                .prop_empty("ranges");
+            b.prop_u32("#address-cells", 2).prop_u32("#size-cells", 2).prop_empty("ranges");
             b.node("mmode_resv0@80000000", |b| {
-                b.prop_cells("reg", &[0x0, 0x8000_0000, 0x0, 0x4_0000])
-                    .prop_empty("no-map");
+                b.prop_cells("reg", &[0x0, 0x8000_0000, 0x0, 0x4_0000]).prop_empty("no-map");
             });
         });
         b.node("cpus", |b| {
-            b.prop_u32("#address-cells", 1)
-                .prop_u32("#size-cells", 0)
-                .prop_u32("timebase-frequency", 10_000_000);
+            b.prop_u32("#address-cells", 1).prop_u32("#size-cells", 0).prop_u32("timebase-frequency", 10_000_000);
             b.node("cpu@0", |b| {
                 b.prop_u32("phandle", 1)
                     .prop_str("device_type", "cpu")

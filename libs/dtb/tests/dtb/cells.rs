@@ -9,12 +9,7 @@ fn region(address: u64, size: u64) -> Region {
 }
 
 fn regs(blob: &[u8], path: &str) -> Vec<Region> {
-    Fdt::new(blob)
-        .unwrap()
-        .find_node(path)
-        .unwrap()
-        .reg()
-        .collect()
+    Fdt::new(blob).unwrap().find_node(path).unwrap().reg().collect()
 }
 
 #[test]
@@ -23,8 +18,7 @@ fn one_one_cells() {
     b.node("", |b| {
         b.prop_u32("#address-cells", 1).prop_u32("#size-cells", 1);
         b.node("memory@40000000", |b| {
-            b.prop_str("device_type", "memory")
-                .prop_cells("reg", &[0x4000_0000, 0x1000_0000, 0x6000_0000, 0x100]);
+            b.prop_str("device_type", "memory").prop_cells("reg", &[0x4000_0000, 0x1000_0000, 0x6000_0000, 0x100]);
         });
     });
     let blob = b.finish();
@@ -33,13 +27,7 @@ fn one_one_cells() {
     let fdt = Fdt::new(&blob).unwrap();
     assert_eq!(fdt.memory_regions().collect::<Vec<_>>(), expected);
     let memory = fdt.find_node("/memory").unwrap();
-    assert_eq!(
-        memory.reg().cell_sizes(),
-        CellSizes {
-            address_cells: 1,
-            size_cells: 1
-        }
-    );
+    assert_eq!(memory.reg().cell_sizes(), CellSizes { address_cells: 1, size_cells: 1 });
 }
 
 #[test]
@@ -48,28 +36,21 @@ fn two_two_cells_multiple_memory_nodes() {
     b.node("", |b| {
         b.prop_u32("#address-cells", 2).prop_u32("#size-cells", 2);
         b.node("memory@80000000", |b| {
-            b.prop_str("device_type", "memory").prop_cells(
-                "reg",
-                &[0x0, 0x8000_0000, 0x0, 0x4000_0000, 0x1, 0x0, 0x2, 0x0],
-            );
+            b.prop_str("device_type", "memory")
+                .prop_cells("reg", &[0x0, 0x8000_0000, 0x0, 0x4000_0000, 0x1, 0x0, 0x2, 0x0]);
         });
         b.node("uart@1000", |b| {
             b.prop_cells("reg", &[0x0, 0x1000, 0x0, 0x100]);
         });
         b.node("memory@1000000000", |b| {
-            b.prop_str("device_type", "memory")
-                .prop_cells("reg", &[0x10, 0x0, 0x0, 0x1000_0000]);
+            b.prop_str("device_type", "memory").prop_cells("reg", &[0x10, 0x0, 0x0, 0x1000_0000]);
         });
     });
     let blob = b.finish();
     let fdt = Fdt::new(&blob).unwrap();
     assert_eq!(
         fdt.memory_regions().collect::<Vec<_>>(),
-        [
-            region(0x8000_0000, 0x4000_0000),
-            region(0x1_0000_0000, 0x2_0000_0000),
-            region(0x10_0000_0000, 0x1000_0000),
-        ]
+        [region(0x8000_0000, 0x4000_0000), region(0x1_0000_0000, 0x2_0000_0000), region(0x10_0000_0000, 0x1000_0000),]
     );
     assert_eq!(regs(&blob, "/uart"), [region(0x1000, 0x100)]);
 }
@@ -87,17 +68,11 @@ fn default_cells_when_absent() {
         });
     });
     let blob = b.finish();
-    assert_eq!(
-        regs(&blob, "/dev"),
-        [region(0x1_0000_0002, 3), region(0x4, 5)]
-    );
+    assert_eq!(regs(&blob, "/dev"), [region(0x1_0000_0002, 3), region(0x4, 5)]);
     assert_eq!(regs(&blob, "/dev/sub"), [region(7, 8)]);
     let fdt = Fdt::new(&blob).unwrap();
     assert_eq!(fdt.root().cell_sizes(), CellSizes::DEFAULT);
-    assert_eq!(
-        fdt.find_node("/dev").unwrap().parent_cell_sizes(),
-        CellSizes::DEFAULT
-    );
+    assert_eq!(fdt.find_node("/dev").unwrap().parent_cell_sizes(), CellSizes::DEFAULT);
 }
 
 #[test]
@@ -106,9 +81,7 @@ fn nested_cell_sizes_follow_the_parent() {
     b.node("", |b| {
         b.prop_u32("#address-cells", 2).prop_u32("#size-cells", 2);
         b.node("bus@0", |b| {
-            b.prop_u32("#address-cells", 1)
-                .prop_u32("#size-cells", 1)
-                .prop_cells("reg", &[0x0, 0x0, 0x0, 0x1000]);
+            b.prop_u32("#address-cells", 1).prop_u32("#size-cells", 1).prop_cells("reg", &[0x0, 0x0, 0x0, 0x1000]);
             b.node("dev@10", |b| {
                 b.prop_cells("reg", &[0x10, 0x20]);
             });
@@ -119,10 +92,8 @@ fn nested_cell_sizes_follow_the_parent() {
     });
     let blob = b.finish();
     let fdt = Fdt::new(&blob).unwrap();
-    let all: Vec<(String, Vec<Region>)> = fdt
-        .all_nodes()
-        .map(|node| (node.name().to_owned(), node.reg().collect()))
-        .collect();
+    let all: Vec<(String, Vec<Region>)> =
+        fdt.all_nodes().map(|node| (node.name().to_owned(), node.reg().collect())).collect();
     assert_eq!(
         all,
         [
@@ -154,8 +125,7 @@ fn wide_zero_and_partial_cells() {
             });
         });
         b.node("huge", |b| {
-            b.prop_u32("#address-cells", u32::MAX)
-                .prop_u32("#size-cells", u32::MAX);
+            b.prop_u32("#address-cells", u32::MAX).prop_u32("#size-cells", u32::MAX);
             b.node("dev", |b| {
                 b.prop_cells("reg", &[0x1, 0x2]);
             });
@@ -168,10 +138,7 @@ fn wide_zero_and_partial_cells() {
         });
     });
     let blob = b.finish();
-    assert_eq!(
-        regs(&blob, "/three/ok"),
-        [region(0x1_0000_0002, 0), region(3, 0)]
-    );
+    assert_eq!(regs(&blob, "/three/ok"), [region(0x1_0000_0002, 0), region(3, 0)]);
     // A value needing more than 64 bits ends the iteration.
     assert_eq!(regs(&blob, "/three/wide"), []);
     assert_eq!(regs(&blob, "/zero/dev"), []);
@@ -185,9 +152,7 @@ fn reserved_memory_children() {
     let mut b = Builder::new();
     b.node("", |b| {
         b.node("reserved-memory", |b| {
-            b.prop_u32("#address-cells", 1)
-                .prop_u32("#size-cells", 1)
-                .prop_empty("ranges");
+            b.prop_u32("#address-cells", 1).prop_u32("#size-cells", 1).prop_empty("ranges");
             b.node("fw@80000000", |b| {
                 b.prop_cells("reg", &[0x8000_0000, 0x2_0000, 0x8010_0000, 0x1000]);
             });
@@ -204,11 +169,7 @@ fn reserved_memory_children() {
     let fdt = Fdt::new(&blob).unwrap();
     assert_eq!(
         fdt.reserved_regions().collect::<Vec<_>>(),
-        [
-            region(0x8000_0000, 0x2_0000),
-            region(0x8010_0000, 0x1000),
-            region(0x8020_0000, 0x1000),
-        ]
+        [region(0x8000_0000, 0x2_0000), region(0x8010_0000, 0x1000), region(0x8020_0000, 0x1000),]
     );
     assert_eq!(fdt.memory_regions().count(), 0);
     assert_eq!(fdt.memory_reservations().count(), 0);
@@ -228,8 +189,7 @@ fn timebase_from_cpu_node_and_eight_bytes() {
                 b.prop_str("device_type", "cpu").prop_u32("reg", 0);
             });
             b.node("cpu@1", |b| {
-                b.prop_str("device_type", "cpu")
-                    .prop_u64("timebase-frequency", 0x1_0000_0000);
+                b.prop_str("device_type", "cpu").prop_u64("timebase-frequency", 0x1_0000_0000);
             });
         });
     });
@@ -255,19 +215,13 @@ fn timebase_from_cpu_node_and_eight_bytes() {
 #[test]
 fn multiple_reservations() {
     let mut b = Builder::new();
-    b.reserve(0x8000_0000, 0x1000)
-        .reserve(0xffff_ffff_0000_0000, 0x10)
-        .reserve(0x0, 0x1);
+    b.reserve(0x8000_0000, 0x1000).reserve(0xffff_ffff_0000_0000, 0x10).reserve(0x0, 0x1);
     b.node("", |_| {});
     let blob = b.finish();
     let fdt = Fdt::new(&blob).unwrap();
     assert_eq!(
         fdt.memory_reservations().collect::<Vec<_>>(),
-        [
-            region(0x8000_0000, 0x1000),
-            region(0xffff_ffff_0000_0000, 0x10),
-            region(0, 1),
-        ]
+        [region(0x8000_0000, 0x1000), region(0xffff_ffff_0000_0000, 0x10), region(0, 1),]
     );
 }
 

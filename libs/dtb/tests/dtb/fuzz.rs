@@ -22,19 +22,9 @@ fn exercise_node(node: &Node<'_>, limit: usize) {
     }
     drain(node.properties(), limit);
     drain(node.compatible(), limit);
-    let _ = (
-        node.is_compatible("ns16550a"),
-        node.device_type(),
-        node.phandle(),
-    );
-    let _ = (
-        node.cell_sizes(),
-        node.parent_cell_sizes(),
-        node.interrupt_parent(),
-    );
-    let _ = node
-        .property_u64("reg")
-        .or(node.property_u32("reg").map(u64::from));
+    let _ = (node.is_compatible("ns16550a"), node.device_type(), node.phandle());
+    let _ = (node.cell_sizes(), node.parent_cell_sizes(), node.interrupt_parent());
+    let _ = node.property_u64("reg").or(node.property_u32("reg").map(u64::from));
     drain(node.reg(), limit);
     drain(node.interrupts(), limit);
     drain(node.children(), limit);
@@ -59,15 +49,7 @@ fn exercise(fdt: &Fdt<'_>) {
     let nodes = drain(fdt.all_nodes(), limit);
     assert!(nodes >= 1);
     exercise_node(&fdt.root(), limit);
-    for path in [
-        "/",
-        "/cpus",
-        "/soc/serial",
-        "/soc/serial@10000000",
-        "serial0",
-        "x/y",
-        "",
-    ] {
+    for path in ["/", "/cpus", "/soc/serial", "/soc/serial@10000000", "serial0", "x/y", ""] {
         if let Some(node) = fdt.find_node(path) {
             exercise_node(&node, limit);
         }
@@ -124,8 +106,7 @@ fn token_soup() -> impl Strategy<Value = Vec<u8>> {
             match step {
                 Step::Begin(name, unit) => {
                     word(&mut out, builder::BEGIN_NODE);
-                    let name =
-                        ["cpus", "soc", "serial", "memory", "reserved-memory"][usize::from(name)];
+                    let name = ["cpus", "soc", "serial", "memory", "reserved-memory"][usize::from(name)];
                     out.extend_from_slice(name.as_bytes());
                     if unit {
                         out.extend_from_slice(b"@10000000");
@@ -164,39 +145,20 @@ fn token_soup() -> impl Strategy<Value = Vec<u8>> {
 /// Arbitrary bytes behind a header with the right magic and version and
 /// offsets that often land inside the blob.
 fn header_shaped() -> impl Strategy<Value = Vec<u8>> {
-    (
-        proptest::collection::vec(any::<u8>(), 0..256),
-        proptest::collection::vec(0u32..320, 5),
-        any::<bool>(),
-    )
-        .prop_map(|(body, words, exact_total)| {
-            let total = if exact_total {
-                40 + body.len() as u32
-            } else {
-                words[0]
-            };
+    (proptest::collection::vec(any::<u8>(), 0..256), proptest::collection::vec(0u32..320, 5), any::<bool>()).prop_map(
+        |(body, words, exact_total)| {
+            let total = if exact_total { 40 + body.len() as u32 } else { words[0] };
             let mut blob = Vec::new();
-            for word in [
-                0xd00d_feed,
-                total,
-                words[1] & !3,
-                words[2],
-                words[3],
-                17,
-                16,
-                0,
-                words[4],
-                words[1] / 2,
-            ] {
+            for word in [0xd00d_feed, total, words[1] & !3, words[2], words[3], 17, 16, 0, words[4], words[1] / 2] {
                 blob.extend_from_slice(&u32::to_be_bytes(word));
             }
             blob.extend_from_slice(&body);
             blob
-        })
+        },
+    )
 }
 
-const SOUP_STRINGS: &[u8] =
-    b"#address-cells\0#size-cells\0reg\0compatible\0device_type\0memory\0phandle\0\
+const SOUP_STRINGS: &[u8] = b"#address-cells\0#size-cells\0reg\0compatible\0device_type\0memory\0phandle\0\
       timebase-frequency\0interrupts\0ns16550a\0";
 
 /// A random tree with random cell sizes and `reg` values.
@@ -214,12 +176,7 @@ fn model() -> impl Strategy<Value = Model> {
         proptest::collection::vec(any::<(u64, u64)>(), 0..3),
         any::<bool>(),
     )
-        .prop_map(|(cells, reg, memory)| Model {
-            cells,
-            reg,
-            memory,
-            children: Vec::new(),
-        });
+        .prop_map(|(cells, reg, memory)| Model { cells, reg, memory, children: Vec::new() });
     leaf.prop_recursive(5, 40, 4, |inner| {
         (
             proptest::option::of((1u32..=2, 0u32..=2)),
@@ -227,12 +184,7 @@ fn model() -> impl Strategy<Value = Model> {
             any::<bool>(),
             proptest::collection::vec(inner, 0..4),
         )
-            .prop_map(|(cells, reg, memory, children)| Model {
-                cells,
-                reg,
-                memory,
-                children,
-            })
+            .prop_map(|(cells, reg, memory, children)| Model { cells, reg, memory, children })
     })
 }
 
@@ -246,13 +198,7 @@ fn mask(value: u64, cells: u32) -> u64 {
 
 /// Writes `model` and records, in depth-first order, each node's path and
 /// expected `reg` entries.
-fn build(
-    b: &mut Builder,
-    model: &Model,
-    path: String,
-    parent: (u32, u32),
-    out: &mut Vec<(String, Vec<Region>, bool)>,
-) {
+fn build(b: &mut Builder, model: &Model, path: String, parent: (u32, u32), out: &mut Vec<(String, Vec<Region>, bool)>) {
     let name = path.rsplit('/').next().unwrap_or("").to_owned();
     b.begin(&name);
     let mut cells = Vec::new();
@@ -273,8 +219,7 @@ fn build(
         b.prop_str("device_type", "memory");
     }
     if let Some((address_cells, size_cells)) = model.cells {
-        b.prop_u32("#address-cells", address_cells)
-            .prop_u32("#size-cells", size_cells);
+        b.prop_u32("#address-cells", address_cells).prop_u32("#size-cells", size_cells);
     }
     if !model.reg.is_empty() {
         b.prop_cells("reg", &cells);

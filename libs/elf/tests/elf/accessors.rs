@@ -24,10 +24,7 @@ fn other_types_and_machines() {
     b.entry = 0;
     let built = b.build();
     let elf = Elf64::parse(&built.bytes).unwrap();
-    assert_eq!(
-        (elf.elf_type(), elf.machine(), elf.entry()),
-        (ET_DYN, 62, 0)
-    );
+    assert_eq!((elf.elf_type(), elf.machine(), elf.entry()), (ET_DYN, 62, 0));
 }
 
 #[test]
@@ -110,10 +107,7 @@ fn virtual_extent_overflow_and_edge() {
     let elf = Elf64::parse(&built.bytes).unwrap();
     assert_eq!(elf.virtual_extent(), Some((u64::MAX - 0x10, u64::MAX)));
 
-    let b = Builder::with_segments(vec![
-        Seg::load(0x1000, &[], 0x10),
-        Seg::load(u64::MAX - 0xf, &[], 0x10),
-    ]);
+    let b = Builder::with_segments(vec![Seg::load(0x1000, &[], 0x10), Seg::load(u64::MAX - 0xf, &[], 0x10)]);
     let built = b.build();
     assert_eq!(Elf64::parse(&built.bytes).unwrap().virtual_extent(), None);
 }

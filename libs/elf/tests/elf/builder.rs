@@ -17,15 +17,7 @@ pub struct Seg {
 impl Seg {
     /// A `PT_LOAD` segment with `data` and `mem_size` bytes in memory.
     pub fn load(vaddr: u64, data: &[u8], mem_size: u64) -> Self {
-        Seg {
-            kind: PT_LOAD,
-            flags: PF_R | PF_X,
-            vaddr,
-            paddr: vaddr,
-            data: data.to_vec(),
-            mem_size,
-            align: 0x1000,
-        }
+        Seg { kind: PT_LOAD, flags: PF_R | PF_X, vaddr, paddr: vaddr, data: data.to_vec(), mem_size, align: 0x1000 }
     }
 }
 
@@ -38,11 +30,7 @@ pub struct Sym {
 }
 
 pub fn sym(name: &str, value: u64) -> Sym {
-    Sym {
-        name: name.into(),
-        value,
-        shndx: 1,
-    }
+    Sym { name: name.into(), value, shndx: 1 }
 }
 
 /// Description of a file to build.
@@ -112,10 +100,7 @@ fn section(out: &mut Vec<u8>, kind: u32, offset: u64, size: u64, link: u32, ents
 
 impl Builder {
     pub fn with_segments(segments: Vec<Seg>) -> Self {
-        Builder {
-            segments,
-            ..Builder::default()
-        }
+        Builder { segments, ..Builder::default() }
     }
 
     pub fn build(&self) -> Built {
@@ -183,12 +168,7 @@ impl Builder {
             put64(&mut out, seg.align);
         }
         out.extend_from_slice(&body);
-        Built {
-            bytes: out,
-            phoff,
-            seg_offsets,
-            shoff,
-        }
+        Built { bytes: out, phoff, seg_offsets, shoff }
     }
 }
 
@@ -200,15 +180,8 @@ pub fn sample() -> Builder {
     let mut data = Seg::load(0x8021_0000, &[1, 2, 3, 4, 5], 0x2000);
     data.flags = PF_R | atoll_elf::PF_W;
     Builder {
-        segments: vec![
-            Seg::load(0x8020_0000, b"\x13\x00\x00\x00text", 8),
-            data,
-            tls,
-        ],
-        symbols: Some(vec![
-            sym("_start", 0x8020_0000),
-            sym("boot_info", 0x8021_0010),
-        ]),
+        segments: vec![Seg::load(0x8020_0000, b"\x13\x00\x00\x00text", 8), data, tls],
+        symbols: Some(vec![sym("_start", 0x8020_0000), sym("boot_info", 0x8021_0010)]),
         ..Builder::default()
     }
 }

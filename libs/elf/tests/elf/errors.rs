@@ -70,11 +70,7 @@ fn phdr_table_offset_out_of_bounds() {
     for phoff in [u64::MAX, u64::MAX - 55, 1 << 40, 4096] {
         let mut built = sample().build();
         patch(&mut built.bytes, 32, phoff.to_le_bytes());
-        assert_eq!(
-            parse_err(&built.bytes),
-            Error::PhdrOutOfBounds,
-            "{phoff:#x}"
-        );
+        assert_eq!(parse_err(&built.bytes), Error::PhdrOutOfBounds, "{phoff:#x}");
     }
 }
 
@@ -91,27 +87,12 @@ fn segment_out_of_bounds() {
     let elf = Elf64::parse(&built.bytes).unwrap();
     let ph = elf.program_headers().next().unwrap();
     let len = built.bytes.len() as u64;
-    let cases = [
-        (len, 1),
-        (len - 4, 5),
-        (u64::MAX, 1),
-        (1, u64::MAX - 1),
-        (u64::MAX, u64::MAX),
-    ];
+    let cases = [(len, 1), (len - 4, 5), (u64::MAX, 1), (1, u64::MAX - 1), (u64::MAX, u64::MAX)];
     for (offset, file_size) in cases {
-        let bad = ProgramHeader {
-            offset,
-            file_size,
-            mem_size: u64::MAX,
-            ..ph
-        };
+        let bad = ProgramHeader { offset, file_size, mem_size: u64::MAX, ..ph };
         assert_eq!(elf.segment_data(&bad), Err(Error::SegmentOutOfBounds));
     }
-    let edge = ProgramHeader {
-        offset: len,
-        file_size: 0,
-        ..ph
-    };
+    let edge = ProgramHeader { offset: len, file_size: 0, ..ph };
     assert_eq!(elf.segment_data(&edge), Ok(&[] as &[u8]));
 }
 

@@ -7,13 +7,7 @@ use proptest::prelude::*;
 /// Calls every accessor and drains every iterator, checking consistency.
 fn exercise(bytes: &[u8]) {
     let Ok(elf) = Elf64::parse(bytes) else { return };
-    let _ = (
-        elf.entry(),
-        elf.machine(),
-        elf.elf_type(),
-        elf.flags(),
-        elf.phoff(),
-    );
+    let _ = (elf.entry(), elf.machine(), elf.elf_type(), elf.flags(), elf.phoff());
     let phnum = usize::from(elf.phnum());
     assert_eq!(elf.program_header_table().len(), phnum * PHENT_SIZE);
     assert_eq!(elf.program_headers().count(), phnum);
@@ -32,14 +26,8 @@ fn exercise(bytes: &[u8]) {
 }
 
 fn arb_segment() -> impl Strategy<Value = Seg> {
-    (
-        any::<u32>(),
-        0u32..8,
-        any::<u64>(),
-        proptest::collection::vec(any::<u8>(), 0..32),
-        0u64..0x1_0000,
-    )
-        .prop_map(|(kind, flags, vaddr, data, extra)| Seg {
+    (any::<u32>(), 0u32..8, any::<u64>(), proptest::collection::vec(any::<u8>(), 0..32), 0u64..0x1_0000).prop_map(
+        |(kind, flags, vaddr, data, extra)| Seg {
             kind: kind % 8,
             flags,
             vaddr,
@@ -47,21 +35,19 @@ fn arb_segment() -> impl Strategy<Value = Seg> {
             mem_size: data.len() as u64 + extra,
             data,
             align: 8,
-        })
+        },
+    )
 }
 
 fn arb_builder() -> impl Strategy<Value = Builder> {
-    (
-        proptest::collection::vec(arb_segment(), 0..6),
-        any::<u64>(),
-        any::<bool>(),
-    )
-        .prop_map(|(segments, entry, syms)| Builder {
+    (proptest::collection::vec(arb_segment(), 0..6), any::<u64>(), any::<bool>()).prop_map(|(segments, entry, syms)| {
+        Builder {
             entry,
             segments,
             symbols: syms.then(|| vec![sym("_start", entry), sym("boot_info", 3)]),
             ..Builder::default()
-        })
+        }
+    })
 }
 
 proptest! {

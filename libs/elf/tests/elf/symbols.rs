@@ -53,18 +53,18 @@ fn bad_section_data_gives_none() {
     let symtab_sh = sh + 64;
     let strtab_sh = sh + 128;
     let cases: Vec<(usize, Vec<u8>)> = vec![
-        (40, u64::MAX.to_le_bytes().to_vec()), // e_shoff
+        (40, u64::MAX.to_le_bytes().to_vec()),                   // e_shoff
         (40, (built.bytes.len() as u64).to_le_bytes().to_vec()), // e_shoff at end
-        (58, 40u16.to_le_bytes().to_vec()),    // e_shentsize
-        (symtab_sh + 40, 7u32.to_le_bytes().to_vec()), // sh_link out of range
-        (symtab_sh + 40, 0u32.to_le_bytes().to_vec()), // sh_link to null section
-        (symtab_sh + 40, u32::MAX.to_le_bytes().to_vec()), // sh_link huge
-        (symtab_sh + 56, 16u64.to_le_bytes().to_vec()), // sh_entsize
-        (symtab_sh + 24, u64::MAX.to_le_bytes().to_vec()), // symtab offset
-        (symtab_sh + 32, u64::MAX.to_le_bytes().to_vec()), // symtab size
-        (strtab_sh + 24, u64::MAX.to_le_bytes().to_vec()), // strtab offset
-        (strtab_sh + 32, (1u64 << 40).to_le_bytes().to_vec()), // strtab size
-        (strtab_sh + 4, 1u32.to_le_bytes().to_vec()), // strtab type
+        (58, 40u16.to_le_bytes().to_vec()),                      // e_shentsize
+        (symtab_sh + 40, 7u32.to_le_bytes().to_vec()),           // sh_link out of range
+        (symtab_sh + 40, 0u32.to_le_bytes().to_vec()),           // sh_link to null section
+        (symtab_sh + 40, u32::MAX.to_le_bytes().to_vec()),       // sh_link huge
+        (symtab_sh + 56, 16u64.to_le_bytes().to_vec()),          // sh_entsize
+        (symtab_sh + 24, u64::MAX.to_le_bytes().to_vec()),       // symtab offset
+        (symtab_sh + 32, u64::MAX.to_le_bytes().to_vec()),       // symtab size
+        (strtab_sh + 24, u64::MAX.to_le_bytes().to_vec()),       // strtab offset
+        (strtab_sh + 32, (1u64 << 40).to_le_bytes().to_vec()),   // strtab size
+        (strtab_sh + 4, 1u32.to_le_bytes().to_vec()),            // strtab type
     ];
     for (off, value) in cases {
         let mut bytes = built.bytes.clone();
@@ -76,11 +76,8 @@ fn bad_section_data_gives_none() {
 #[test]
 fn name_offsets_outside_strtab() {
     let built = sample().build();
-    let symtab_off = u64::from_le_bytes(
-        built.bytes[built.shoff as usize + 64 + 24..][..8]
-            .try_into()
-            .unwrap(),
-    ) as usize;
+    let symtab_off =
+        u64::from_le_bytes(built.bytes[built.shoff as usize + 64 + 24..][..8].try_into().unwrap()) as usize;
     let first = symtab_off + 24; // entry 1 is `_start`
     let mut bytes = built.bytes.clone();
     patch(&mut bytes, first, u32::MAX.to_le_bytes());
