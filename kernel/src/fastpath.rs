@@ -72,6 +72,11 @@ pub fn try_fastpath(thread: u64) {
 }
 
 fn call(caller: u64, info: MessageInfo) {
+    // A recorded fault (kept by a thread restarted while sending it) makes the general path
+    // send the fault message instead of this one.
+    if tcb(caller).fault.label != 0 {
+        return;
+    }
     let Some(cap) = endpoint_cap(caller, tcb(caller).context.regs[Regs::A0]) else { return };
     let rights = cap.endpoint_rights();
     if !rights.send || !(rights.grant || rights.grant_reply) {

@@ -24,6 +24,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "restart::copy_registers_resume_moves_blocked_waiter", run: copy_waiter },
     Test { name: "restart::copy_registers_resume_moves_blocked_caller", run: copy_caller },
     Test { name: "restart::moved_bound_receiver_keeps_binding_but_not_signals", run: moved_bound_receiver },
+    Test { name: "restart::call_with_a_recorded_fault_sends_the_fault", run: call_with_recorded_fault },
 ];
 
 /// Words 1 and 2: what helper 1 and 2 received; word 3: the marker `moved` writes.
@@ -263,5 +264,45 @@ fn moved_bound_receiver(_: &'static BootInfo) -> Outcome {
     check_ok!(tcb::unbind_notification(helper.tcb));
     check_eq!(syscall::poll(notification), 0b10);
     stop(helper);
+    Ok(())
+}
+
+/// Makes a system call seL4 does not have: with nobody waiting on its fault endpoint, the
+/// thread blocks sending the fault, which stays recorded.
+extern "C" fn faults_at_once(_: u64) -> ! {
+    syscall::raw(4242, [0; 6]);
+    park()
+}
+
+/// Calls the endpoint with a short message that the fastpath could carry.
+extern "C" fn calls(endpoint: u64) -> ! {
+    syscall::call(endpoint, MessageInfo::new(0x33, 0, 0, 1), [7, 0, 0, 0]);
+    park()
+}
+
+/// Receives once and records the message's label.
+extern "C" fn records_label(endpoint: u64) -> ! {
+    SEEN.set(1, syscall::recv(endpoint).info.label());
+    park()
+}
+
+/// A thread blocked sending a fault keeps the fault when restarted elsewhere (seL4's cancelIPC
+/// leaves it), so its next Call delivers the fault message, not its own. The fastpath must see
+/// the recorded fault and leave such a Call to the general path, as seL4's fastpath does.
+fn call_with_recorded_fault(_: &'static BootInfo) -> Outcome {
+    SEEN.clear();
+    let fault_endpoint = new_object(ObjectType::Endpoint, 0);
+    let endpoint = new_object(ObjectType::Endpoint, 0);
+    // Everything else is as the fastpath wants it: a waiting server of the same priority in the
+    // same address space, a message in registers, no caps.
+    let server = spawn(255, 0, records_label, endpoint);
+    let client = spawn(255, fault_endpoint, faults_at_once, 0);
+    yield_times(2);
+    check_eq!(SEEN.get(1), 0);
+    check_ok!(tcb::write_registers(client.tcb, true, &start_registers(&client, calls, endpoint)));
+    yield_times(2);
+    check_eq!(SEEN.get(1), atoll_sdk::abi::FaultType::UnknownSyscall.value());
+    stop(client);
+    stop(server);
     Ok(())
 }

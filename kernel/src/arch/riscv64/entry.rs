@@ -12,7 +12,15 @@
 //!   ...
 //!   context + 248  x31 t6
 //! ```
+//!
+//! The trap entry also stores the pc as the TCB's FaultIP (`Tcb::fault_ip`), as seL4's does.
 use super::trap::{handle_kernel_trap, handle_user_trap};
+use crate::object::tcb::Tcb;
+use core::mem::offset_of;
+
+/// Where a TCB's FaultIP lies relative to its saved registers: the trap entry stores the pc in
+/// both (seL4's trap entry saves FaultIP the same way).
+const FAULT_IP_OFFSET: usize = offset_of!(Tcb, fault_ip) - offset_of!(Tcb, context);
 use crate::boot::boot_main;
 
 core::arch::global_asm!(
@@ -39,6 +47,7 @@ core::arch::global_asm!(
     "   csrw sscratch, zero",
     "   csrr t5, sepc",
     "   sd t5, 0(t6)",
+    "   sd t5, {fault_ip}(t6)",
     "   la sp, _kernel_stack_top",
     "   mv a0, t6",
     "   call {handle_user_trap}",
@@ -62,6 +71,7 @@ core::arch::global_asm!(
     "   .endr",
     "   ld t6, (31 * 8)(t6)",
     "   sret",
+    fault_ip = const FAULT_IP_OFFSET,
     boot_main = sym boot_main,
     handle_user_trap = sym handle_user_trap,
     handle_kernel_trap = sym handle_kernel_trap,

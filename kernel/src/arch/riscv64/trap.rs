@@ -1,7 +1,6 @@
 //! Trap dispatch: what a trap from user mode means, and the kernel's own (fatal) traps.
 use super::{csr, platform};
 use crate::fault::{self, Fault};
-use crate::object::tcb::UserContext;
 use crate::{sched, syscall};
 
 const ECALL_FROM_USER: u64 = 8;
@@ -16,12 +15,9 @@ const LOAD_PAGE_FAULT: u64 = 13;
 const STORE_PAGE_FAULT: u64 = 15;
 
 /// Entered from `trap_entry` with the user's registers saved in the current TCB.
+/// `trap_entry` has also stored the pc as the thread's FaultIP (seL4's: where the thread was when
+/// it entered the kernel).
 pub extern "C" fn handle_user_trap(_context: *mut u64) -> ! {
-    if let Some(thread) = sched::current() {
-        // seL4's FaultIP: where the thread was when it entered the kernel.
-        let t = sched::tcb(thread);
-        t.fault_ip = t.context.regs[UserContext::PC];
-    }
     let cause = csr::scause();
     if cause & csr::CAUSE_INTERRUPT != 0 {
         match cause & !csr::CAUSE_INTERRUPT {
