@@ -1,5 +1,6 @@
 //! seL4-compatible ABI (RISC-V 64, non-MCS) shared by the Atoll kernel and its user-level SDK.
 #![no_std]
+#![forbid(unsafe_code)]
 
 mod convert;
 

@@ -20,8 +20,9 @@ const SYSCALL_MESSAGE: [usize; 10] = [0, Regs::SP, 1, 10, 11, 12, 13, 14, 15, 16
 /// Registers a UserException reply may set: pc and sp.
 const EXCEPTION_MESSAGE: [usize; 2] = [0, Regs::SP];
 
-/// What went wrong, in seL4's fault vocabulary.
+/// What went wrong, in seL4's fault vocabulary (hence CapFault and VmFault, as seL4 names them).
 #[derive(Clone, Copy, Debug)]
+#[allow(clippy::enum_variant_names)]
 pub enum Fault {
     CapFault { cptr: u64, in_receive: bool, lookup: LookupFault },
     UnknownSyscall { number: u64 },

@@ -23,8 +23,9 @@ pub fn enter_kernel(handoff: &Handoff, hart_id: usize) -> ! {
     let loader_here = enter_kernel as *const () as u64;
     let kernel_phys = handoff.kernel_phys_start & !(GIGA - 1);
     let kernel_virt = kernel_phys.wrapping_add(handoff.kernel_virt_offset);
+    let root = &raw mut ROOT;
     // SAFETY: single hart, MMU off; nothing else refers to ROOT.
-    let root = unsafe { &mut *(&raw mut ROOT) };
+    let root = unsafe { &mut *root };
     root.0[index(loader_here)] = gigapage(loader_here & !(GIGA - 1));
     root.0[index(kernel_virt)] = gigapage(kernel_phys);
     let satp = SATP_SV39 | (root as *const PageTable as u64 >> 12);

@@ -6,7 +6,8 @@ fn unit<T>(result: Result<T, Failure>) -> Result<(), Failure> {
     result.map(|_| ())
 }
 
-/// seL4_TCB_Configure (non-MCS).
+/// seL4_TCB_Configure (non-MCS), with seL4's eight arguments.
+#[allow(clippy::too_many_arguments)]
 pub fn configure(
     tcb: u64,
     fault_ep: u64,

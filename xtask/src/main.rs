@@ -4,6 +4,7 @@
 //! - `cargo xtask test`: host unit tests, then the on-target test suite in QEMU.
 //! - `cargo xtask bench`: the benchmark build and its instruction counts beside seL4's.
 //! - `cargo xtask image ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root task.
+#![forbid(unsafe_code)]
 mod bench;
 mod build;
 mod harness;

@@ -3,6 +3,7 @@
 //! Everything here is `no_std`, allocation-free and panic-free, so the
 //! kernel links it unchanged while `cargo test` exercises it on the host.
 #![no_std]
+#![forbid(unsafe_code)]
 
 pub mod cap;
 pub mod cdt;

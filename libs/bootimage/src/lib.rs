@@ -5,6 +5,7 @@
 //! kernel ELF and the root-task ELF lie inside it. Nothing here is seL4 ABI: it is private to
 //! Atoll's loader, so the kernel never sees it.
 #![no_std]
+#![forbid(unsafe_code)]
 
 /// First eight bytes of every payload.
 pub const MAGIC: [u8; 8] = *b"ATOLLIMG";

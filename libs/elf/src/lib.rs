@@ -5,6 +5,7 @@
 //! every other accessor bounds-checks what it reads, so untrusted bytes can
 //! at worst produce an [`Error`] or `None`.
 #![no_std]
+#![forbid(unsafe_code)]
 
 mod error;
 mod file;

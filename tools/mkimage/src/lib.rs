@@ -3,6 +3,7 @@
 //! The result is one ELF file that `qemu-system-riscv64 -machine virt -kernel IMAGE` loads at its
 //! physical addresses; OpenSBI then enters the loader. The kernel and root task are carried as
 //! whole ELF files, so any statically linked seL4 root task (Rust or C against libsel4) works.
+#![forbid(unsafe_code)]
 use atoll_bootimage::{FILE_ALIGN, FileRange, HEADER_SIZE, PayloadHeader};
 use atoll_elf::{EM_RISCV, Elf64, PT_LOAD};
 use std::fmt;

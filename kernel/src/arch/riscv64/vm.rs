@@ -60,7 +60,8 @@ pub fn satp(root_paddr: u64, asid: u64) -> u64 {
 fn kernel_root() -> &'static mut PageTable {
     // SAFETY: only boot writes the kernel root (before any thread exists), and afterwards it is
     // only read by `copy_kernel_entries`; single hart.
-    unsafe { &mut *(&raw mut KERNEL_ROOT) }
+    let root = &raw mut KERNEL_ROOT;
+    unsafe { &mut *root }
 }
 
 /// Builds the kernel's own page table and switches to it, leaving the loader's behind.

@@ -1,4 +1,5 @@
 //! Command line: `atoll-mkimage LOADER KERNEL ROOT_TASK OUTPUT`.
+#![forbid(unsafe_code)]
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
