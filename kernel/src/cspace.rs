@@ -1,48 +1,26 @@
-//! CSpaces: slots in physical memory and the lookups invocations make through them.
-use crate::kmem;
-pub use atoll_kernel_core::cspace::{LookupFault, slot_of};
-pub use atoll_kernel_core::cte::{Cte, CteStore, SlotRef};
-
-/// The kernel's slot store: slots are named by their physical address.
-pub struct PhysicalSlots;
-
-impl CteStore for PhysicalSlots {
-    fn read(&self, slot: SlotRef) -> Cte {
-        *kmem::slot(slot)
-    }
-
-    fn write(&mut self, slot: SlotRef, cte: Cte) {
-        *kmem::slot(slot) = cte;
-    }
-
-    // Field-level access: the hot paths touch only the half of a slot they need.
-
-    #[inline(always)]
-    fn cap(&self, slot: SlotRef) -> Cap {
-        kmem::slot(slot).cap
-    }
-
-    #[inline(always)]
-    fn set_cap(&mut self, slot: SlotRef, cap: Cap) {
-        kmem::slot(slot).cap = cap;
-    }
-
-    #[inline(always)]
-    fn mdb(&self, slot: SlotRef) -> atoll_kernel_core::cte::Mdb {
-        kmem::slot(slot).mdb
-    }
-
-    #[inline(always)]
-    fn update_mdb(&mut self, slot: SlotRef, change: impl FnOnce(&mut atoll_kernel_core::cte::Mdb)) {
-        change(&mut kmem::slot(slot).mdb);
-    }
-}
-
-use crate::invocation::SyscallError;
-use crate::object::cap::Cap;
+//! CSpaces: the lookups system calls and invocations make through slots (seL4's lookupSlot,
+//! lookupSlotForCNodeOp, ensureEmptySlot, ensureNoChildren). The slots themselves are
+//! kernel-core's layout in physical memory (`memory::PhysicalSlots`).
+use crate::error::SyscallError;
+pub use crate::memory::PhysicalSlots;
+use crate::memory::{Handle, Tcb, slot};
 use atoll_abi::CapType;
 use atoll_abi::object::WORD_BITS;
+pub use atoll_kernel_core::cap::Cap;
+pub use atoll_kernel_core::cspace::{LookupFault, slot_of};
+pub use atoll_kernel_core::cte::{Cte, CteStore, SlotRef};
 use atoll_kernel_core::{cdt, cspace};
+
+/// Resolves `cptr` in a thread's CSpace at full depth (seL4's lookupSlot).
+pub fn lookup_slot(thread: Handle<Tcb>, cptr: u64) -> Result<SlotRef, LookupFault> {
+    let root = PhysicalSlots.cap(thread.slot(slot::CSPACE_ROOT));
+    cspace::resolve(&PhysicalSlots, root, cptr, WORD_BITS as u32).map(|r| r.slot)
+}
+
+/// The cap `cptr` names in a thread's CSpace (seL4's lookupCap), if it resolves.
+pub fn lookup_cap(thread: Handle<Tcb>, cptr: u64) -> Option<Cap> {
+    lookup_slot(thread, cptr).ok().map(|slot| PhysicalSlots.cap(slot))
+}
 
 /// Finds the slot a CNode invocation names (seL4's lookupSlotForCNodeOp): `root` must be a
 /// CNode cap, `depth` in 1..=64, and the whole depth must be consumed.
@@ -71,5 +49,12 @@ pub fn ensure_no_children(slot: SlotRef) -> Result<(), SyscallError> {
     match cdt::first_child(&PhysicalSlots, slot) {
         None => Ok(()),
         Some(_) => Err(SyscallError::RevokeFirst),
+    }
+}
+
+/// Deletes a cap that never needs a zombie (seL4's cteDeleteOne).
+pub fn delete_one(slot: SlotRef) {
+    if !PhysicalSlots.cap(slot).is_null() {
+        cdt::unlink(&mut PhysicalSlots, slot);
     }
 }

@@ -6,9 +6,14 @@
 //!   user level owns. There is no heap.
 //! - Nothing user level does can panic, hang or corrupt the kernel: user input is decoded with
 //!   checked arithmetic into typed values before anything changes.
-//! - `unsafe` lives in a few audited modules: `arch` (entry, exit, CSRs), `kmem` (the typed view
-//!   of physical memory) and `boot`. Each block says which check makes it sound.
+//! - `unsafe` lives in three audited places: `memory` (the typed memory layer: handles to kernel
+//!   objects, user memory copied in and out), `arch` (entry, exit, CSRs, page tables) and `boot`.
+//!   Each block says which invariant makes it sound.
 //! - Logic that needs no hardware lives in `atoll-kernel-core` and is tested on the host.
+//!
+//! Layers, each using only those below it (`arch` sits beside them; see ARCHITECTURE.md):
+//! `entry` and `boot`; `syscall` (dispatch and fastpath); `object` (invocations, creation,
+//! deletion); `ipc` and `message`; `sched` and `cspace`; `memory`, `error`, `config`.
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
@@ -20,13 +25,12 @@ mod boot;
 mod config;
 mod console;
 mod cspace;
-mod delete;
-mod fastpath;
-mod fault;
-mod invocation;
+mod entry;
+mod error;
 mod ipc;
 #[allow(unsafe_code)]
-mod kmem;
+mod memory;
+mod message;
 mod object;
 mod panic;
 mod preemption;

@@ -1,5 +1,5 @@
 //! The kernel's panic path: say where and why, then stop QEMU with a failure status.
-use crate::arch::riscv64::platform;
+use crate::arch::platform;
 use core::panic::PanicInfo;
 
 #[panic_handler]

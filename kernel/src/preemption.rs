@@ -1,8 +1,8 @@
 //! Preemption points: long operations (revoke, delete, untyped reset) stop and restart the system
 //! call when an interrupt is pending, so no kernel entry runs unbounded (seL4's preemptionPoint).
-use crate::arch::riscv64::csr;
-use crate::invocation::Interrupted;
-use crate::kmem::KernelWord;
+use crate::arch::cpu;
+use crate::error::Interrupted;
+use crate::memory::KernelWord;
 
 /// seL4's CONFIG_MAX_NUM_WORK_UNITS_PER_PREEMPTION.
 const WORK_UNITS_PER_CHECK: u64 = 100;
@@ -17,11 +17,7 @@ pub fn point() -> Result<(), Interrupted> {
         return Ok(());
     }
     WORK_UNITS.set(0);
-    if csr::sip() & (csr::TIMER_INTERRUPT | csr::EXTERNAL_INTERRUPT) != 0 {
-        Err(Interrupted::Preempted)
-    } else {
-        Ok(())
-    }
+    if cpu::interrupt_pending() { Err(Interrupted::Preempted) } else { Ok(()) }
 }
 
 /// A new kernel entry starts counting afresh.

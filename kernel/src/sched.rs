@@ -1,70 +1,42 @@
 //! The scheduler: seL4's ready queues (per domain and priority), the scheduler action, the
-//! time slice, and the switch to the chosen thread or the idle loop.
-use crate::arch::riscv64::{csr, entry, fpu, platform, vm, vspace};
-use crate::cspace::{CteStore, PhysicalSlots};
-use crate::kmem::{self, KernelCell, KernelWord};
-use crate::object::tcb::{TIME_SLICE_TICKS, Tcb, ThreadState, UserContext, slot, slot_paddr};
-use atoll_abi::CapType;
-use atoll_kernel_core::queue::Links;
-use atoll_kernel_core::ready::ReadyQueues;
-
-/// seL4_TCBFlag_fpuDisabled.
-const FPU_DISABLED: u64 = 1;
-
-/// seL4's CONFIG_NUM_DOMAINS for the ABI target's default configuration.
-pub const NUM_DOMAINS: usize = 1;
+//! time slice, thread states, the FPU owner, and the choice of the thread to run next.
+use crate::arch::{cpu, vspace};
+use crate::config::TIME_SLICE_TICKS;
+use crate::memory::{Handle, KernelCell, KernelWord, ReadyQueues, Tcb, ThreadList, ThreadState};
+use atoll_abi::tcb::TCB_FLAG_FPU_DISABLED;
 
 /// What the next return to user level must do (seL4's ksSchedulerAction).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Action {
     ResumeCurrent,
     ChooseNew,
-    SwitchTo(u64),
+    SwitchTo(Handle<Tcb>),
 }
 
 struct Scheduler {
-    ready: ReadyQueues<NUM_DOMAINS>,
+    ready: ReadyQueues,
     action: Action,
     current_domain: u8,
+    /// Every thread, for seL4_DebugDumpScheduler (seL4 keeps the same list in debug builds).
+    all_threads: ThreadList,
 }
 
-static SCHEDULER: KernelCell<Scheduler> =
-    KernelCell::new(Scheduler { ready: ReadyQueues::new(), action: Action::ResumeCurrent, current_domain: 0 });
+static SCHEDULER: KernelCell<Scheduler> = KernelCell::new(Scheduler {
+    ready: ReadyQueues::new(),
+    action: Action::ResumeCurrent,
+    current_domain: 0,
+    all_threads: ThreadList::new(),
+});
 
-/// The running thread's TCB; 0 while idle.
-static CURRENT: KernelWord = KernelWord::new(0);
-/// The thread whose address space satp holds; 0 when unknown. The kernel runs on the user's
-/// page table, so returning to the same thread needs no switch.
-static SATP_LOADED: KernelWord = KernelWord::new(0);
-/// The thread whose registers are in the FPU; 0 for none.
-static FPU_OWNER: KernelWord = KernelWord::new(0);
+/// The running thread; None while idle.
+static CURRENT: KernelWord<Option<Handle<Tcb>>> = KernelWord::new(None);
+/// The thread whose registers are in the FPU.
+static FPU_OWNER: KernelWord<Option<Handle<Tcb>>> = KernelWord::new(None);
 
-pub fn tcb(paddr: u64) -> &'static mut Tcb {
-    kmem::tcb(paddr)
-}
-
-/// The ready-queue link fields of TCBs.
-struct SchedLinks;
-
-impl Links for SchedLinks {
-    fn next(&self, node: u64) -> u64 {
-        tcb(node).sched_next
-    }
-    fn prev(&self, node: u64) -> u64 {
-        tcb(node).sched_prev
-    }
-    fn set_next(&mut self, node: u64, next: u64) {
-        tcb(node).sched_next = next;
-    }
-    fn set_prev(&mut self, node: u64, prev: u64) {
-        tcb(node).sched_prev = prev;
-    }
-}
-
-/// The running thread's TCB address (None while idle).
-pub fn current() -> Option<u64> {
-    let current = CURRENT.get();
-    (current != 0).then_some(current)
+/// The running thread (None while idle).
+#[inline(always)]
+pub fn current() -> Option<Handle<Tcb>> {
+    CURRENT.get()
 }
 
 pub fn current_domain() -> u8 {
@@ -72,37 +44,31 @@ pub fn current_domain() -> u8 {
 }
 
 /// Boot: the root task runs first.
-pub fn set_current(tcb_paddr: u64) {
-    CURRENT.set(tcb_paddr);
+pub fn set_current(thread: Handle<Tcb>) {
+    CURRENT.set(Some(thread));
 }
 
 /// Puts a runnable thread at the head of its ready queue (seL4's tcbSchedEnqueue).
-pub fn enqueue(thread: u64) {
-    let t = tcb(thread);
-    if !t.in_ready_queue {
-        let (domain, priority) = (t.domain as usize, t.priority);
-        t.in_ready_queue = true;
-        SCHEDULER.borrow_mut().ready.prepend(&mut SchedLinks, domain, priority, thread);
+pub fn enqueue(thread: Handle<Tcb>) {
+    if !thread.in_ready_queue() {
+        thread.set_in_ready_queue(true);
+        SCHEDULER.borrow_mut().ready.prepend(thread.domain() as usize, thread.priority(), thread);
     }
 }
 
 /// Puts a runnable thread at the tail of its ready queue (seL4's tcbSchedAppend).
-pub fn append(thread: u64) {
-    let t = tcb(thread);
-    if !t.in_ready_queue {
-        let (domain, priority) = (t.domain as usize, t.priority);
-        t.in_ready_queue = true;
-        SCHEDULER.borrow_mut().ready.append(&mut SchedLinks, domain, priority, thread);
+pub fn append(thread: Handle<Tcb>) {
+    if !thread.in_ready_queue() {
+        thread.set_in_ready_queue(true);
+        SCHEDULER.borrow_mut().ready.append(thread.domain() as usize, thread.priority(), thread);
     }
 }
 
 /// Takes a thread out of its ready queue (seL4's tcbSchedDequeue).
-pub fn dequeue(thread: u64) {
-    let t = tcb(thread);
-    if t.in_ready_queue {
-        let (domain, priority) = (t.domain as usize, t.priority);
-        t.in_ready_queue = false;
-        SCHEDULER.borrow_mut().ready.remove(&mut SchedLinks, domain, priority, thread);
+pub fn dequeue(thread: Handle<Tcb>) {
+    if thread.in_ready_queue() {
+        thread.set_in_ready_queue(false);
+        SCHEDULER.borrow_mut().ready.remove(thread.domain() as usize, thread.priority(), thread);
     }
 }
 
@@ -117,12 +83,12 @@ pub fn reschedule_required() {
 
 /// A thread became runnable: run it now if it may preempt, else queue it (seL4's
 /// possibleSwitchTo).
-pub fn possible_switch_to(target: u64) {
+pub fn possible_switch_to(target: Handle<Tcb>) {
     let (action, domain) = {
         let s = SCHEDULER.borrow_mut();
         (s.action, s.current_domain)
     };
-    if tcb(target).domain != domain {
+    if target.domain() != domain {
         enqueue(target);
     } else if action != Action::ResumeCurrent {
         reschedule_required();
@@ -134,15 +100,40 @@ pub fn possible_switch_to(target: u64) {
 
 /// Changes a thread's state, rescheduling if the current thread stops being runnable
 /// (seL4's setThreadState).
-pub fn set_state(thread: u64, state: ThreadState) {
-    tcb(thread).state = state;
-    if !state.is_runnable() && thread == CURRENT.get() && SCHEDULER.borrow_mut().action == Action::ResumeCurrent {
+pub fn set_state(thread: Handle<Tcb>, state: ThreadState) {
+    thread.set_state_only(state);
+    if !state.is_runnable() && Some(thread) == CURRENT.get() && SCHEDULER.borrow_mut().action == Action::ResumeCurrent {
+        reschedule_required();
+    }
+}
+
+/// Changes a thread's priority and requeues it (seL4's setPriority).
+pub fn set_priority(thread: Handle<Tcb>, priority: u8) {
+    dequeue(thread);
+    thread.set_priority_only(priority);
+    if thread.state().is_runnable() {
+        if Some(thread) == current() {
+            reschedule_required();
+        } else {
+            possible_switch_to(thread);
+        }
+    }
+}
+
+/// Moves a thread to another domain (seL4's setDomain).
+pub fn set_domain(thread: Handle<Tcb>, domain: u8) {
+    dequeue(thread);
+    thread.set_domain_only(domain);
+    if thread.state().is_runnable() {
+        enqueue(thread);
+    }
+    if Some(thread) == current() {
         reschedule_required();
     }
 }
 
 /// A thread is being suspended or destroyed: it must not stay queued or be switched to.
-pub fn forget(thread: u64) {
+pub fn forget(thread: Handle<Tcb>) {
     dequeue(thread);
     let mut s = SCHEDULER.borrow_mut();
     if s.action == Action::SwitchTo(thread) {
@@ -162,14 +153,14 @@ pub fn yield_current() {
 /// A timer tick: charge the running thread; at the end of its slice, round-robin.
 pub fn timer_tick() {
     let Some(current) = current() else { return };
-    let t = tcb(current);
-    if !t.state.is_runnable() {
+    if !current.state().is_runnable() {
         return;
     }
-    if t.time_slice > 1 {
-        t.time_slice -= 1;
+    let slice = current.time_slice();
+    if slice > 1 {
+        current.set_time_slice(slice - 1);
     } else {
-        t.time_slice = TIME_SLICE_TICKS;
+        current.set_time_slice(TIME_SLICE_TICKS);
         append(current);
         reschedule_required();
     }
@@ -183,9 +174,9 @@ fn highest_is(priority: u8, domain: u8) -> bool {
     }
 }
 
-fn switch_to(thread: u64) {
+fn switch_to(thread: Handle<Tcb>) {
     dequeue(thread);
-    CURRENT.set(thread);
+    CURRENT.set(Some(thread));
 }
 
 fn choose_new() {
@@ -194,30 +185,31 @@ fn choose_new() {
         s.ready.best(s.current_domain as usize)
     };
     match best {
-        Some((_, thread)) => switch_to(thread),
-        None => CURRENT.set(0),
+        Some(thread) => switch_to(thread),
+        None => CURRENT.set(None),
     }
 }
 
 /// Carries out the scheduler action (seL4's schedule).
-fn schedule() {
+pub fn schedule() {
     let (action, current) = (SCHEDULER.borrow_mut().action, CURRENT.get());
     if action == Action::ResumeCurrent {
         return;
     }
-    let was_runnable = current != 0 && tcb(current).state.is_runnable();
-    if was_runnable {
+    let was_runnable = current.is_some_and(|t| t.state().is_runnable());
+    if let Some(current) = current.filter(|_| was_runnable) {
         enqueue(current);
     }
     match action {
         Action::SwitchTo(candidate) => {
-            let candidate_priority = tcb(candidate).priority;
+            let candidate_priority = candidate.priority();
             let domain = current_domain();
-            let fast_fail = current == 0 || candidate_priority < tcb(current).priority;
+            let current_priority = current.map(|t| t.priority());
+            let fast_fail = current_priority.is_none_or(|p| candidate_priority < p);
             if fast_fail && !highest_is(candidate_priority, domain) {
                 enqueue(candidate);
                 choose_new();
-            } else if was_runnable && candidate_priority == tcb(current).priority {
+            } else if was_runnable && Some(candidate_priority) == current_priority {
                 append(candidate);
                 choose_new();
             } else {
@@ -229,170 +221,78 @@ fn schedule() {
     SCHEDULER.borrow_mut().action = Action::ResumeCurrent;
 }
 
-/// The thread's satp if its VSpace is valid (the fastpath only switches to such threads).
-#[inline(always)]
-pub fn valid_satp(thread: u64) -> Option<u64> {
-    let cap = PhysicalSlots.cap(slot_paddr(thread, slot::VSPACE_ROOT));
-    let asid = cap.mapped_asid();
-    let valid =
-        cap.is(CapType::PageTable) && cap.page_table_is_mapped() && vspace::find_vspace(asid) == Some(cap.paddr());
-    valid.then(|| vm::satp(cap.paddr(), asid))
-}
-
-/// The thread's address space, or the kernel's alone if its VSpace is gone (seL4's setVMRoot:
-/// the thread then faults on its first access).
-fn vspace_satp(thread: u64) -> u64 {
-    let cap = PhysicalSlots.cap(slot_paddr(thread, slot::VSPACE_ROOT));
-    let asid = cap.mapped_asid();
-    let valid =
-        cap.is(CapType::PageTable) && cap.page_table_is_mapped() && vspace::find_vspace(asid) == Some(cap.paddr());
-    if valid { vm::satp(cap.paddr(), asid) } else { vm::kernel_satp() }
-}
-
 /// Makes a restarted thread re-execute its system call (seL4's activateThread).
-fn activate(thread: u64) {
-    let t = tcb(thread);
-    if t.state == ThreadState::Restart {
-        t.context.regs[UserContext::PC] = t.fault_ip;
-        t.state = ThreadState::Running;
+pub fn activate(thread: Handle<Tcb>) {
+    if thread.state() == ThreadState::Restart {
+        thread.set_reg(crate::arch::reg::PC, thread.fault_ip());
+        thread.set_state_only(ThreadState::Running);
     }
 }
 
 /// Whether `thread` holds the FPU and may use it.
-fn fpu_usable(thread: u64) -> bool {
-    tcb(thread).flags & FPU_DISABLED == 0 && FPU_OWNER.get() == thread
+#[inline(always)]
+fn fpu_usable(thread: Handle<Tcb>) -> bool {
+    thread.flags() & TCB_FLAG_FPU_DISABLED == 0 && FPU_OWNER.get() == Some(thread)
 }
 
 /// Lazy FPU switching: a thread that does not own the FPU runs with it off; its first FP
 /// instruction traps as illegal and lands here, which hands it the FPU and retries.
 /// Returns false when the trap was a real illegal instruction.
-pub fn claim_fpu(thread: u64) -> bool {
+pub fn claim_fpu(thread: Handle<Tcb>) -> bool {
     let owner = FPU_OWNER.get();
-    if owner == thread || tcb(thread).flags & FPU_DISABLED != 0 {
+    if owner == Some(thread) || thread.flags() & TCB_FLAG_FPU_DISABLED != 0 {
         return false;
     }
-    csr::enable_fpu();
-    if owner != 0 {
-        fpu::save(&mut tcb(owner).fpu);
-    }
-    fpu::restore(&tcb(thread).fpu);
-    FPU_OWNER.set(thread);
+    cpu::switch_fpu(owner, thread);
+    FPU_OWNER.set(Some(thread));
     true
 }
 
 /// Enters `thread` in user mode: its address space, its FPU access, its registers.
-pub fn run(thread: u64) -> ! {
-    if SATP_LOADED.get() == thread {
-        enter(thread)
-    }
-    run_in(thread, vspace_satp(thread))
+pub fn run(thread: Handle<Tcb>) -> ! {
+    vspace::activate(thread);
+    cpu::enter_user(thread, fpu_usable(thread))
 }
 
-/// An address space went away or a thread's VSpace changed: switch satp on the next return.
-pub fn forget_loaded_satp() {
-    SATP_LOADED.set(0);
-}
-
-/// As `run`, with the thread's satp already worked out.
+/// As `run`, with the thread's address space root already worked out (the fastpath).
 #[inline(always)]
-pub fn run_in(thread: u64, satp: u64) -> ! {
-    csr::write_satp_and_flush(satp);
-    SATP_LOADED.set(thread);
-    enter(thread)
-}
-
-/// The last step to user mode, with satp already right for `thread`.
-#[inline(always)]
-fn enter(thread: u64) -> ! {
-    if fpu_usable(thread) {
-        csr::enable_fpu();
-    } else {
-        csr::disable_fpu();
-    }
-    entry::enter_user(&tcb(thread).context)
+pub fn run_in(thread: Handle<Tcb>, satp: u64) -> ! {
+    vspace::activate_root(thread, satp);
+    cpu::enter_user(thread, fpu_usable(thread))
 }
 
 /// Fastpath: `thread` (blocked until now, not queued) runs next in place of the current one.
 #[inline(always)]
-pub fn switch_to_unqueued(thread: u64) {
-    CURRENT.set(thread);
-}
-
-/// Schedules, then runs the chosen thread, idling until one can run.
-pub fn schedule_and_return() -> ! {
-    loop {
-        schedule();
-        if let Some(thread) = current() {
-            activate(thread);
-            run(thread);
-        }
-        idle_until_interrupt();
-    }
-}
-
-/// The idle path: wait with interrupts masked, then service whatever became pending.
-fn idle_until_interrupt() {
-    csr::wait_for_interrupt();
-    let pending = csr::sip();
-    if pending & csr::TIMER_INTERRUPT != 0 {
-        platform::rearm_timer();
-    }
-    if pending & csr::EXTERNAL_INTERRUPT != 0 {
-        crate::object::irq::handle_external_interrupt();
-    }
-    reschedule_required();
-}
-
-/// Every thread, for seL4_DebugDumpScheduler (seL4 keeps the same list in debug builds).
-static ALL_THREADS: KernelCell<atoll_kernel_core::queue::Queue> =
-    KernelCell::new(atoll_kernel_core::queue::Queue::EMPTY);
-
-/// The debug-list link fields of TCBs.
-struct DebugLinks;
-
-impl Links for DebugLinks {
-    fn next(&self, node: u64) -> u64 {
-        tcb(node).debug_next
-    }
-    fn prev(&self, node: u64) -> u64 {
-        tcb(node).debug_prev
-    }
-    fn set_next(&mut self, node: u64, next: u64) {
-        tcb(node).debug_next = next;
-    }
-    fn set_prev(&mut self, node: u64, prev: u64) {
-        tcb(node).debug_prev = prev;
-    }
+pub fn switch_to_unqueued(thread: Handle<Tcb>) {
+    CURRENT.set(Some(thread));
 }
 
 /// A new thread exists.
-pub fn register_thread(thread: u64) {
-    ALL_THREADS.borrow_mut().append(&mut DebugLinks, thread);
+pub fn register_thread(thread: Handle<Tcb>) {
+    SCHEDULER.borrow_mut().all_threads.add(thread);
 }
 
 /// A thread's TCB is being destroyed. Its memory may hold a new TCB later, so nothing may keep
-/// recognising this address: not the debug list, and not the satp shortcut.
-pub fn unregister_thread(thread: u64) {
-    ALL_THREADS.borrow_mut().remove(&mut DebugLinks, thread);
-    if SATP_LOADED.get() == thread {
-        forget_loaded_satp();
-    }
+/// recognising this address: not the debug list, and not the address-space shortcut.
+pub fn unregister_thread(thread: Handle<Tcb>) {
+    SCHEDULER.borrow_mut().all_threads.remove(thread);
+    vspace::forget_thread(thread);
     // A suspended thread keeps the FPU (its registers are saved when another thread claims
     // it); a destroyed one gives it up, so a new TCB at this address starts clean.
-    if FPU_OWNER.get() == thread {
-        FPU_OWNER.set(0);
+    if FPU_OWNER.get() == Some(thread) {
+        FPU_OWNER.set(None);
     }
 }
 
 /// seL4_DebugDumpScheduler: one line per thread.
 pub fn dump() {
     crate::kprintln!("atoll: threads (name, state, priority, current):");
-    let mut node = ALL_THREADS.borrow_mut().head;
-    while node != 0 {
-        let t = tcb(node);
-        let marker = if node == CURRENT.get() { " <- current" } else { "" };
-        crate::kprintln!("atoll:   {:<24} {:<22} {:>3}{}", t.name(), state_name(t.state), t.priority, marker);
-        node = t.debug_next;
+    let mut node = SCHEDULER.borrow_mut().all_threads.first();
+    while let Some(thread) = node {
+        let marker = if Some(thread) == current() { " <- current" } else { "" };
+        let state = state_name(thread.state());
+        crate::kprintln!("atoll:   {:<24} {:<22} {:>3}{}", thread.name_text(), state, thread.priority(), marker);
+        node = SCHEDULER.borrow_mut().all_threads.next(thread);
     }
 }
 

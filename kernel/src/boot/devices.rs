@@ -1,5 +1,5 @@
 //! What the device tree says about the machine: RAM, reserved memory and the kernel's devices.
-use crate::arch::riscv64::platform::Platform;
+use crate::arch::platform::Platform;
 use atoll_dtb::Fdt;
 use atoll_kernel_core::{Region, RegionSet};
 

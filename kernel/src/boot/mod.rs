@@ -2,8 +2,8 @@
 mod devices;
 mod rootserver;
 
-use crate::arch::riscv64::{csr, entry, platform, vm};
-use crate::{kmem, kprintln, sched};
+use crate::arch::{cpu, interrupt, platform, timer};
+use crate::{entry, kprintln, memory, sched};
 use atoll_kernel_core::Region;
 use rootserver::UserImage;
 
@@ -19,13 +19,8 @@ pub extern "C" fn boot_main(
     hart_id: u64,
     _core_id: u64,
 ) -> ! {
-    let entry_cycle = csr::cycle();
-    vm::map_kernel_window();
-    entry::install_trap_vector();
-    // Let user level read cycle, time and instret (sel4bench reads the cycle counter).
-    csr::write_scounteren(0b111);
-    csr::enable_fpu();
-    csr::prepare_user_return();
+    let entry_cycle = cpu::cycles();
+    cpu::init();
     kprintln!("atoll: booting on hart {hart_id}");
     if cfg!(feature = "benchmark") {
         crate::kalways!("atoll: benchmark build (diagnostics off)");
@@ -35,7 +30,7 @@ pub extern "C" fn boot_main(
         panic!("no device tree was handed over; Atoll discovers the machine from it");
     }
     // SAFETY: the loader placed the device tree here and nothing else uses that memory yet.
-    let dtb_bytes = unsafe { kmem::bytes(dtb_paddr, dtb_size as usize) };
+    let dtb_bytes = unsafe { memory::bytes(dtb_paddr, dtb_size as usize) };
     let fdt = match atoll_dtb::Fdt::new(dtb_bytes) {
         Ok(fdt) => fdt,
         Err(error) => panic!("device tree at {dtb_paddr:#x} is unreadable: {error:?}"),
@@ -43,7 +38,7 @@ pub extern "C" fn boot_main(
     let machine = devices::discover(&fdt, rootserver::kernel_image().start);
     platform::init(machine.platform);
     if let Some((base, _)) = machine.platform.plic {
-        crate::arch::riscv64::plic::init(base, machine.max_irq);
+        interrupt::init(base, machine.max_irq);
     }
 
     let image = UserImage {
@@ -54,8 +49,8 @@ pub extern "C" fn boot_main(
     };
     let root_tcb = rootserver::create(&machine, &image, dtb_bytes);
     sched::set_current(root_tcb);
-    platform::start_timer();
-    let user_cycle = csr::cycle();
+    timer::start();
+    let user_cycle = cpu::cycles();
     kprintln!("atoll: kernel boot took {} cycles; entering the root task at {v_entry:#x}", user_cycle - entry_cycle);
-    sched::schedule_and_return()
+    entry::schedule_and_return()
 }

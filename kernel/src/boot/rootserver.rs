@@ -4,15 +4,16 @@
 //! Root task virtual layout (seL4's): the user image, then the IPC buffer page, then the bootinfo
 //! page, then the extra bootinfo (which holds the device tree).
 use super::devices::Machine;
-use crate::arch::riscv64::vm::{self, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE, PageTable};
-use crate::cspace::{Cte, CteStore, PhysicalSlots, slot_of};
-use crate::kmem;
-use crate::object::cap::{Cap, FrameSize, VmRights};
-use crate::object::tcb::{Tcb, ThreadState, UserContext, slot};
+use crate::arch::boot_vspace::{BootVSpace, TABLE_LEVEL_BITS, assign_initial_asid};
+use crate::arch::layout::kernel_image_paddr;
+use crate::arch::reg;
+use crate::cspace::{Cap, Cte, CteStore, PhysicalSlots, slot_of};
+use crate::memory::{self, Handle, Tcb, ThreadState, caps, slot};
 use atoll_abi::bootinfo::{BootInfo, BootInfoHeader, BootInfoId, SlotRegion, UntypedDesc};
 use atoll_abi::config::{MAX_NUM_BOOTINFO_UNTYPED_CAPS, ROOT_CNODE_SIZE_BITS};
 use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, PAGE_BITS, SLOT_BITS, TCB_BITS, USER_TOP};
 use atoll_abi::{CapType, slots};
+use atoll_kernel_core::cap::{FrameSize, VmRights};
 use atoll_kernel_core::cdt;
 use atoll_kernel_core::{Region, RegionSet, untyped_blocks};
 
@@ -23,7 +24,7 @@ const IT_ASID: u64 = 1;
 const PADDR_USER_DEVICE_TOP: u64 = 1 << 39;
 const ROOT_CNODE_SLOTS: u64 = 1 << ROOT_CNODE_SIZE_BITS;
 /// seL4's default priority for the initial thread: the highest.
-const MAX_PRIORITY: u8 = 255;
+const MAX_PRIORITY: u8 = atoll_abi::tcb::MAX_PRIO as u8;
 
 /// The root task's image as the loader placed it.
 pub struct UserImage {
@@ -41,7 +42,7 @@ unsafe extern "C" {
 pub fn kernel_image() -> Region {
     // Linker symbols: only their addresses are taken.
     let (start, end) = (&raw const _kernel_start, &raw const _kernel_end);
-    Region { start: kmem::kernel_image_paddr(start), end: kmem::kernel_image_paddr(end) }
+    Region { start: kernel_image_paddr(start), end: kernel_image_paddr(end) }
 }
 
 /// Size bits of the extra bootinfo region: a power of two of at least one page (seL4's rule).
@@ -84,27 +85,12 @@ fn alloc(free: &mut RegionSet<{ super::devices::MAX_REGIONS }>, bits: u32) -> u6
         panic!("not enough free memory for the root task's objects");
     };
     // SAFETY: the memory was free RAM and is now owned by this new object alone.
-    unsafe { kmem::zero(paddr, 1 << bits) };
+    unsafe { memory::zero(paddr, 1 << bits) };
     paddr
 }
 
-fn table_at(paddr: u64) -> &'static mut PageTable {
-    // SAFETY: only called with page tables this module allocated for the root task.
-    unsafe { kmem::object::<PageTable>(paddr) }
-}
-
-/// Maps one 4 KiB frame; the page tables on the way were created by `create`.
-fn map_page(root: u64, vaddr: u64, paddr: u64, flags: u64) {
-    let mut table = root;
-    for level in 0..2 {
-        let entry = table_at(table).0[vm::index(vaddr, level)];
-        table = (entry >> 10) << 12;
-    }
-    table_at(table).0[vm::index(vaddr, 2)] = vm::leaf(paddr, flags | PTE_USER);
-}
-
 /// Builds the root task and returns the physical address of its TCB.
-pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> u64 {
+pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     let ui_v_start = image.phys.start.wrapping_sub(image.pv_offset);
     let ui_v_end = image.phys.end.wrapping_sub(image.pv_offset);
     let ipc_buffer_vptr = ui_v_end;
@@ -140,7 +126,7 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> u64 {
     slots.put(slots::CAP_IRQ_CONTROL, Cap::control(CapType::IrqControl));
 
     // SAFETY: the bootinfo frame was just allocated and zeroed; BootInfo fits in it.
-    let bootinfo = unsafe { kmem::object::<BootInfo>(bootinfo_paddr) };
+    let bootinfo = unsafe { &mut *crate::arch::layout::phys_to_kernel_ptr::<BootInfo>(bootinfo_paddr) };
     bootinfo.node_id = 0;
     bootinfo.num_nodes = 1;
     bootinfo.ipc_buffer = ipc_buffer_vptr;
@@ -151,46 +137,41 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> u64 {
         let header = BootInfoHeader { id: BootInfoId::Fdt.value(), len: extra_bi_size };
         // SAFETY: the extra bootinfo region was just allocated and is large enough.
         unsafe {
-            kmem::copy_to(extra_bi, &header.id.to_le_bytes());
-            kmem::copy_to(extra_bi + 8, &header.len.to_le_bytes());
-            kmem::copy_to(extra_bi + 16, dtb);
+            memory::copy_to(extra_bi, &header.id.to_le_bytes());
+            memory::copy_to(extra_bi + 8, &header.len.to_le_bytes());
+            memory::copy_to(extra_bi + 16, dtb);
         }
     }
 
     // The address space: a page table for every 1 GiB, then every 2 MiB, of the task's range.
-    vm::copy_kernel_entries(table_at(vspace));
+    let address_space = BootVSpace::new(Cap::page_table(vspace));
     let paging_start = slots.next;
-    for level in 0..2u32 {
-        let step_bits = vm::entry_bits(level);
+    for (level, step_bits) in TABLE_LEVEL_BITS.into_iter().enumerate() {
         let mut vaddr = ui_v_start >> step_bits << step_bits;
         while vaddr < it_v_end {
-            let table = alloc(&mut free, PAGE_BITS as u32);
-            let mut parent = vspace;
-            for walk in 0..level {
-                parent = (table_at(parent).0[vm::index(vaddr, walk)] >> 10) << 12;
-            }
-            table_at(parent).0[vm::index(vaddr, level)] = vm::table(table);
-            slots.push(Cap::page_table(table).with_mapping(IT_ASID, vaddr));
+            let table = Cap::page_table(alloc(&mut free, PAGE_BITS as u32));
+            address_space.add_table(vaddr, level as u32, table);
+            slots.push(table.with_mapping(IT_ASID, vaddr));
             vaddr += 1 << step_bits;
         }
     }
     bootinfo.user_image_paging = SlotRegion { start: paging_start, end: slots.next };
 
     let frame = |paddr| Cap::frame(paddr, FrameSize::Small, VmRights::ReadWrite, false);
-    map_page(vspace, bootinfo_vptr, bootinfo_paddr, PTE_READ | PTE_WRITE);
+    address_space.map_page(bootinfo_vptr, bootinfo_paddr, false);
     slots.put(slots::CAP_BOOT_INFO_FRAME, frame(bootinfo_paddr).with_mapping(IT_ASID, bootinfo_vptr));
 
     let extra_start = slots.next;
     if extra_bi_bits > 0 {
         for page in 0..(1u64 << extra_bi_bits) / PAGE {
             let (paddr, vaddr) = (extra_bi + page * PAGE, extra_bi_vptr + page * PAGE);
-            map_page(vspace, vaddr, paddr, PTE_READ | PTE_WRITE);
+            address_space.map_page(vaddr, paddr, false);
             slots.push(frame(paddr).with_mapping(IT_ASID, vaddr));
         }
     }
     bootinfo.extra_bi_pages = SlotRegion { start: extra_start, end: slots.next };
 
-    map_page(vspace, ipc_buffer_vptr, ipc_buffer, PTE_READ | PTE_WRITE);
+    address_space.map_page(ipc_buffer_vptr, ipc_buffer, false);
     let ipc_buffer_cap = frame(ipc_buffer).with_mapping(IT_ASID, ipc_buffer_vptr);
     slots.put(slots::CAP_INIT_THREAD_IPC_BUFFER, ipc_buffer_cap);
 
@@ -198,46 +179,44 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> u64 {
     let mut paddr = image.phys.start;
     while paddr < image.phys.end {
         let vaddr = paddr.wrapping_sub(image.pv_offset);
-        map_page(vspace, vaddr, paddr, PTE_READ | PTE_WRITE | PTE_EXECUTE);
+        address_space.map_page(vaddr, paddr, true);
         slots.push(frame(paddr).with_mapping(IT_ASID, vaddr));
         paddr += PAGE;
     }
     bootinfo.user_image_frames = SlotRegion { start: frames_start, end: slots.next };
 
-    // SAFETY: the ASID pool was just allocated: 512 words, one VSpace root per ASID.
-    let pool = unsafe { kmem::object::<[u64; 512]>(asid_pool) };
-    pool[IT_ASID as usize] = vspace;
-    slots.put(slots::CAP_INIT_THREAD_ASID_POOL, Cap::asid_pool(asid_pool, 0));
-    crate::arch::riscv64::vspace::set_pool(0, asid_pool);
+    let pool_cap = Cap::asid_pool(asid_pool, 0);
+    assign_initial_asid(pool_cap, IT_ASID, Cap::page_table(vspace));
+    slots.put(slots::CAP_INIT_THREAD_ASID_POOL, pool_cap);
     slots.put(slots::CAP_ASID_CONTROL, Cap::control(CapType::AsidControl));
     let vspace_cap = Cap::page_table(vspace).with_mapping(IT_ASID, 0);
     slots.put(slots::CAP_INIT_THREAD_VSPACE, vspace_cap);
 
-    // SAFETY: the TCB was just allocated and zeroed; a zeroed Tcb is valid (Inactive).
-    let tcb = unsafe { kmem::object::<Tcb>(tcb_paddr) };
+    // The TCB was just allocated and zeroed (a zeroed Tcb is a valid, inactive one).
+    let tcb_cap = Cap::thread(tcb_paddr);
+    let tcb = caps::thread(tcb_cap);
     // The thread's own slots hold CDT children of the root CNode's caps, as in seL4; its IPC
     // buffer cap is a derived (unmapped) copy.
-    let tcb_slot = |index: usize| tcb_paddr + core::mem::offset_of!(Tcb, slots) as u64 + (index as u64) * 32;
     let mut store = PhysicalSlots;
-    cdt::insert(&mut store, cnode_cap, slots.slot(slots::CAP_INIT_THREAD_CNODE), tcb_slot(slot::CSPACE_ROOT));
-    cdt::insert(&mut store, vspace_cap, slots.slot(slots::CAP_INIT_THREAD_VSPACE), tcb_slot(slot::VSPACE_ROOT));
+    cdt::insert(&mut store, cnode_cap, slots.slot(slots::CAP_INIT_THREAD_CNODE), tcb.slot(slot::CSPACE_ROOT));
+    cdt::insert(&mut store, vspace_cap, slots.slot(slots::CAP_INIT_THREAD_VSPACE), tcb.slot(slot::VSPACE_ROOT));
     let ipc_copy = ipc_buffer_cap.without_mapping();
-    cdt::insert(&mut store, ipc_copy, slots.slot(slots::CAP_INIT_THREAD_IPC_BUFFER), tcb_slot(slot::IPC_BUFFER));
-    tcb.ipc_buffer = ipc_buffer_vptr;
-    tcb.context.regs[UserContext::PC] = image.entry;
-    tcb.context.regs[UserContext::A0] = bootinfo_vptr;
-    tcb.priority = MAX_PRIORITY;
-    tcb.max_controlled_priority = MAX_PRIORITY;
-    tcb.state = ThreadState::Running;
+    cdt::insert(&mut store, ipc_copy, slots.slot(slots::CAP_INIT_THREAD_IPC_BUFFER), tcb.slot(slot::IPC_BUFFER));
+    tcb.set_ipc_buffer(ipc_buffer_vptr);
+    tcb.set_reg(reg::PC, image.entry);
+    tcb.set_reg(reg::CAP, bootinfo_vptr);
+    tcb.set_priority_only(MAX_PRIORITY);
+    tcb.set_max_controlled_priority(MAX_PRIORITY);
+    tcb.set_state_only(ThreadState::Running);
     tcb.set_name(b"rootserver");
-    tcb.time_slice = crate::object::tcb::TIME_SLICE_TICKS;
-    crate::ipc::setup_reply_master(tcb_paddr);
-    crate::sched::register_thread(tcb_paddr);
-    slots.put(slots::CAP_INIT_THREAD_TCB, Cap::thread(tcb_paddr));
+    tcb.set_time_slice(crate::config::TIME_SLICE_TICKS);
+    crate::ipc::transfer::setup_reply_master(tcb);
+    crate::sched::register_thread(tcb);
+    slots.put(slots::CAP_INIT_THREAD_TCB, tcb_cap);
 
     create_untypeds(machine, &free, &mut slots, bootinfo);
     bootinfo.empty = SlotRegion { start: slots.next, end: ROOT_CNODE_SLOTS };
-    tcb_paddr
+    tcb
 }
 
 /// Device untypeds for every non-RAM physical range, then untypeds for all free RAM.

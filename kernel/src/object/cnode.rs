@@ -1,9 +1,10 @@
 //! CNode invocations: Copy, Mint, Move, Mutate, Rotate, Delete, Revoke, SaveCaller and
 //! CancelBadgedSends, decoded with seL4's checks in seL4's order, then performed.
-use super::cap::Cap;
-use crate::cspace::{CteStore, LookupFault, PhysicalSlots, SlotRef, ensure_empty_slot, lookup_slot_for_cnode_op};
-use crate::delete;
-use crate::invocation::{Interrupted, Message, SyscallError};
+use super::delete;
+use crate::cspace::{Cap, CteStore, LookupFault, PhysicalSlots, SlotRef, ensure_empty_slot, lookup_slot_for_cnode_op};
+use crate::error::{Interrupted, SyscallError};
+use crate::memory::caps;
+use crate::message::Message;
 use atoll_abi::{CapRights, CapType, InvocationLabel};
 use atoll_kernel_core::{cdt, rules};
 
@@ -150,7 +151,7 @@ pub fn invoke(op: CNodeOp, caller_slot: SlotRef) -> Result<(), Interrupted> {
         // Badge 0 names no particular sender: nothing to cancel (as in seL4).
         CNodeOp::CancelBadgedSends(cap) => {
             if cap.badge() != 0 {
-                crate::object::endpoint::cancel_badged_sends(cap.paddr(), cap.badge());
+                crate::ipc::endpoint::cancel_badged_sends(caps::endpoint(cap), cap.badge());
             }
         }
     }

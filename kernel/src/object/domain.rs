@@ -1,6 +1,9 @@
 //! The domain cap: seL4_DomainSet_Set moves a thread to a scheduling domain.
-use crate::invocation::{Message, SyscallError};
-use crate::sched::{self, NUM_DOMAINS, tcb};
+use crate::error::SyscallError;
+use crate::memory::caps;
+use crate::message::Message;
+use crate::sched;
+use atoll_abi::config::NUM_DOMAINS;
 use atoll_abi::{CapType, InvocationLabel};
 
 pub fn decode_and_set(message: &Message) -> Result<(), SyscallError> {
@@ -15,14 +18,6 @@ pub fn decode_and_set(message: &Message) -> Result<(), SyscallError> {
     if !target.cap.is(CapType::Thread) {
         return Err(SyscallError::InvalidArgument { argument: 1 });
     }
-    let thread = target.cap.paddr();
-    sched::dequeue(thread);
-    tcb(thread).domain = domain as u8;
-    if tcb(thread).state.is_runnable() {
-        sched::enqueue(thread);
-    }
-    if Some(thread) == sched::current() {
-        sched::reschedule_required();
-    }
+    sched::set_domain(caps::thread(target.cap), domain as u8);
     Ok(())
 }

@@ -1,12 +1,12 @@
 //! Interrupts as seL4 hands them to user level: IRQControl issues handler caps, a handler cap
 //! names the notification its interrupt signals and acknowledges it; the kernel keeps the timer.
-use super::cap::Cap;
-use crate::arch::riscv64::plic;
-use crate::cspace::{CteStore, PhysicalSlots, SlotRef, ensure_empty_slot, lookup_slot_for_cnode_op};
-use crate::invocation::{Message, SyscallError};
-use crate::ipc;
-use crate::kmem::{self, KernelCell};
-use crate::object::notification;
+use crate::arch::interrupt as plic;
+use crate::arch::layout::kernel_image_paddr;
+use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef, delete_one, ensure_empty_slot, lookup_slot_for_cnode_op};
+use crate::error::SyscallError;
+use crate::ipc::notification;
+use crate::memory::{KernelCell, caps};
+use crate::message::Message;
 use atoll_abi::{CapType, InvocationLabel as L};
 use atoll_kernel_core::{cdt, cte::Cte};
 
@@ -28,7 +28,7 @@ struct IrqSlots([Cte; MAX_IRQS]);
 static mut IRQ_SLOTS: IrqSlots = IrqSlots([Cte { cap: Cap::NULL, mdb: atoll_kernel_core::cte::Mdb::ZERO }; MAX_IRQS]);
 
 fn irq_slot(irq: u64) -> SlotRef {
-    kmem::kernel_image_paddr(&raw const IRQ_SLOTS) + irq * core::mem::size_of::<Cte>() as u64
+    kernel_image_paddr(&raw const IRQ_SLOTS) + irq * core::mem::size_of::<Cte>() as u64
 }
 
 fn set_state(irq: u64, state: IrqState) {
@@ -98,10 +98,10 @@ pub fn invoke(op: IrqOp) {
         }
         IrqOp::Ack(irq) => plic::complete(irq),
         IrqOp::SetNotification { irq, cap, slot } => {
-            ipc::delete_one(irq_slot(irq));
+            delete_one(irq_slot(irq));
             cdt::insert(&mut store, cap, slot, irq_slot(irq));
         }
-        IrqOp::Clear(irq) => ipc::delete_one(irq_slot(irq)),
+        IrqOp::Clear(irq) => delete_one(irq_slot(irq)),
     }
 }
 
@@ -109,7 +109,7 @@ pub fn invoke(op: IrqOp) {
 /// deletedIRQHandler).
 pub fn handler_deleted(irq: u64) {
     if (irq as usize) < MAX_IRQS {
-        ipc::delete_one(irq_slot(irq));
+        delete_one(irq_slot(irq));
         set_state(irq, IrqState::Inactive);
     }
 }
@@ -129,6 +129,6 @@ pub fn handle_external_interrupt() {
     }
     let cap = PhysicalSlots.cap(irq_slot(irq));
     if cap.is(CapType::Notification) && cap.endpoint_rights().send {
-        notification::signal(cap.paddr(), cap.badge());
+        notification::signal(caps::notification(cap), cap.badge());
     }
 }

@@ -1,11 +1,9 @@
-//! Kernel objects, one module per seL4 object type.
-pub mod cap;
+//! Object invocations, one module per seL4 object type (the arch's are in `arch::invocation`),
+//! object creation, and deletion with finalisation.
 pub mod cnode;
+pub mod create;
+pub mod delete;
 pub mod domain;
-pub mod endpoint;
 pub mod irq;
-pub mod notification;
-pub mod objecttype;
 pub mod tcb;
-pub mod tcb_invocation;
 pub mod untyped;

@@ -1,160 +1,437 @@
-//! Thread control blocks: saved registers, the thread's capability slots, and its state.
-use crate::cspace::Cte;
+//! Threads: TCB invocations (non-MCS) for registers, configuration, priorities, IPC buffer,
+//! spaces, suspend/resume, notification binding, TLS base and flags, with seL4's checks and
+//! errors; and seL4's suspend and restart.
+use super::delete;
+use crate::arch::context::{FRAME_REGISTERS, PC_OF_FAULT, USER_CONTEXT};
+use crate::arch::{reg, vspace};
+use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef};
+use crate::error::{Interrupted, SyscallError};
+use crate::ipc::{self, notification, transfer};
+use crate::memory::{Handle, Notification, Tcb, ThreadState, caps, slot};
+use crate::message::{self, ExtraCap, Message, Reply};
+use crate::sched;
+use atoll_abi::tcb::TCB_FLAG_MASK;
+use atoll_abi::{CapType, InvocationLabel as L};
+use atoll_kernel_core::{cdt, rules};
 
-/// seL4's thread states. Zero (Inactive) is what a freshly retyped TCB holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum ThreadState {
-    Inactive = 0,
-    Running,
-    Restart,
-    BlockedOnReceive,
-    BlockedOnSend,
-    BlockedOnReply,
-    BlockedOnNotification,
+const IPC_BUFFER_ALIGN: u64 = 1 << atoll_abi::ipc_buffer::IPC_BUFFER_SIZE_BITS;
+
+pub struct SpaceUpdate {
+    croot: (Cap, SlotRef),
+    vroot: (Cap, SlotRef),
 }
 
-impl ThreadState {
-    /// Whether the scheduler may run a thread in this state (seL4's isRunnable).
-    pub fn is_runnable(self) -> bool {
-        matches!(self, ThreadState::Running | ThreadState::Restart)
+pub struct BufferUpdate {
+    addr: u64,
+    frame: Option<(Cap, SlotRef)>,
+}
+
+pub enum TcbOp {
+    ReadRegisters {
+        target: Handle<Tcb>,
+        suspend: bool,
+        count: usize,
+    },
+    WriteRegisters {
+        target: Handle<Tcb>,
+        resume: bool,
+        values: [u64; 32],
+        count: usize,
+    },
+    CopyRegisters {
+        target: Handle<Tcb>,
+        source: Handle<Tcb>,
+        suspend: bool,
+        resume: bool,
+        frame: bool,
+        integer: bool,
+    },
+    Control {
+        target: Handle<Tcb>,
+        fault_handler: Option<u64>,
+        priority: Option<u8>,
+        mcp: Option<u8>,
+        space: Option<SpaceUpdate>,
+        buffer: Option<BufferUpdate>,
+    },
+    Suspend(Handle<Tcb>),
+    Resume(Handle<Tcb>),
+    Bind {
+        target: Handle<Tcb>,
+        notification: Handle<Notification>,
+    },
+    Unbind(Handle<Tcb>),
+    SetTlsBase {
+        target: Handle<Tcb>,
+        base: u64,
+    },
+    SetFlags {
+        target: Handle<Tcb>,
+        clear: u64,
+        set: u64,
+    },
+}
+
+fn arg(message: &Message, index: usize) -> Result<u64, SyscallError> {
+    message.arg(index).ok_or(SyscallError::TruncatedMessage)
+}
+
+fn extra(message: &Message, index: usize) -> Result<ExtraCap, SyscallError> {
+    message.extra_cap(index).ok_or(SyscallError::TruncatedMessage)
+}
+
+/// seL4's checkPrio: at most the authority's maximum controlled priority.
+fn check_priority(priority: u64, authority: Cap) -> Result<u8, SyscallError> {
+    if !authority.is(CapType::Thread) {
+        return Err(SyscallError::InvalidCapability { cap: 1 });
     }
+    let mcp = caps::thread(authority).max_controlled_priority() as u64;
+    if priority > mcp {
+        return Err(SyscallError::RangeError { min: 0, max: mcp });
+    }
+    Ok(priority as u8)
+}
 
-    /// Whether restarting the thread has an effect (seL4's isStopped): it is inactive or blocked
-    /// in IPC, so it leaves what it waits for and runs again.
-    pub fn is_stopped(self) -> bool {
-        use ThreadState::*;
-        matches!(self, Inactive | BlockedOnReceive | BlockedOnSend | BlockedOnReply | BlockedOnNotification)
+fn derive(source: ExtraCap, cap: Cap) -> Result<Cap, SyscallError> {
+    let has_children = cdt::first_child(&PhysicalSlots, source.slot).is_some();
+    rules::derive(cap, has_children).map_err(|error| match error {
+        rules::DeriveError::RevokeFirst => SyscallError::RevokeFirst,
+        rules::DeriveError::IllegalOperation => SyscallError::IllegalOperation,
+    })
+}
+
+/// seL4's checkValidIPCBuffer for RISC-V.
+fn buffer_update(addr: u64, frame: Option<ExtraCap>) -> Result<BufferUpdate, SyscallError> {
+    if addr == 0 {
+        return Ok(BufferUpdate { addr, frame: None });
+    }
+    let frame = frame.ok_or(SyscallError::TruncatedMessage)?;
+    let cap = derive(frame, frame.cap)?;
+    if !cap.is(CapType::Frame) || cap.frame_is_device() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    if !addr.is_multiple_of(IPC_BUFFER_ALIGN) {
+        return Err(SyscallError::AlignmentError);
+    }
+    Ok(BufferUpdate { addr, frame: Some((cap, frame.slot)) })
+}
+
+/// A thread's CSpace or VSpace slot still holds a cap whose deletion could run long.
+fn long_running_delete(slot: SlotRef) -> bool {
+    let cap = PhysicalSlots.cap(slot);
+    matches!(cap.cap_type(), CapType::Zombie | CapType::Thread | CapType::CNode) && cdt::is_final(&PhysicalSlots, slot)
+}
+
+fn space_update(
+    target: Handle<Tcb>,
+    croot: ExtraCap,
+    croot_data: u64,
+    vroot: ExtraCap,
+) -> Result<SpaceUpdate, SyscallError> {
+    if long_running_delete(target.slot(slot::CSPACE_ROOT)) || long_running_delete(target.slot(slot::VSPACE_ROOT)) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let mut croot_cap = croot.cap;
+    if croot_data != 0 {
+        croot_cap = rules::update_cap_data(false, croot_data, croot_cap);
+    }
+    let croot_cap = derive(croot, croot_cap)?;
+    if !croot_cap.is(CapType::CNode) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let vroot_cap = vroot.cap;
+    if !(vroot_cap.is(CapType::PageTable) && vroot_cap.page_table_is_mapped()) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let vroot_cap = derive(vroot, vroot_cap)?;
+    Ok(SpaceUpdate { croot: (croot_cap, croot.slot), vroot: (vroot_cap, vroot.slot) })
+}
+
+/// Decodes an invocation of the TCB cap `cap` by thread `caller` (seL4's decodeTCBInvocation).
+pub fn decode(message: &Message, cap: Cap, caller: Handle<Tcb>) -> Result<TcbOp, SyscallError> {
+    let target = caps::thread(cap);
+    let label = atoll_abi::InvocationLabel::from_value(message.label).ok_or(SyscallError::IllegalOperation)?;
+    let control = |fault_handler, priority, mcp, space, buffer| TcbOp::Control {
+        target,
+        fault_handler,
+        priority,
+        mcp,
+        space,
+        buffer,
+    };
+    match label {
+        L::TcbReadRegisters => {
+            let (flags, count) = (arg(message, 0)?, arg(message, 1)?);
+            if message.length < 2 {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            if count < 1 || count > USER_CONTEXT.len() as u64 {
+                return Err(SyscallError::RangeError { min: 1, max: USER_CONTEXT.len() as u64 });
+            }
+            if target == caller {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(TcbOp::ReadRegisters { target, suspend: flags & 1 != 0, count: count as usize })
+        }
+        L::TcbWriteRegisters => {
+            let (flags, count) = (arg(message, 0)?, arg(message, 1)?);
+            if (message.length as u64) - 2 < count {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            if target == caller {
+                return Err(SyscallError::IllegalOperation);
+            }
+            let count = (count as usize).min(USER_CONTEXT.len());
+            let mut values = [0u64; 32];
+            let registers = message::read_mrs(caller, 2, count);
+            values[..count].copy_from_slice(&registers[..count]);
+            Ok(TcbOp::WriteRegisters { target, resume: flags & 1 != 0, values, count })
+        }
+        L::TcbCopyRegisters => {
+            let flags = arg(message, 0)?;
+            let source = extra(message, 0)?;
+            if !source.cap.is(CapType::Thread) {
+                return Err(SyscallError::InvalidCapability { cap: 1 });
+            }
+            Ok(TcbOp::CopyRegisters {
+                target,
+                source: caps::thread(source.cap),
+                suspend: flags & 1 != 0,
+                resume: flags & 2 != 0,
+                frame: flags & 4 != 0,
+                integer: flags & 8 != 0,
+            })
+        }
+        L::TcbConfigure => {
+            if message.length < 4 || message.extra_cap(2).is_none() {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let (fault_handler, croot_data, _vroot_data, buffer_addr) =
+                (arg(message, 0)?, arg(message, 1)?, arg(message, 2)?, arg(message, 3)?);
+            let buffer = buffer_update(buffer_addr, message.extra_cap(2))?;
+            let space = space_update(target, extra(message, 0)?, croot_data, extra(message, 1)?)?;
+            Ok(control(Some(fault_handler), None, None, Some(space), Some(buffer)))
+        }
+        L::TcbSetPriority => {
+            let priority = arg(message, 0)?;
+            let authority = extra(message, 0)?;
+            let priority = check_priority(priority, authority.cap)?;
+            Ok(control(None, Some(priority), None, None, None))
+        }
+        L::TcbSetMcPriority => {
+            let mcp = arg(message, 0)?;
+            let authority = extra(message, 0)?;
+            let mcp = check_priority(mcp, authority.cap)?;
+            Ok(control(None, None, Some(mcp), None, None))
+        }
+        L::TcbSetSchedParams => {
+            if message.length < 2 {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let (mcp, priority) = (arg(message, 0)?, arg(message, 1)?);
+            let authority = extra(message, 0)?;
+            let mcp = check_priority(mcp, authority.cap)?;
+            let priority = check_priority(priority, authority.cap)?;
+            Ok(control(None, Some(priority), Some(mcp), None, None))
+        }
+        L::TcbSetIpcBuffer => {
+            let addr = arg(message, 0)?;
+            let frame = if addr == 0 { None } else { Some(extra(message, 0)?) };
+            let buffer = buffer_update(addr, frame)?;
+            Ok(control(None, None, None, None, Some(buffer)))
+        }
+        L::TcbSetSpace => {
+            if message.length < 3 || message.extra_cap(1).is_none() {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let (fault_handler, croot_data) = (arg(message, 0)?, arg(message, 1)?);
+            let space = space_update(target, extra(message, 0)?, croot_data, extra(message, 1)?)?;
+            Ok(control(Some(fault_handler), None, None, Some(space), None))
+        }
+        L::TcbSuspend => Ok(TcbOp::Suspend(target)),
+        L::TcbResume => Ok(TcbOp::Resume(target)),
+        L::TcbBindNotification => {
+            let ntfn = extra(message, 0)?;
+            if target.bound_notification().is_some() {
+                return Err(SyscallError::IllegalOperation);
+            }
+            if !ntfn.cap.is(CapType::Notification) {
+                return Err(SyscallError::IllegalOperation);
+            }
+            if !ntfn.cap.endpoint_rights().receive {
+                return Err(SyscallError::IllegalOperation);
+            }
+            let ntfn = caps::notification(ntfn.cap);
+            if notification::has_waiters(ntfn) || ntfn.bound_tcb().is_some() {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(TcbOp::Bind { target, notification: ntfn })
+        }
+        L::TcbUnbindNotification => {
+            if target.bound_notification().is_none() {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(TcbOp::Unbind(target))
+        }
+        L::TcbSetTlsBase => Ok(TcbOp::SetTlsBase { target, base: arg(message, 0)? }),
+        L::TcbSetFlags => {
+            if message.length < 2 {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            Ok(TcbOp::SetFlags { target, clear: arg(message, 0)?, set: arg(message, 1)? })
+        }
+        _ => Err(SyscallError::IllegalOperation),
     }
 }
 
-/// Indexes into a TCB's own capability slots (seL4's tcbCTable, tcbVTable, ...).
-pub mod slot {
-    pub const CSPACE_ROOT: usize = 0;
-    pub const VSPACE_ROOT: usize = 1;
-    pub const REPLY: usize = 2;
-    pub const CALLER: usize = 3;
-    pub const IPC_BUFFER: usize = 4;
-    pub const COUNT: usize = 5;
-}
-
-/// Saved user registers: index 0 is the program counter to resume at, index n is register xn
-/// (the layout the trap entry in `arch::riscv64::entry` writes).
-#[derive(Clone, Copy)]
-#[repr(C)]
-pub struct UserContext {
-    pub regs: [u64; 32],
-}
-
-impl UserContext {
-    pub const PC: usize = 0;
-    pub const SP: usize = 2;
-    pub const TP: usize = 4;
-    pub const A0: usize = 10;
-    pub const A1: usize = 11;
-    pub const A7: usize = 17;
-    /// First message register (a2).
-    pub const MR0: usize = 12;
-}
-
-/// Floating-point registers (F and D extensions) and fcsr.
-#[derive(Clone, Copy)]
-#[repr(C)]
-pub struct FpuState {
-    pub f: [u64; 32],
-    pub fcsr: u64,
-}
-
-/// What a blocked thread waits for (seL4's blocking fields of tcbState).
-#[derive(Clone, Copy, Default)]
-#[repr(C)]
-pub struct Blocking {
-    /// The endpoint or notification the thread is queued on.
-    pub object: u64,
-    /// Badge of the cap a sender used.
-    pub badge: u64,
-    pub can_grant: bool,
-    pub can_grant_reply: bool,
-    pub is_call: bool,
-}
-
-/// The fault a thread raised, kept until its handler has been told (seL4's tcbFault).
-#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
-#[repr(C)]
-pub struct FaultRecord {
-    /// seL4's fault label (0: none).
-    pub label: u64,
-    /// Label-specific words (seL4's fault fields).
-    pub words: [u64; 4],
-    /// Lookup failure words for capability faults: type then details.
-    pub lookup: [u64; 4],
-}
-
-#[repr(C)]
-pub struct Tcb {
-    /// First, as in seL4: the TCB's slots start at the object's base, which is what a TCB
-    /// zombie names and what untyped containment checks measure.
-    pub slots: [Cte; slot::COUNT],
-    pub context: UserContext,
-    /// The pc at the thread's last kernel entry (seL4's FaultIP); a restarted thread resumes here.
-    pub fault_ip: u64,
-    pub fpu: FpuState,
-    pub state: ThreadState,
-    pub blocking: Blocking,
-    pub fault: FaultRecord,
-    pub ipc_buffer: u64,
-    pub fault_handler: u64,
-    pub bound_notification: u64,
-    pub priority: u8,
-    pub max_controlled_priority: u8,
-    pub domain: u8,
-    pub in_ready_queue: bool,
-    pub time_slice: u32,
-    pub flags: u64,
-    /// Ready-queue links.
-    pub sched_next: u64,
-    pub sched_prev: u64,
-    /// Endpoint or notification wait-queue links.
-    pub ep_next: u64,
-    pub ep_prev: u64,
-    pub name: [u8; 32],
-    /// Links in the list of all threads that seL4_DebugDumpScheduler prints.
-    pub debug_next: u64,
-    pub debug_prev: u64,
-}
-
-const _: () = assert!(core::mem::size_of::<Tcb>() <= 1 << atoll_abi::object::TCB_BITS);
-
-pub use crate::config::TIME_SLICE_TICKS;
-
-/// Physical address of a TCB's own slot array (what a TCB zombie names).
-pub fn slots_paddr(tcb_paddr: u64) -> u64 {
-    tcb_paddr + core::mem::offset_of!(Tcb, slots) as u64
-}
-
-/// Physical address of one of a TCB's own slots.
-pub fn slot_paddr(tcb_paddr: u64, index: usize) -> u64 {
-    slots_paddr(tcb_paddr) + (index as u64) * core::mem::size_of::<Cte>() as u64
-}
-
-impl Tcb {
-    /// A new thread from zeroed memory (seL4's createObject): inactive, priority 0, domain 0,
-    /// a full time slice.
-    pub fn init(&mut self, domain: u8) {
-        self.state = ThreadState::Inactive;
-        self.time_slice = TIME_SLICE_TICKS;
-        self.domain = domain;
+/// Stops a thread (seL4's suspend).
+pub fn suspend(thread: Handle<Tcb>) {
+    ipc::cancel_ipc(thread);
+    if thread.state() == ThreadState::Running {
+        // It will resume after what it last did, not re-do it.
+        thread.set_fault_ip(thread.reg(reg::PC));
     }
+    sched::set_state(thread, ThreadState::Inactive);
+    sched::forget(thread);
+}
 
-    /// The thread's name for diagnostics ("rootserver" for the initial thread, as in seL4).
-    pub fn name(&self) -> &str {
-        let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
-        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+/// Starts a stopped thread again (seL4's restart): a thread blocked on send, receive, a
+/// notification or a reply leaves that queue or call first; it runs from its restart pc.
+pub fn restart(thread: Handle<Tcb>) {
+    if thread.state().is_stopped() {
+        ipc::cancel_ipc(thread);
+        transfer::setup_reply_master(thread);
+        sched::set_state(thread, ThreadState::Restart);
+        sched::enqueue(thread);
+        sched::possible_switch_to(thread);
     }
+}
 
-    pub fn set_name(&mut self, name: &[u8]) {
-        let len = name.len().min(self.name.len() - 1);
-        self.name = [0; 32];
-        self.name[..len].copy_from_slice(&name[..len]);
+/// Replaces one of the target's own slots with a derived cap, if its source still holds the
+/// same object (seL4's invokeTCB_ThreadControl space and buffer updates).
+fn replace_slot(target: Handle<Tcb>, index: usize, new: Option<(Cap, SlotRef)>) -> Result<(), Interrupted> {
+    let slot = target.slot(index);
+    if index == slot::VSPACE_ROOT {
+        vspace::forget_loaded();
     }
+    delete::delete(slot, true)?;
+    if let Some((cap, source)) = new {
+        let source_cap = PhysicalSlots.cap(source);
+        if rules::same_object_as(cap, source_cap) {
+            cdt::insert(&mut PhysicalSlots, cap, source, slot);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a thread's register for seL4_UserContext position `index`.
+fn read_register(thread: Handle<Tcb>, index: usize) -> u64 {
+    let register = USER_CONTEXT[index];
+    if register == PC_OF_FAULT { thread.fault_ip() } else { thread.reg(register) }
+}
+
+fn write_register(thread: Handle<Tcb>, index: usize, value: u64) {
+    let register = USER_CONTEXT[index];
+    if register == PC_OF_FAULT {
+        thread.set_fault_ip(value);
+    } else {
+        thread.set_reg(register, value);
+    }
+}
+
+/// The thread resumes at its (possibly new) restart pc (seL4's setNextPC(getRestartPC)).
+fn sync_next_pc(thread: Handle<Tcb>) {
+    thread.set_reg(reg::PC, thread.fault_ip());
+}
+
+/// Performs a decoded TCB invocation.
+pub fn invoke(op: TcbOp, caller: Handle<Tcb>) -> Result<Reply, Interrupted> {
+    match op {
+        TcbOp::ReadRegisters { target, suspend: stop, count } => {
+            if stop {
+                suspend(target);
+            }
+            let mut words = [0u64; USER_CONTEXT.len()];
+            for (index, word) in words.iter_mut().enumerate().take(count) {
+                *word = read_register(target, index);
+            }
+            let written = message::write_mrs(caller, &words[..count]);
+            return Ok(Reply::Written(written));
+        }
+        TcbOp::WriteRegisters { target, resume, values, count } => {
+            for (index, &value) in values.iter().enumerate().take(count) {
+                write_register(target, index, value);
+            }
+            sync_next_pc(target);
+            if resume {
+                restart(target);
+            }
+            if target == caller {
+                sched::reschedule_required();
+            }
+        }
+        TcbOp::CopyRegisters { target, source, suspend: stop, resume, frame, integer } => {
+            if stop {
+                suspend(source);
+            }
+            if resume {
+                restart(target);
+            }
+            let ranges = [(frame, 0..FRAME_REGISTERS), (integer, FRAME_REGISTERS..USER_CONTEXT.len())];
+            for (wanted, range) in ranges {
+                if wanted {
+                    for index in range {
+                        write_register(target, index, read_register(source, index));
+                    }
+                }
+            }
+            if frame {
+                sync_next_pc(target);
+            }
+            if target == caller {
+                sched::reschedule_required();
+            }
+        }
+        TcbOp::Control { target, fault_handler, priority, mcp, space, buffer } => {
+            if let Some(handler) = fault_handler {
+                target.set_fault_handler(handler);
+            }
+            if let Some(mcp) = mcp {
+                target.set_max_controlled_priority(mcp);
+            }
+            if let Some(priority) = priority {
+                sched::set_priority(target, priority);
+            }
+            if let Some(space) = space {
+                replace_slot(target, slot::CSPACE_ROOT, Some(space.croot))?;
+                replace_slot(target, slot::VSPACE_ROOT, Some(space.vroot))?;
+            }
+            if let Some(buffer) = buffer {
+                replace_slot(target, slot::IPC_BUFFER, None)?;
+                target.set_ipc_buffer(buffer.addr);
+                if let Some((cap, source)) = buffer.frame {
+                    replace_slot(target, slot::IPC_BUFFER, Some((cap, source)))?;
+                }
+                if target == caller {
+                    sched::reschedule_required();
+                }
+            }
+        }
+        TcbOp::Suspend(target) => suspend(target),
+        TcbOp::Resume(target) => restart(target),
+        TcbOp::Bind { target, notification: ntfn } => notification::bind(ntfn, target),
+        TcbOp::Unbind(target) => notification::unbind(target),
+        TcbOp::SetTlsBase { target, base } => {
+            target.set_reg(reg::TLS, base);
+            if target == caller {
+                sched::reschedule_required();
+            }
+        }
+        TcbOp::SetFlags { target, clear, set } => {
+            let flags = ((target.flags() & !clear) | set) & TCB_FLAG_MASK;
+            target.set_flags(flags);
+            return Ok(Reply::Word(flags));
+        }
+    }
+    Ok(Reply::Empty)
 }

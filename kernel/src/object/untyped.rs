@@ -1,11 +1,11 @@
 //! Untyped memory: Retype, the only way kernel objects come into being after boot.
-use super::cap::Cap;
-use super::objecttype::{create_object, is_frame_type, object_size_bits};
+use super::create::{create_object, is_frame_type, object_size_bits};
 use crate::cspace::{
-    CteStore, PhysicalSlots, SlotRef, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op, slot_of,
+    Cap, CteStore, PhysicalSlots, SlotRef, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op, slot_of,
 };
-use crate::invocation::{Interrupted, Message, SyscallError};
-use crate::{kmem, preemption};
+use crate::error::{Interrupted, SyscallError};
+use crate::message::Message;
+use crate::{memory, preemption};
 use atoll_abi::config::RETYPE_FAN_OUT_LIMIT;
 use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, WORD_BITS};
 use atoll_abi::{CapType, InvocationLabel, ObjectType};
@@ -122,7 +122,7 @@ fn reset(slot: SlotRef) -> Result<(), Interrupted> {
     if cap.untyped_is_device() || size_bits < RESET_CHUNK_BITS {
         if !cap.untyped_is_device() {
             // The untyped has no children, so nothing lives in its memory.
-            kmem::clear_untyped(cap, 0, used);
+            memory::clear_untyped(cap, 0, used);
         }
         store.set_cap(slot, cap.with_free_index(0));
         return Ok(());
@@ -130,7 +130,7 @@ fn reset(slot: SlotRef) -> Result<(), Interrupted> {
     let chunk = 1u64 << RESET_CHUNK_BITS;
     let mut offset = (used - 1) / chunk * chunk;
     loop {
-        kmem::clear_untyped(cap, offset, chunk);
+        memory::clear_untyped(cap, offset, chunk);
         store.set_cap(slot, cap.with_free_index(offset));
         if offset == 0 {
             return Ok(());

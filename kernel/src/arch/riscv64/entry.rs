@@ -15,13 +15,8 @@
 //!
 //! The trap entry also stores the pc as the TCB's FaultIP (`Tcb::fault_ip`), as seL4's does.
 use super::trap::{handle_kernel_trap, handle_user_trap};
-use crate::object::tcb::Tcb;
-use core::mem::offset_of;
-
-/// Where a TCB's FaultIP lies relative to its saved registers: the trap entry stores the pc in
-/// both (seL4's trap entry saves FaultIP the same way).
-const FAULT_IP_OFFSET: usize = offset_of!(Tcb, fault_ip) - offset_of!(Tcb, context);
 use crate::boot::boot_main;
+use crate::memory::{FAULT_IP_OFFSET_FROM_CONTEXT, Handle, Tcb};
 
 core::arch::global_asm!(
     ".section .text.entry",
@@ -71,7 +66,7 @@ core::arch::global_asm!(
     "   .endr",
     "   ld t6, (31 * 8)(t6)",
     "   sret",
-    fault_ip = const FAULT_IP_OFFSET,
+    fault_ip = const FAULT_IP_OFFSET_FROM_CONTEXT,
     boot_main = sym boot_main,
     handle_user_trap = sym handle_user_trap,
     handle_kernel_trap = sym handle_kernel_trap,
@@ -87,11 +82,12 @@ pub fn install_trap_vector() {
     super::csr::write_stvec(trap_entry as *const () as u64);
 }
 
-/// Enters user mode with the registers in `context`, a thread's saved registers inside its
-/// TCB (callers have loaded satp with that thread's address space).
+/// Enters user mode with `thread`'s saved registers (callers have loaded satp with its address
+/// space).
 #[inline(always)]
-pub fn enter_user(context: &'static crate::object::tcb::UserContext) -> ! {
-    // SAFETY: the context is a live TCB's, so it stays valid while the thread runs; the trap
-    // entry saves into it through sscratch, which restore_user_context sets to it.
-    unsafe { restore_user_context(context.regs.as_ptr()) }
+pub fn enter_user(thread: Handle<Tcb>) -> ! {
+    // SAFETY: the context is a live TCB's (a Handle names a live TCB), so it stays valid while
+    // the thread runs; the trap entry saves into it through sscratch, which
+    // restore_user_context sets to it.
+    unsafe { restore_user_context(thread.context_ptr() as *const u64) }
 }

@@ -1,13 +1,15 @@
-//! Saving and restoring the F/D registers and fcsr of a thread.
-use crate::object::tcb::FpuState;
+//! Saving and restoring the F/D registers and fcsr of a thread, in its TCB.
+use crate::memory::{Handle, Tcb};
 
-/// Saves the FPU registers into `state`.
-pub fn save(state: &mut FpuState) {
-    let base = state.f.as_mut_ptr();
-    let fcsr: u64;
-    // SAFETY: stores 32 doublewords into `state.f`, which has exactly that room; sstatus.FS is
-    // never Off in the kernel, so the instructions are legal.
+/// Saves the FPU registers into `thread`'s TCB.
+pub fn save(thread: Handle<Tcb>) {
+    let state = thread.fpu_ptr();
+    // SAFETY: `state` points at a live TCB's FpuState (a Handle names a live TCB): 32
+    // doublewords then fcsr, exactly what is stored; sstatus.FS is never Off in the kernel, so
+    // the instructions are legal.
     unsafe {
+        let base = (&raw mut (*state).f) as *mut u64;
+        let fcsr: u64;
         core::arch::asm!(
             ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
             "fsd f\\n, (\\n * 8)({base})",
@@ -17,22 +19,24 @@ pub fn save(state: &mut FpuState) {
             fcsr = out(reg) fcsr,
             options(nostack),
         );
+        (&raw mut (*state).fcsr).write(fcsr);
     }
-    state.fcsr = fcsr;
 }
 
-/// Loads the FPU registers from `state`.
-pub fn restore(state: &FpuState) {
-    let base = state.f.as_ptr();
-    // SAFETY: loads 32 doublewords from `state.f`; see `save`.
+/// Loads the FPU registers from `thread`'s TCB.
+pub fn restore(thread: Handle<Tcb>) {
+    let state = thread.fpu_ptr();
+    // SAFETY: as for `save`, loading instead of storing.
     unsafe {
+        let base = (&raw const (*state).f) as *const u64;
+        let fcsr = (&raw const (*state).fcsr).read();
         core::arch::asm!(
             ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
             "fld f\\n, (\\n * 8)({base})",
             ".endr",
             "fscsr {fcsr}",
             base = in(reg) base,
-            fcsr = in(reg) state.fcsr,
+            fcsr = in(reg) fcsr,
             options(nostack),
         );
     }

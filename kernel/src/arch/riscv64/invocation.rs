@@ -1,22 +1,23 @@
 //! RISC-V object invocations: frames (Map, Unmap, GetAddress), page tables (Map, Unmap), the
 //! ASID control cap (MakePool) and ASID pools (Assign), with seL4's checks in seL4's order.
 use super::vm::{self, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE, PageTable};
-use super::vspace::{self, lookup_pt_slot};
+use super::vspace::{self, PteSlot, lookup_pt_slot};
 use crate::cspace::{
     CteStore, LookupFault, PhysicalSlots, SlotRef, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op,
 };
-use crate::invocation::{Message, SyscallError};
-use crate::kmem;
-use crate::object::cap::{Cap, VmRights};
+use crate::error::SyscallError;
+use crate::memory::{self, Handle};
+use crate::message::Message;
 use atoll_abi::object::{ASID_POOL_BITS, ASID_POOL_INDEX_BITS, PAGE_BITS, USER_TOP};
 use atoll_abi::{CapRights, CapType, InvocationLabel as L};
-use atoll_kernel_core::{cdt, cte::Cte, rules};
+use atoll_kernel_core::cap::{Cap, VmRights};
+use atoll_kernel_core::{cdt, rules};
 
 /// A checked RISC-V invocation.
 pub enum ArchOp {
-    MapFrame { slot: SlotRef, cap: Cap, entry: &'static mut u64, pte: u64 },
+    MapFrame { slot: SlotRef, cap: Cap, entry: PteSlot, pte: u64 },
     UnmapFrame { slot: SlotRef, cap: Cap },
-    MapTable { slot: SlotRef, cap: Cap, entry: &'static mut u64 },
+    MapTable { slot: SlotRef, cap: Cap, entry: PteSlot },
     UnmapTable { slot: SlotRef, cap: Cap },
     MakePool { untyped_slot: SlotRef, untyped: Cap, dest: SlotRef, asid_base: u64 },
     Assign { vspace_slot: SlotRef, vspace: Cap, asid: u64 },
@@ -25,14 +26,14 @@ pub enum ArchOp {
 
 /// The VSpace root named by a mapped page-table cap, checked against the ASID table
 /// (seL4's isValidNativeRoot and findVSpaceForASID).
-fn vspace_root(cap: Cap) -> Result<(u64, u64), SyscallError> {
+fn vspace_root(cap: Cap) -> Result<(Handle<PageTable>, u64), SyscallError> {
     if !cap.is(CapType::PageTable) || !cap.page_table_is_mapped() {
         return Err(SyscallError::InvalidCapability { cap: 1 });
     }
     let asid = cap.mapped_asid();
     let root = vspace::find_vspace(asid)
         .ok_or(SyscallError::FailedLookup { source: false, fault: LookupFault::InvalidRoot })?;
-    if root != cap.paddr() {
+    if root.paddr() != cap.paddr() {
         return Err(SyscallError::InvalidCapability { cap: 1 });
     }
     Ok((root, asid))
@@ -61,6 +62,7 @@ fn user_pte(paddr: u64, rights: VmRights, executable: bool) -> u64 {
     vm::leaf(paddr, flags)
 }
 
+#[inline(always)]
 fn decode_frame(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, SyscallError> {
     match L::from_value(message.label) {
         Some(L::RiscvPageMap) => {
@@ -93,7 +95,7 @@ fn decode_frame(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, Sy
                 if cap.mapped_vaddr() != vaddr {
                     return Err(SyscallError::InvalidArgument { argument: 0 });
                 }
-            } else if *entry & vm::PTE_VALID != 0 {
+            } else if entry.get() & vm::PTE_VALID != 0 {
                 return Err(SyscallError::DeleteFirst);
             }
             let rights = rules::mask_vm_rights(cap.frame_rights(), CapRights::from_word(rights_word));
@@ -107,6 +109,7 @@ fn decode_frame(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, Sy
     }
 }
 
+#[inline(always)]
 fn decode_page_table(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, SyscallError> {
     match L::from_value(message.label) {
         Some(L::RiscvPageTableMap) => {
@@ -126,7 +129,7 @@ fn decode_page_table(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchO
             }
             let (root, asid) = vspace_root(root_cap.cap)?;
             let (entry, bits_left) = lookup_pt_slot(root, vaddr);
-            if bits_left == PAGE_BITS as u32 || *entry & vm::PTE_VALID != 0 {
+            if bits_left == PAGE_BITS as u32 || entry.get() & vm::PTE_VALID != 0 {
                 return Err(SyscallError::DeleteFirst);
             }
             let base = vaddr & !((1u64 << bits_left) - 1);
@@ -136,7 +139,9 @@ fn decode_page_table(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchO
             if !cdt::is_final(&PhysicalSlots, slot) {
                 return Err(SyscallError::RevokeFirst);
             }
-            if cap.page_table_is_mapped() && vspace::find_vspace(cap.mapped_asid()) == Some(cap.paddr()) {
+            if cap.page_table_is_mapped()
+                && vspace::find_vspace(cap.mapped_asid()).map(Handle::paddr) == Some(cap.paddr())
+            {
                 return Err(SyscallError::RevokeFirst);
             }
             Ok(ArchOp::UnmapTable { slot, cap })
@@ -178,11 +183,10 @@ fn decode_asid_pool(message: &Message, cap: Cap) -> Result<ArchOp, SyscallError>
     if !vspace.cap.is(CapType::PageTable) || vspace.cap.page_table_is_mapped() {
         return Err(SyscallError::InvalidCapability { cap: 1 });
     }
-    let pool = vspace::pool_for(cap.asid_base());
-    if pool == 0 {
+    let Some(pool) = vspace::pool_for(cap.asid_base()) else {
         return Err(SyscallError::FailedLookup { source: false, fault: LookupFault::InvalidRoot });
-    }
-    if pool != cap.paddr() {
+    };
+    if pool.paddr() != cap.paddr() {
         return Err(SyscallError::InvalidCapability { cap: 0 });
     }
     let base = cap.asid_base();
@@ -191,7 +195,9 @@ fn decode_asid_pool(message: &Message, cap: Cap) -> Result<ArchOp, SyscallError>
     Ok(ArchOp::Assign { vspace_slot: vspace.slot, vspace: vspace.cap, asid })
 }
 
-/// Decodes an invocation of a RISC-V cap.
+/// Decodes an invocation of a RISC-V cap. Inlined into the general path, as the other
+/// decoders are.
+#[inline(always)]
 pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, SyscallError> {
     match cap.cap_type() {
         CapType::Frame => decode_frame(message, cap, slot),
@@ -203,12 +209,13 @@ pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, Sysc
 }
 
 /// Performs a decoded RISC-V invocation; returns reply words.
+#[inline(always)]
 pub fn invoke(op: ArchOp) -> Option<u64> {
     let mut store = PhysicalSlots;
     match op {
         ArchOp::MapFrame { slot, cap, entry, pte } => {
             store.set_cap(slot, cap);
-            *entry = pte;
+            entry.set(pte);
             vspace::flush(cap.mapped_asid());
         }
         ArchOp::UnmapFrame { slot, cap } => {
@@ -219,33 +226,28 @@ pub fn invoke(op: ArchOp) -> Option<u64> {
         }
         ArchOp::MapTable { slot, cap, entry } => {
             store.set_cap(slot, cap);
-            *entry = vm::table(cap.paddr());
+            entry.set(vm::table(cap.paddr()));
             vspace::flush(cap.mapped_asid());
         }
         ArchOp::UnmapTable { slot, cap } => {
             if cap.page_table_is_mapped() {
                 vspace::unmap_page_table(cap);
                 // SAFETY: the page table cap names a live page table; it is now unlinked.
-                unsafe { kmem::zero(cap.paddr(), 1 << PAGE_BITS) };
+                unsafe { memory::zero(cap.paddr(), 1 << PAGE_BITS) };
             }
             store.set_cap(slot, cap.without_mapping());
         }
         ArchOp::MakePool { untyped_slot, untyped, dest, asid_base } => {
             store.set_cap(untyped_slot, untyped.with_free_index(1 << ASID_POOL_BITS));
             // SAFETY: the untyped has no children; its 4 KiB become the pool.
-            unsafe { kmem::zero(untyped.paddr(), 1 << ASID_POOL_BITS) };
+            unsafe { memory::zero(untyped.paddr(), 1 << ASID_POOL_BITS) };
             let pool = Cap::asid_pool(untyped.paddr(), asid_base);
-            let _ = Cte::default();
             cdt::insert(&mut store, pool, untyped_slot, dest);
-            vspace::set_pool(asid_base, untyped.paddr());
+            vspace::set_pool(asid_base, pool);
         }
         ArchOp::Assign { vspace_slot, vspace: cap, asid } => {
             store.set_cap(vspace_slot, cap.with_mapping(asid, 0));
-            // SAFETY: an unmapped page-table cap names a live page table used as a new root.
-            vm::copy_kernel_entries(unsafe { kmem::object::<PageTable>(cap.paddr()) });
-            if let Some(entry) = vspace::pool_entry(asid) {
-                *entry = cap.paddr();
-            }
+            vspace::assign(asid, cap);
         }
         ArchOp::GetAddress(paddr) => return Some(paddr),
     }

@@ -1,10 +1,16 @@
 //! RISC-V 64 (RV64GC, Sv39, S-mode under OpenSBI).
-pub mod csr;
-pub mod entry;
-pub mod fpu;
+pub mod boot_vspace;
+pub mod context;
+pub mod cpu;
+mod csr;
+mod entry;
+mod fpu;
+pub mod interrupt;
 pub mod invocation;
+pub mod layout;
+pub mod objects;
 pub mod platform;
-pub mod plic;
-pub mod trap;
-pub mod vm;
+pub mod timer;
+mod trap;
+mod vm;
 pub mod vspace;

@@ -1,6 +1,6 @@
-//! The machine's devices as found in the device tree: timer, interrupt controller, power-off.
-use super::csr;
-use crate::kmem::{KernelCell, paddr_to_ptr};
+//! The machine as found in the device tree: the timebase, the interrupt controller, power-off.
+use super::layout::phys_to_kernel_ptr as paddr_to_ptr;
+use crate::memory::KernelCell;
 
 #[derive(Clone, Copy)]
 pub struct Platform {
@@ -19,19 +19,9 @@ pub fn init(platform: Platform) {
     *PLATFORM.borrow_mut() = platform;
 }
 
-fn tick_length() -> u64 {
-    PLATFORM.borrow_mut().timebase_hz * crate::config::TIMER_TICK_MS / 1000
-}
-
-/// Starts the periodic kernel tick.
-pub fn start_timer() {
-    csr::write_sie(csr::TIMER_INTERRUPT | csr::EXTERNAL_INTERRUPT);
-    rearm_timer();
-}
-
-/// Programs the next tick.
-pub fn rearm_timer() {
-    atoll_sbi::set_timer(csr::time() + tick_length());
+/// `time` CSR ticks per second.
+pub fn timebase_hz() -> u64 {
+    PLATFORM.borrow_mut().timebase_hz
 }
 
 /// Stops the machine; under QEMU the exit status says whether it `failed`.

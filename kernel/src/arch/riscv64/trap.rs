@@ -1,7 +1,7 @@
-//! Trap dispatch: what a trap from user mode means, and the kernel's own (fatal) traps.
-use super::{csr, platform};
-use crate::fault::{self, Fault};
-use crate::{sched, syscall};
+//! Trap dispatch: what a trap from user mode means, handed to the generic kernel entry, and the
+//! kernel's own (fatal) traps.
+use super::{csr, timer};
+use crate::entry::{self, Exception};
 
 const ECALL_FROM_USER: u64 = 8;
 const ILLEGAL_INSTRUCTION: u64 = 2;
@@ -14,47 +14,42 @@ const INSTRUCTION_PAGE_FAULT: u64 = 12;
 const LOAD_PAGE_FAULT: u64 = 13;
 const STORE_PAGE_FAULT: u64 = 15;
 
-/// Entered from `trap_entry` with the user's registers saved in the current TCB.
-/// `trap_entry` has also stored the pc as the thread's FaultIP (seL4's: where the thread was when
-/// it entered the kernel).
+/// Entered from `trap_entry` with the user's registers saved in the current TCB (which has also
+/// stored the pc as the thread's FaultIP).
 pub extern "C" fn handle_user_trap(_context: *mut u64) -> ! {
     let cause = csr::scause();
     if cause & csr::CAUSE_INTERRUPT != 0 {
         match cause & !csr::CAUSE_INTERRUPT {
             SUPERVISOR_TIMER => {
-                platform::rearm_timer();
-                sched::timer_tick();
+                timer::rearm();
+                entry::timer_tick()
             }
-            SUPERVISOR_EXTERNAL => crate::object::irq::handle_external_interrupt(),
-            _ => {}
+            SUPERVISOR_EXTERNAL => entry::device_interrupt(),
+            _ => entry::spurious_interrupt(),
         }
     } else if cause == ECALL_FROM_USER {
-        if let Some(thread) = sched::current() {
-            crate::fastpath::try_fastpath(thread);
-        }
-        syscall::handle_syscall();
-    } else if let Some(thread) = sched::current()
-        && !(cause == ILLEGAL_INSTRUCTION && sched::claim_fpu(thread))
-    {
-        fault::raise(thread, exception_fault(cause, csr::stval()));
+        entry::syscall()
+    } else {
+        entry::exception(exception(cause, csr::stval()))
     }
-    sched::schedule_and_return()
 }
 
 /// seL4's mapping of RISC-V exceptions to faults: page and access faults are VM faults
-/// reported with the access-fault code; everything else is a user exception.
-fn exception_fault(cause: u64, value: u64) -> Fault {
+/// reported with the access-fault code; an illegal instruction may be a first FP instruction
+/// (lazy FPU switching); everything else is a user exception.
+fn exception(cause: u64, value: u64) -> Exception {
     match cause {
         INSTRUCTION_PAGE_FAULT | INSTRUCTION_ACCESS_FAULT => {
-            Fault::VmFault { addr: value, instruction: true, fsr: INSTRUCTION_ACCESS_FAULT }
+            Exception::VmFault { addr: value, instruction: true, fsr: INSTRUCTION_ACCESS_FAULT }
         }
         LOAD_PAGE_FAULT | LOAD_ACCESS_FAULT => {
-            Fault::VmFault { addr: value, instruction: false, fsr: LOAD_ACCESS_FAULT }
+            Exception::VmFault { addr: value, instruction: false, fsr: LOAD_ACCESS_FAULT }
         }
         STORE_PAGE_FAULT | STORE_ACCESS_FAULT => {
-            Fault::VmFault { addr: value, instruction: false, fsr: STORE_ACCESS_FAULT }
+            Exception::VmFault { addr: value, instruction: false, fsr: STORE_ACCESS_FAULT }
         }
-        _ => Fault::UserException { cause },
+        ILLEGAL_INSTRUCTION => Exception::IllegalInstruction { cause },
+        _ => Exception::Other { cause },
     }
 }
 

@@ -1,13 +1,8 @@
-//! Sv39 page tables: the kernel window, and the entries user address spaces are built from.
-//!
-//! ```text
-//! 0xFFFFFFFF_C0000000  kernel devices (unused: the window below reaches every device)
-//! 0xFFFFFFFF_80000000  kernel image: the 1 GiB that holds physical 0x80200000
-//! 0xFFFFFFC0_00000000  physical memory window: physical 0 .. 254 GiB, 1 GiB pages
-//! 0x0000003F_FFFFF000  seL4_UserTop; user mappings lie below
-//! ```
+//! Sv39 page tables: the kernel window, and the entries user address spaces are built from
+//! (the layout is in `layout`).
 use super::csr;
-use crate::kmem::{KERNEL_VIRT_OFFSET, PPTR_BASE, PPTR_TOP, kernel_image_paddr};
+use super::layout::{KERNEL_VIRT_OFFSET, PPTR_BASE, PPTR_TOP, kernel_image_paddr};
+use crate::memory::{Handle, KernelObject};
 
 pub const PTE_VALID: u64 = 1 << 0;
 pub const PTE_READ: u64 = 1 << 1;
@@ -26,7 +21,25 @@ const SATP_MODE_SV39: u64 = 8 << 60;
 const SATP_ASID_SHIFT: u32 = 44;
 
 #[repr(C, align(4096))]
-pub struct PageTable(pub [u64; ENTRIES]);
+pub struct PageTable([u64; ENTRIES]);
+
+// SAFETY: any bit pattern is a valid array of entries.
+unsafe impl KernelObject for PageTable {}
+
+impl Handle<PageTable> {
+    /// Entry `index` (0..512).
+    #[inline(always)]
+    pub fn entry(self, index: usize) -> u64 {
+        // SAFETY: a Handle names a live page table; the element is read in place.
+        unsafe { (&raw const (*self.as_ptr()).0[index]).read() }
+    }
+
+    #[inline(always)]
+    pub fn set_entry(self, index: usize, value: u64) {
+        // SAFETY: as for `entry`.
+        unsafe { (&raw mut (*self.as_ptr()).0[index]).write(value) }
+    }
+}
 
 #[unsafe(link_section = ".bss.page_aligned")]
 static mut KERNEL_ROOT: PageTable = PageTable([0; ENTRIES]);
@@ -57,34 +70,41 @@ pub fn satp(root_paddr: u64, asid: u64) -> u64 {
     SATP_MODE_SV39 | (asid << SATP_ASID_SHIFT) | (root_paddr >> 12)
 }
 
-fn kernel_root() -> &'static mut PageTable {
-    // SAFETY: only boot writes the kernel root (before any thread exists), and afterwards it is
-    // only read by `copy_kernel_entries`; single hart.
-    let root = &raw mut KERNEL_ROOT;
-    unsafe { &mut *root }
+/// The kernel's own root table: written only at boot, before any thread exists.
+fn kernel_root() -> Handle<PageTable> {
+    // SAFETY: a page-aligned static in the kernel image, which the window also maps; it is only
+    // ever accessed through this handle's in-place reads and writes.
+    unsafe { Handle::from_paddr(kernel_image_paddr(&raw const KERNEL_ROOT)) }
 }
 
-/// Builds the kernel's own page table and switches to it, leaving the loader's behind.
+/// Builds the kernel's own page table and switches to it, leaving the loader's behind. The
+/// kernel image is reached through the window's image mapping until then (the loader maps it).
 pub fn map_kernel_window() {
-    let root = kernel_root();
+    let root = &raw mut KERNEL_ROOT;
+    let set = |vaddr: u64, entry: u64| {
+        // SAFETY: boot, before any thread or other access to the kernel root; in bounds.
+        unsafe { (&raw mut (*root).0[index(vaddr, 0)]).write(entry) }
+    };
     let window_gigapages = (PPTR_TOP - PPTR_BASE) >> GIGA_BITS;
     for gigapage in 0..window_gigapages {
         let vaddr = PPTR_BASE + (gigapage << GIGA_BITS);
-        root.0[index(vaddr, 0)] = leaf(gigapage << GIGA_BITS, PTE_READ | PTE_WRITE | PTE_GLOBAL);
+        set(vaddr, leaf(gigapage << GIGA_BITS, PTE_READ | PTE_WRITE | PTE_GLOBAL));
     }
     let image_vaddr = PPTR_TOP;
     let image_paddr = image_vaddr - KERNEL_VIRT_OFFSET;
-    root.0[index(image_vaddr, 0)] = leaf(image_paddr, PTE_READ | PTE_WRITE | PTE_EXECUTE | PTE_GLOBAL);
+    set(image_vaddr, leaf(image_paddr, PTE_READ | PTE_WRITE | PTE_EXECUTE | PTE_GLOBAL));
     csr::write_satp_and_flush(satp(kernel_image_paddr(root as *const PageTable), 0));
 }
 
 /// satp for the kernel's own table (no user mappings).
 pub fn kernel_satp() -> u64 {
-    satp(kernel_image_paddr(kernel_root() as *const PageTable), 0)
+    satp(kernel_root().paddr(), 0)
 }
 
 /// Copies the kernel's half of the root table into a new VSpace root.
-pub fn copy_kernel_entries(vspace_root: &mut PageTable) {
+pub fn copy_kernel_entries(vspace_root: Handle<PageTable>) {
     let kernel = kernel_root();
-    vspace_root.0[FIRST_KERNEL_ENTRY..].copy_from_slice(&kernel.0[FIRST_KERNEL_ENTRY..]);
+    for index in FIRST_KERNEL_ENTRY..ENTRIES {
+        vspace_root.set_entry(index, kernel.entry(index));
+    }
 }

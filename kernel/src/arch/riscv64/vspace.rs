@@ -1,54 +1,91 @@
-//! Address spaces: the ASID table, and removing mappings when frame, page-table and ASID-pool
-//! caps go away (seL4's Arch_finaliseCap for RISC-V).
+//! Address spaces: the ASID table, page-table walks, switching to a thread's address space, and
+//! removing mappings when frame, page-table and ASID-pool caps go away (seL4's Arch_finaliseCap
+//! for RISC-V).
+use super::csr;
 use super::vm::{self, PageTable};
-use crate::kmem::{self, KernelWord};
-use crate::object::cap::Cap;
+use crate::memory::{Handle, KernelObject, KernelWord, PhysicalSlots, Tcb, slot};
 use atoll_abi::CapType;
 use atoll_abi::object::{ASID_POOL_INDEX_BITS, NUM_ASID_POOLS_BITS};
+use atoll_kernel_core::cap::{Cap, FrameSize};
+use atoll_kernel_core::cte::CteStore;
 
 const POOLS: usize = 1 << NUM_ASID_POOLS_BITS;
 const POOL_ENTRIES: u64 = 1 << ASID_POOL_INDEX_BITS;
 
-/// Physical address of each ASID pool, by the ASID's high bits (seL4's riscvKSASIDTable).
-static ASID_TABLE: [KernelWord; POOLS] = [const { KernelWord::new(0) }; POOLS];
+/// An ASID pool: the VSpace root of each of its 512 ASIDs (0: none).
+#[repr(C)]
+pub struct AsidPool([Option<Handle<PageTable>>; POOL_ENTRIES as usize]);
+
+// SAFETY: zeroed memory is a pool of no roots; entries are only set to live VSpace roots and
+// cleared when the root's cap is finalised.
+unsafe impl KernelObject for AsidPool {}
+
+/// Each ASID pool, by the ASID's high bits (seL4's riscvKSASIDTable).
+static ASID_TABLE: [KernelWord<Option<Handle<AsidPool>>>; POOLS] = [const { KernelWord::new(None) }; POOLS];
 
 fn table_index(asid: u64) -> usize {
     (asid / POOL_ENTRIES) as usize % POOLS
 }
 
-/// The pool registered for `asid_base`'s high bits (0 if none).
-pub fn pool_for(asid_base: u64) -> u64 {
+fn pool_slot(asid: u64) -> usize {
+    (asid % POOL_ENTRIES) as usize
+}
+
+/// The pool registered for `asid_base`'s high bits.
+pub fn pool_for(asid_base: u64) -> Option<Handle<AsidPool>> {
     ASID_TABLE[table_index(asid_base)].get()
 }
 
 /// The first ASID-table index with no pool, if any.
 pub fn free_pool_index() -> Option<u64> {
-    ASID_TABLE.iter().position(|pool| pool.get() == 0).map(|i| i as u64)
+    ASID_TABLE.iter().position(|pool| pool.get().is_none()).map(|i| i as u64)
 }
 
-pub fn set_pool(asid_base: u64, pool_paddr: u64) {
-    ASID_TABLE[table_index(asid_base)].set(pool_paddr);
+/// Registers the pool that a new ASID-pool cap names.
+pub fn set_pool(asid_base: u64, pool: Cap) {
+    debug_assert!(pool.is(CapType::AsidPool));
+    // SAFETY: an ASID-pool cap names a live pool (the layer's invariant).
+    let pool = unsafe { Handle::from_paddr(pool.paddr()) };
+    ASID_TABLE[table_index(asid_base)].set(Some(pool));
 }
 
-pub fn pool_entry(asid: u64) -> Option<&'static mut u64> {
-    let pool = ASID_TABLE[table_index(asid)].get();
-    if pool == 0 {
-        return None;
-    }
-    // SAFETY: the table only holds addresses of live ASID pools (512 words each).
-    let entries = unsafe { kmem::object::<[u64; 512]>(pool) };
-    entries.get_mut((asid % POOL_ENTRIES) as usize)
+fn pool_entry(pool: Handle<AsidPool>, asid: u64) -> Option<Handle<PageTable>> {
+    // SAFETY: a Handle names a live pool; the entry is read in place.
+    unsafe { (&raw const (*pool.as_ptr()).0[pool_slot(asid)]).read() }
+}
+
+fn set_pool_entry(pool: Handle<AsidPool>, asid: u64, root: Option<Handle<PageTable>>) {
+    // SAFETY: as for `pool_entry`.
+    unsafe { (&raw mut (*pool.as_ptr()).0[pool_slot(asid)]).write(root) }
 }
 
 /// The VSpace root for `asid`, if one is assigned.
-pub fn find_vspace(asid: u64) -> Option<u64> {
-    pool_entry(asid).map(|entry| *entry).filter(|&root| root != 0)
+pub fn find_vspace(asid: u64) -> Option<Handle<PageTable>> {
+    pool_entry(pool_for(asid)?, asid)
 }
 
-pub fn table(paddr: u64) -> &'static mut PageTable {
-    // SAFETY: only called on page-table addresses read from valid non-leaf entries of a live
-    // VSpace, which name live page tables.
-    unsafe { kmem::object::<PageTable>(paddr) }
+/// Makes `root` (an unmapped page-table cap about to become a VSpace root) the root of `asid`,
+/// with the kernel's half of the address space copied in.
+pub fn assign(asid: u64, root: Cap) {
+    let root = page_table(root);
+    vm::copy_kernel_entries(root);
+    if let Some(pool) = pool_for(asid) {
+        set_pool_entry(pool, asid, Some(root));
+    }
+}
+
+/// The page table a page-table cap names.
+pub fn page_table(cap: Cap) -> Handle<PageTable> {
+    assert!(cap.is(CapType::PageTable), "not a page-table cap (kernel invariant)");
+    // SAFETY: a page-table cap names a live page table (the layer's invariant).
+    unsafe { Handle::from_paddr(cap.paddr()) }
+}
+
+/// The next-level table a valid non-leaf entry points at.
+fn next_table(entry: u64) -> Handle<PageTable> {
+    // SAFETY: non-leaf entries of a live VSpace are only ever written with live page tables
+    // (PageTable_Map), and are cleared before a mapped table can be deleted.
+    unsafe { Handle::from_paddr(entry_target(entry)) }
 }
 
 pub fn entry_target(entry: u64) -> u64 {
@@ -59,17 +96,33 @@ pub fn is_table_entry(entry: u64) -> bool {
     entry & vm::PTE_VALID != 0 && entry & (vm::PTE_READ | vm::PTE_WRITE | vm::PTE_EXECUTE) == 0
 }
 
+/// One page-table entry: a table and an index in it.
+#[derive(Clone, Copy)]
+pub struct PteSlot {
+    table: Handle<PageTable>,
+    index: usize,
+}
+
+impl PteSlot {
+    pub fn get(self) -> u64 {
+        self.table.entry(self.index)
+    }
+    pub fn set(self, value: u64) {
+        self.table.set_entry(self.index, value)
+    }
+}
+
 /// The entry that maps `vaddr` at `level` (0 = root), walking down from `root`.
-fn entry_at(root: u64, vaddr: u64, level: u32) -> Option<&'static mut u64> {
-    let mut current = root;
+fn entry_at(root: Handle<PageTable>, vaddr: u64, level: u32) -> Option<PteSlot> {
+    let mut table = root;
     for walk in 0..level {
-        let entry = table(current).0[vm::index(vaddr, walk)];
+        let entry = table.entry(vm::index(vaddr, walk));
         if !is_table_entry(entry) {
             return None;
         }
-        current = entry_target(entry);
+        table = next_table(entry);
     }
-    Some(&mut table(current).0[vm::index(vaddr, level)])
+    Some(PteSlot { table, index: vm::index(vaddr, level) })
 }
 
 pub fn flush(asid: u64) {
@@ -79,15 +132,16 @@ pub fn flush(asid: u64) {
 
 /// The slot where a walk for `vaddr` from `root` ends: the first entry that is not a pointer to
 /// a next-level table, and how many address bits one entry there covers (seL4's lookupPTSlot).
-pub fn lookup_pt_slot(root: u64, vaddr: u64) -> (&'static mut u64, u32) {
-    let mut table_paddr = root;
+pub fn lookup_pt_slot(root: Handle<PageTable>, vaddr: u64) -> (PteSlot, u32) {
+    let mut table = root;
     let mut level = 0;
     loop {
-        let entry = &mut table(table_paddr).0[vm::index(vaddr, level)];
-        if level == 2 || !is_table_entry(*entry) {
-            return (entry, vm::entry_bits(level));
+        let slot = PteSlot { table, index: vm::index(vaddr, level) };
+        let entry = slot.get();
+        if level == 2 || !is_table_entry(entry) {
+            return (slot, vm::entry_bits(level));
         }
-        table_paddr = entry_target(*entry);
+        table = next_table(entry);
         level += 1;
     }
 }
@@ -106,51 +160,93 @@ pub fn unmap_frame(cap: Cap) {
     let (asid, vaddr) = (cap.mapped_asid(), cap.mapped_vaddr());
     let Some(root) = find_vspace(asid) else { return };
     let level = match cap.frame_size() {
-        atoll_kernel_core::cap::FrameSize::Huge => 0,
-        atoll_kernel_core::cap::FrameSize::Large => 1,
-        atoll_kernel_core::cap::FrameSize::Small => 2,
+        FrameSize::Huge => 0,
+        FrameSize::Large => 1,
+        FrameSize::Small => 2,
     };
-    if let Some(entry) = entry_at(root, vaddr, level)
-        && *entry & vm::PTE_VALID != 0
-        && !is_table_entry(*entry)
-        && entry_target(*entry) == cap.paddr()
-    {
-        *entry = 0;
-        flush(asid);
+    if let Some(slot) = entry_at(root, vaddr, level) {
+        let entry = slot.get();
+        if entry & vm::PTE_VALID != 0 && !is_table_entry(entry) && entry_target(entry) == cap.paddr() {
+            slot.set(0);
+            flush(asid);
+        }
     }
 }
 
 pub fn unmap_page_table(cap: Cap) {
     let (asid, vaddr) = (cap.mapped_asid(), cap.mapped_vaddr());
     let Some(root) = find_vspace(asid) else { return };
-    if root == cap.paddr() {
+    if root.paddr() == cap.paddr() {
         // The VSpace root itself: its ASID no longer has an address space.
-        if let Some(entry) = pool_entry(asid) {
-            *entry = 0;
+        if let Some(pool) = pool_for(asid) {
+            set_pool_entry(pool, asid, None);
         }
         flush(asid);
-        crate::sched::forget_loaded_satp();
+        forget_loaded();
         return;
     }
     for level in 0..2 {
-        if let Some(entry) = entry_at(root, vaddr, level)
-            && is_table_entry(*entry)
-            && entry_target(*entry) == cap.paddr()
-        {
-            *entry = 0;
-            flush(asid);
-            return;
+        if let Some(slot) = entry_at(root, vaddr, level) {
+            let entry = slot.get();
+            if is_table_entry(entry) && entry_target(entry) == cap.paddr() {
+                slot.set(0);
+                flush(asid);
+                return;
+            }
         }
     }
 }
 
 fn delete_pool(cap: Cap) {
     let entry = &ASID_TABLE[table_index(cap.asid_base())];
-    if entry.get() == cap.paddr() {
-        entry.set(0);
-        crate::sched::forget_loaded_satp();
+    if entry.get().map(Handle::paddr) == Some(cap.paddr()) {
+        entry.set(None);
+        forget_loaded();
         for asid in cap.asid_base()..cap.asid_base() + POOL_ENTRIES {
             flush(asid);
         }
     }
+}
+
+/// The thread whose address space satp holds; None when unknown. The kernel runs on the user's
+/// page table, so returning to the same thread needs no switch.
+static LOADED_FOR: KernelWord<Option<Handle<Tcb>>> = KernelWord::new(None);
+
+/// An address space went away, or a thread's VSpace slot changed: switch satp on the next return.
+pub fn forget_loaded() {
+    LOADED_FOR.set(None);
+}
+
+/// A thread's TCB is being destroyed: a new TCB at its address must not inherit the shortcut.
+pub fn forget_thread(thread: Handle<Tcb>) {
+    if LOADED_FOR.get() == Some(thread) {
+        forget_loaded();
+    }
+}
+
+/// The satp of the thread's VSpace, if its VSpace cap names a valid root (seL4's setVMRoot's
+/// check; the fastpath only switches to such threads).
+#[inline(always)]
+pub fn valid_root(thread: Handle<Tcb>) -> Option<u64> {
+    let cap = PhysicalSlots.cap(thread.slot(slot::VSPACE_ROOT));
+    let asid = cap.mapped_asid();
+    let valid = cap.is(CapType::PageTable)
+        && cap.page_table_is_mapped()
+        && find_vspace(asid).map(Handle::paddr) == Some(cap.paddr());
+    valid.then(|| vm::satp(cap.paddr(), asid))
+}
+
+/// Loads `thread`'s address space (or the kernel's alone if its VSpace is gone, as seL4's
+/// setVMRoot does: the thread then faults on its first access), unless it is loaded already.
+pub fn activate(thread: Handle<Tcb>) {
+    if LOADED_FOR.get() != Some(thread) {
+        activate_root(thread, valid_root(thread).unwrap_or_else(vm::kernel_satp));
+    }
+}
+
+/// As `activate`, with the root already worked out by `valid_root`.
+#[inline(always)]
+pub fn activate_root(thread: Handle<Tcb>, satp: u64) {
+    csr::write_satp_and_flush(satp);
+    LOADED_FOR.set(Some(thread));
 }

@@ -1,37 +1,28 @@
-//! System-call entry: decode the syscall number and dispatch, following seL4's RISC-V convention
-//! (number in a7, capability in a0, message info in a1, message registers in a2..a5).
-//!
-//! The caller's TCB is borrowed only briefly, to copy registers in and write results out, so an
-//! invocation may change any object, the caller's own TCB included.
-use crate::arch::riscv64::invocation as arch_invocation;
-use crate::arch::riscv64::platform;
-use crate::cspace::LookupFault;
-use crate::cspace::{CteStore, PhysicalSlots, SlotRef};
-use crate::fault::{self, Fault};
-use crate::invocation::{self, ExtraCap, IPC_CAPS_OFFSET, Interrupted, Message, SyscallError};
-use crate::ipc;
-use crate::object::cap::Cap;
-use crate::object::endpoint::{self, SendCap};
-use crate::object::tcb::{Tcb, ThreadState, UserContext as Regs, slot, slot_paddr};
-use crate::object::{cnode, domain, irq, notification, tcb_invocation, untyped};
-use crate::{console, kmem, kprintln, preemption, sched};
+//! System calls: decode the number and dispatch, following seL4's convention (number, capability,
+//! message info and message registers in the registers `arch::reg` names); the fastpath takes
+//! Call and ReplyRecv in their common case first.
+pub mod fastpath;
+
+use crate::arch::{SYSCALL_INSTRUCTION_LENGTH, invocation as arch_invocation, objects as arch_objects, platform, reg};
+use crate::cspace::{Cap, CteStore, LookupFault, PhysicalSlots, SlotRef, lookup_cap, lookup_slot};
+use crate::error::{Interrupted, SyscallError};
+use crate::ipc::endpoint::{self, SendCap};
+use crate::ipc::fault::{self, Fault};
+use crate::ipc::{notification, transfer};
+use crate::memory::{Handle, Tcb, ThreadState, caps, slot};
+use crate::message::{self, ExtraCap, Message, Reply, ipc_buffer, word};
+use crate::object::{cnode, domain, irq, tcb, untyped};
+use crate::{console, kprintln, preemption, sched};
 use atoll_abi::{CapType, MessageInfo, Syscall};
 
-const ECALL_LENGTH: u64 = 4;
-
-fn tcb_at(paddr: u64) -> &'static mut Tcb {
-    kmem::tcb(paddr)
-}
-
-/// Handles `ecall` from the current thread.
+/// Handles a system call from the current thread (the general path). Inlined into the trap
+/// handler, and the decoder into `handle_invocation`, as the call depth costs every system call.
+#[inline(always)]
 pub fn handle_syscall() {
     let Some(caller) = sched::current() else { return };
     preemption::reset();
-    let (number, cptr) = {
-        let tcb = tcb_at(caller);
-        tcb.context.regs[Regs::PC] += ECALL_LENGTH;
-        (tcb.context.regs[Regs::A7], tcb.context.regs[Regs::A0])
-    };
+    caller.set_reg(reg::PC, caller.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
+    let (number, cptr) = (caller.reg(reg::SYSCALL), caller.reg(reg::CAP));
     let Some(syscall) = Syscall::from_value(number as i64 as isize) else {
         return fault::raise(caller, Fault::UnknownSyscall { number });
     };
@@ -42,8 +33,8 @@ pub fn handle_syscall() {
             platform::power_off(false)
         }
         Syscall::DebugCapIdentify => {
-            let tag = lookup_slot(caller, cptr).map_or(0, |slot| PhysicalSlots.cap(slot).tag());
-            tcb_at(caller).context.regs[Regs::A0] = tag;
+            let tag = lookup_cap(caller, cptr).map_or(0, |cap| cap.tag());
+            caller.set_reg(reg::BADGE, tag);
         }
         Syscall::DebugNameThread => debug_name_thread(caller, cptr),
         Syscall::DebugDumpScheduler => sched::dump(),
@@ -55,9 +46,9 @@ pub fn handle_syscall() {
         Syscall::NbSend => handle_invocation(caller, cptr, false, false),
         Syscall::Recv => handle_receive(caller, cptr, true),
         Syscall::NbRecv => handle_receive(caller, cptr, false),
-        Syscall::Reply => ipc::reply(caller),
+        Syscall::Reply => transfer::reply(caller),
         Syscall::ReplyRecv => {
-            ipc::reply(caller);
+            transfer::reply(caller);
             handle_receive(caller, cptr, true);
         }
         _ => fault::raise(caller, Fault::UnknownSyscall { number }),
@@ -65,74 +56,67 @@ pub fn handle_syscall() {
 }
 
 /// Recv, NBRecv and the receive half of ReplyRecv (seL4's handleRecv).
-fn handle_receive(caller: u64, cptr: u64, blocking: bool) {
+fn handle_receive(caller: Handle<Tcb>, cptr: u64, blocking: bool) {
     let missing = LookupFault::MissingCapability { bits_left: 0 };
-    let lookup = match lookup_slot_detailed(caller, cptr) {
+    let cap = match lookup_slot(caller, cptr) {
         Ok(slot) => PhysicalSlots.cap(slot),
         Err(fault) => {
             return fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: fault });
         }
     };
-    match lookup.cap_type() {
-        CapType::Endpoint if lookup.endpoint_rights().receive => {
-            ipc::delete_one(slot_paddr(caller, slot::CALLER));
-            endpoint::receive(lookup.paddr(), caller, lookup.endpoint_rights().grant, blocking);
+    match cap.cap_type() {
+        CapType::Endpoint if cap.endpoint_rights().receive => {
+            crate::cspace::delete_one(caller.slot(slot::CALLER));
+            endpoint::receive(caps::endpoint(cap), caller, cap.endpoint_rights().grant, blocking);
         }
-        CapType::Notification if lookup.endpoint_rights().receive => {
-            let bound = notification::bound_tcb(lookup.paddr());
-            if bound != 0 && bound != caller {
+        CapType::Notification if cap.endpoint_rights().receive => {
+            let ntfn = caps::notification(cap);
+            if ntfn.bound_tcb().is_some_and(|bound| bound != caller) {
                 return fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: missing });
             }
-            notification::wait(lookup.paddr(), caller, blocking);
+            notification::wait(ntfn, caller, blocking);
         }
         _ => fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: missing }),
     }
 }
 
-/// Resolves `cptr` in a thread's CSpace at full depth (seL4's lookupSlot).
-pub fn lookup_slot_detailed(thread: u64, cptr: u64) -> Result<SlotRef, LookupFault> {
-    let root = PhysicalSlots.cap(slot_paddr(thread, slot::CSPACE_ROOT));
-    atoll_kernel_core::cspace::resolve(&PhysicalSlots, root, cptr, 64).map(|r| r.slot)
-}
-
-pub fn lookup_slot(thread: u64, cptr: u64) -> Option<SlotRef> {
-    lookup_slot_detailed(thread, cptr).ok()
-}
-
-fn debug_name_thread(caller: u64, cptr: u64) {
-    let target = lookup_slot(caller, cptr).map(|slot| PhysicalSlots.cap(slot));
-    let Some(target) = target.filter(|cap| cap.is(CapType::Thread)) else {
+fn debug_name_thread(caller: Handle<Tcb>, cptr: u64) {
+    let Some(target) = lookup_cap(caller, cptr).filter(|cap| cap.is(CapType::Thread)) else {
         kprintln!("atoll: seL4_DebugNameThread: cap {cptr:#x} is not a thread");
         return;
     };
     let mut name = [0u8; 32];
-    if let Some(buffer) = invocation::ipc_buffer(tcb_at(caller), false) {
+    if let Some(buffer) = ipc_buffer(caller, false) {
         // The name is a C string in the message words after the tag word.
         for (index, byte) in name.iter_mut().enumerate() {
-            *byte = (buffer[1 + index / 8] >> (8 * (index % 8))) as u8;
+            *byte = (buffer.get(word::MSG + index / 8).unwrap_or(0) >> (8 * (index % 8))) as u8;
         }
     }
     let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
-    tcb_at(target.paddr()).set_name(&name[..len]);
+    caps::thread(target).set_name(&name[..len]);
 }
 
 /// Looks up the extra caps named in the caller's IPC buffer (seL4's lookupExtraCaps).
-fn lookup_extra_caps(caller: u64, caps: &mut [Option<ExtraCap>; 3], count: u64) -> Result<(), (u64, LookupFault)> {
+fn lookup_extra_caps(
+    caller: Handle<Tcb>,
+    caps: &mut [Option<ExtraCap>; 3],
+    count: u64,
+) -> Result<(), (u64, LookupFault)> {
     if count == 0 {
         return Ok(());
     }
-    let Some(buffer) = invocation::ipc_buffer(tcb_at(caller), false) else { return Ok(()) };
-    let cptrs: [u64; 3] = core::array::from_fn(|i| buffer[IPC_CAPS_OFFSET + i]);
-    for (index, &cptr) in cptrs.iter().enumerate().take(count as usize) {
-        let slot = lookup_slot_detailed(caller, cptr).map_err(|fault| (cptr, fault))?;
-        caps[index] = Some(ExtraCap { cap: PhysicalSlots.cap(slot), slot });
+    let Some(buffer) = ipc_buffer(caller, false) else { return Ok(()) };
+    for (index, entry) in caps.iter_mut().enumerate().take(count as usize) {
+        let cptr = buffer.get(word::CAPS_OR_BADGES + index).unwrap_or(0);
+        let slot = lookup_slot(caller, cptr).map_err(|fault| (cptr, fault))?;
+        *entry = Some(ExtraCap { cap: PhysicalSlots.cap(slot), slot });
     }
     Ok(())
 }
 
 /// Send, NBSend or Call on a capability (seL4's handleInvocation).
-fn handle_invocation(caller: u64, cptr: u64, blocking: bool, is_call: bool) {
-    let slot = match lookup_slot_detailed(caller, cptr) {
+fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bool) {
+    let slot = match lookup_slot(caller, cptr) {
         Ok(slot) => slot,
         Err(lookup) => {
             if blocking {
@@ -141,8 +125,8 @@ fn handle_invocation(caller: u64, cptr: u64, blocking: bool, is_call: bool) {
             return;
         }
     };
-    let extra = MessageInfo::from_word(tcb_at(caller).context.regs[Regs::A1]).extra_caps();
-    let mut message = invocation::read_message(caller);
+    let extra = MessageInfo::from_word(caller.reg(reg::MSG_INFO)).extra_caps();
+    let mut message = Message::read(caller);
     if let Err((bad_cptr, lookup)) = lookup_extra_caps(caller, &mut message.extra_caps, extra) {
         if blocking {
             fault::raise(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
@@ -154,12 +138,12 @@ fn handle_invocation(caller: u64, cptr: u64, blocking: bool, is_call: bool) {
     let call = CallInfo { caller, slot, blocking, is_call };
     match decode_and_invoke(cap, call, &message) {
         Ok(reply) => {
-            if tcb_at(caller).state == ThreadState::Restart {
+            if caller.state() == ThreadState::Restart {
                 if is_call {
                     match reply {
-                        Reply::Empty => invocation::reply_success(tcb_at(caller), &[]),
-                        Reply::Word(word) => invocation::reply_success(tcb_at(caller), &[word]),
-                        Reply::Written(length) => invocation::reply_written(tcb_at(caller), length),
+                        Reply::Empty => message::reply_success(caller, &[]),
+                        Reply::Word(word) => message::reply_success(caller, &[word]),
+                        Reply::Written(length) => message::reply_written(caller, length),
                     }
                 }
                 sched::set_state(caller, ThreadState::Running);
@@ -167,7 +151,7 @@ fn handle_invocation(caller: u64, cptr: u64, blocking: bool, is_call: bool) {
         }
         Err(Outcome::Error(error)) => {
             if is_call {
-                invocation::reply_error(tcb_at(caller), error);
+                message::reply_error(caller, error);
             }
             sched::set_state(caller, ThreadState::Running);
         }
@@ -177,18 +161,10 @@ fn handle_invocation(caller: u64, cptr: u64, blocking: bool, is_call: bool) {
 
 /// Who invoked, and how.
 struct CallInfo {
-    caller: u64,
+    caller: Handle<Tcb>,
     slot: SlotRef,
     blocking: bool,
     is_call: bool,
-}
-
-/// A successful invocation's reply message.
-pub enum Reply {
-    Empty,
-    Word(u64),
-    /// The invocation wrote this many message registers of the caller itself.
-    Written(usize),
 }
 
 enum Outcome {
@@ -209,8 +185,10 @@ impl From<Interrupted> for Outcome {
 }
 
 /// Decodes by cap type, then performs (seL4's decodeInvocation).
+#[inline(always)]
 fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Reply, Outcome> {
     let invalid = SyscallError::InvalidCapability { cap: 0 };
+    let empty = Reply::Empty;
     match cap.cap_type() {
         CapType::Null | CapType::Zombie => Err(invalid.into()),
         CapType::Endpoint => {
@@ -219,55 +197,56 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Repl
                 return Err(invalid.into());
             }
             let send = SendCap { badge: cap.badge(), can_grant: rights.grant, can_grant_reply: rights.grant_reply };
-            endpoint::send(cap.paddr(), call.caller, send, call.blocking, call.is_call);
-            Ok(Reply::Empty)
+            endpoint::send(caps::endpoint(cap), call.caller, send, call.blocking, call.is_call);
+            Ok(empty)
         }
         CapType::Notification => {
             if !cap.endpoint_rights().send {
                 return Err(invalid.into());
             }
-            notification::signal(cap.paddr(), cap.badge());
-            Ok(Reply::Empty)
+            notification::signal(caps::notification(cap), cap.badge());
+            Ok(empty)
         }
         CapType::Reply => {
             if cap.reply_is_master() {
                 return Err(invalid.into());
             }
-            ipc::reply_with(call.caller, call.slot, cap);
-            Ok(Reply::Empty)
+            transfer::reply_with(call.caller, call.slot, cap);
+            Ok(empty)
         }
         CapType::CNode => {
             let op = cnode::decode(message, cap)?;
-            cnode::invoke(op, slot_paddr(call.caller, slot::CALLER))?;
-            Ok(Reply::Empty)
+            cnode::invoke(op, call.caller.slot(slot::CALLER))?;
+            Ok(empty)
         }
         CapType::Untyped => {
             let retype = untyped::decode(message, cap, call.slot)?;
             untyped::invoke(retype)?;
-            Ok(Reply::Empty)
+            Ok(empty)
         }
         CapType::Thread => {
-            let op = tcb_invocation::decode(message, cap, call.caller)?;
-            Ok(tcb_invocation::invoke(op, call.caller)?)
+            let op = tcb::decode(message, cap, call.caller)?;
+            Ok(tcb::invoke(op, call.caller)?)
         }
         CapType::IrqControl => {
             irq::invoke(irq::decode_control(message, call.slot)?);
-            Ok(Reply::Empty)
+            Ok(empty)
         }
         CapType::IrqHandler => {
             irq::invoke(irq::decode_handler(message, cap)?);
-            Ok(Reply::Empty)
+            Ok(empty)
         }
         CapType::Domain => {
             domain::decode_and_set(message)?;
-            Ok(Reply::Empty)
+            Ok(empty)
         }
-        CapType::Frame | CapType::PageTable | CapType::AsidControl | CapType::AsidPool => {
+        ty if arch_objects::is_arch_cap(ty) => {
             let op = arch_invocation::decode(message, cap, call.slot)?;
             Ok(match arch_invocation::invoke(op) {
                 Some(word) => Reply::Word(word),
-                None => Reply::Empty,
+                None => empty,
             })
         }
+        _ => Err(invalid.into()),
     }
 }

@@ -1,11 +1,12 @@
-//! The platform-level interrupt controller (PLIC), driven for hart 0's supervisor context.
+//! The interrupt controller: the platform-level interrupt controller (PLIC), driven for hart 0's supervisor context.
 //!
 //! ```text
 //! base + 4 * irq                      priority of each source (0 = never)
 //! base + 0x2000 + 0x80 * context      enable bits
 //! base + 0x200000 + 0x1000 * context  threshold, then claim/complete at +4
 //! ```
-use crate::kmem::{KernelCell, paddr_to_ptr};
+use super::layout::phys_to_kernel_ptr as paddr_to_ptr;
+use crate::memory::KernelCell;
 
 /// Hart 0's S-mode context on QEMU's virt machine (context 0 is its M-mode).
 const CONTEXT: u64 = 1;

@@ -6,12 +6,13 @@
 //! single kernel entry runs unbounded. A nested container found on the way is swapped into
 //! slot 0 of its own object (a "cyclic zombie") instead of being recursed into, which bounds the
 //! recursion at two levels, exactly as in seL4.
-use crate::cspace::{CteStore, PhysicalSlots, SlotRef, slot_of};
-use crate::invocation::Interrupted;
-use crate::object::cap::Cap;
-use crate::object::tcb;
-use crate::object::{endpoint, notification, tcb_invocation};
-use crate::{arch, preemption};
+use super::{irq, tcb};
+use crate::arch::vspace;
+use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef, slot_of};
+use crate::error::Interrupted;
+use crate::ipc::{endpoint, notification};
+use crate::memory::{caps, slot};
+use crate::{preemption, sched};
 use atoll_abi::CapType;
 use atoll_kernel_core::cdt;
 
@@ -28,8 +29,8 @@ fn cnode_zombie(cnode: Cap) -> Cap {
     Cap::zombie(cnode.paddr(), false, cnode.cnode_radix(), 1u64 << cnode.cnode_radix())
 }
 
-fn tcb_zombie(tcb_paddr: u64) -> Cap {
-    Cap::zombie(tcb::slots_paddr(tcb_paddr), true, 0, tcb::slot::COUNT as u64)
+fn tcb_zombie(thread: Cap) -> Cap {
+    Cap::zombie(caps::thread(thread).slots_start(), true, 0, slot::COUNT as u64)
 }
 
 /// Whether a zombie has no slots left to clear (or only its own slot 0 where it sits).
@@ -44,30 +45,31 @@ fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
     match cap.cap_type() {
         CapType::CNode if is_final => Remainder::Zombie(cnode_zombie(cap)),
         CapType::Thread if is_final => {
-            notification::unbind(cap.paddr());
-            tcb_invocation::suspend(cap.paddr());
-            crate::sched::unregister_thread(cap.paddr());
-            Remainder::Zombie(tcb_zombie(cap.paddr()))
+            let thread = caps::thread(cap);
+            notification::unbind(thread);
+            tcb::suspend(thread);
+            sched::unregister_thread(thread);
+            Remainder::Zombie(tcb_zombie(cap))
         }
         CapType::Endpoint if is_final => {
-            endpoint::cancel_all(cap.paddr());
+            endpoint::cancel_all(caps::endpoint(cap));
             Remainder::Removable
         }
         CapType::IrqHandler if is_final => {
-            crate::object::irq::handler_deleted(cap.irq());
+            irq::handler_deleted(cap.irq());
             Remainder::Removable
         }
         CapType::Notification if is_final => {
-            notification::unbind_any(cap.paddr());
-            notification::cancel_all(cap.paddr());
+            let ntfn = caps::notification(cap);
+            notification::unbind_any(ntfn);
+            notification::cancel_all(ntfn);
             Remainder::Removable
         }
         CapType::Zombie => Remainder::Zombie(cap),
-        CapType::Frame | CapType::PageTable | CapType::AsidPool => {
-            arch::riscv64::vspace::finalise(cap, is_final);
+        _ => {
+            vspace::finalise(cap, is_final);
             Remainder::Removable
         }
-        _ => Remainder::Removable,
     }
 }
 

@@ -1,0 +1,63 @@
+//! The processor as the generic kernel uses it: entering user mode, idling, pending interrupts,
+//! and lazy FPU switching.
+use super::{csr, entry, fpu};
+use crate::memory::{Handle, Tcb};
+
+/// Boot: the kernel's own page table, and the processor state every return to user mode
+/// relies on.
+pub fn init() {
+    super::vm::map_kernel_window();
+    entry::install_trap_vector();
+    // Let user level read cycle, time and instret (sel4bench reads the cycle counter).
+    csr::write_scounteren(0b111);
+    csr::enable_fpu();
+    csr::prepare_user_return();
+}
+
+/// Enters `thread` in user mode with its saved registers; its address space is already loaded.
+/// `fpu` says whether it may use the FPU now (it owns it and is not fpuDisabled).
+#[inline(always)]
+pub fn enter_user(thread: Handle<Tcb>, fpu: bool) -> ! {
+    if fpu {
+        csr::enable_fpu();
+    } else {
+        csr::disable_fpu();
+    }
+    entry::enter_user(thread)
+}
+
+/// Waits until an interrupt is pending (interrupts stay masked in the kernel).
+pub fn wait_for_interrupt() {
+    csr::wait_for_interrupt();
+}
+
+/// Whether the timer or a device has an interrupt pending (for preemption points).
+#[inline(always)]
+pub fn interrupt_pending() -> bool {
+    csr::sip() & (csr::TIMER_INTERRUPT | csr::EXTERNAL_INTERRUPT) != 0
+}
+
+/// Which interrupts are pending, for the idle loop.
+pub fn pending() -> Pending {
+    let sip = csr::sip();
+    Pending { timer: sip & csr::TIMER_INTERRUPT != 0, device: sip & csr::EXTERNAL_INTERRUPT != 0 }
+}
+
+pub struct Pending {
+    pub timer: bool,
+    pub device: bool,
+}
+
+/// The cycle counter (boot statistics).
+pub fn cycles() -> u64 {
+    csr::cycle()
+}
+
+/// Moves the FPU's registers from `from` (if any) to `to`, and leaves the FPU on.
+pub fn switch_fpu(from: Option<Handle<Tcb>>, to: Handle<Tcb>) {
+    csr::enable_fpu();
+    if let Some(owner) = from {
+        fpu::save(owner);
+    }
+    fpu::restore(to);
+}

@@ -1,0 +1,40 @@
+//! The RISC-V object types: their sizes, their creation from untyped memory, and which caps are
+//! invoked through `invocation` (seL4's Arch_getObjectSize, Arch_createObject and the arch cap
+//! types of decodeInvocation).
+use atoll_abi::object::PAGE_TABLE_BITS;
+use atoll_abi::{CapType, ObjectType};
+use atoll_kernel_core::cap::{Cap, FrameSize, VmRights};
+
+/// Size in bits of an arch object type; None for the generic types.
+pub fn size_bits(ty: ObjectType) -> Option<u64> {
+    Some(match ty {
+        ObjectType::RiscvGigaPage => FrameSize::Huge.bits() as u64,
+        ObjectType::RiscvMegaPage => FrameSize::Large.bits() as u64,
+        ObjectType::Riscv4KPage => FrameSize::Small.bits() as u64,
+        ObjectType::RiscvPageTable => PAGE_TABLE_BITS as u64,
+        _ => return None,
+    })
+}
+
+/// Whether objects of this type are frames (the only type device untyped memory gives).
+pub fn is_frame(ty: ObjectType) -> bool {
+    matches!(ty, ObjectType::RiscvGigaPage | ObjectType::Riscv4KPage | ObjectType::RiscvMegaPage)
+}
+
+/// The cap to a new arch object at `paddr` (memory already zeroed unless device memory); None
+/// for the generic types.
+pub fn create(ty: ObjectType, paddr: u64, is_device: bool) -> Option<Cap> {
+    let frame = |size| Cap::frame(paddr, size, VmRights::ReadWrite, is_device);
+    Some(match ty {
+        ObjectType::RiscvGigaPage => frame(FrameSize::Huge),
+        ObjectType::Riscv4KPage => frame(FrameSize::Small),
+        ObjectType::RiscvMegaPage => frame(FrameSize::Large),
+        ObjectType::RiscvPageTable => Cap::page_table(paddr),
+        _ => return None,
+    })
+}
+
+/// Whether a cap of this type is invoked through the arch's `invocation::decode`.
+pub fn is_arch_cap(ty: CapType) -> bool {
+    matches!(ty, CapType::Frame | CapType::PageTable | CapType::AsidControl | CapType::AsidPool)
+}

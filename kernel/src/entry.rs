@@ -1,0 +1,90 @@
+//! Kernel entry from user mode, as the architecture's trap handler reports it: a system call,
+//! an interrupt or an exception; and the way back out, through the scheduler (seL4's
+//! handleSyscall, handleInterruptEntry, handleUserLevelFault, handleVMFaultEvent).
+use crate::arch::cpu;
+use crate::ipc::fault::{self, Fault};
+use crate::object::irq;
+use crate::syscall::{self, fastpath};
+use crate::{arch, sched};
+
+/// An exception a user thread took, as the architecture classifies it.
+pub enum Exception {
+    VmFault {
+        addr: u64,
+        instruction: bool,
+        fsr: u64,
+    },
+    /// An illegal instruction: a thread's first FP instruction under lazy FPU switching, or a
+    /// real user exception.
+    IllegalInstruction {
+        cause: u64,
+    },
+    Other {
+        cause: u64,
+    },
+}
+
+/// A system call: the fastpath if it applies, else the general path.
+#[inline(always)]
+pub fn syscall() -> ! {
+    if let Some(thread) = sched::current() {
+        fastpath::try_fastpath(thread);
+    }
+    syscall::handle_syscall();
+    schedule_and_return()
+}
+
+pub fn timer_tick() -> ! {
+    sched::timer_tick();
+    schedule_and_return()
+}
+
+pub fn device_interrupt() -> ! {
+    irq::handle_external_interrupt();
+    schedule_and_return()
+}
+
+pub fn spurious_interrupt() -> ! {
+    schedule_and_return()
+}
+
+pub fn exception(exception: Exception) -> ! {
+    if let Some(thread) = sched::current() {
+        let fault = match exception {
+            Exception::VmFault { addr, instruction, fsr } => Some(Fault::VmFault { addr, instruction, fsr }),
+            Exception::IllegalInstruction { cause } => {
+                (!sched::claim_fpu(thread)).then_some(Fault::UserException { cause })
+            }
+            Exception::Other { cause } => Some(Fault::UserException { cause }),
+        };
+        if let Some(fault) = fault {
+            fault::raise(thread, fault);
+        }
+    }
+    schedule_and_return()
+}
+
+/// Schedules, then runs the chosen thread, idling until one can run.
+pub fn schedule_and_return() -> ! {
+    loop {
+        sched::schedule();
+        if let Some(thread) = sched::current() {
+            sched::activate(thread);
+            sched::run(thread);
+        }
+        idle_until_interrupt();
+    }
+}
+
+/// The idle path: wait with interrupts masked, then service whatever became pending.
+fn idle_until_interrupt() {
+    cpu::wait_for_interrupt();
+    let pending = cpu::pending();
+    if pending.timer {
+        arch::timer::rearm();
+    }
+    if pending.device {
+        irq::handle_external_interrupt();
+    }
+    sched::reschedule_required();
+}

@@ -1,0 +1,30 @@
+//! Handles from capabilities: the safe way to reach an object. A cap of the right type in a slot
+//! names a live object of that type (the layer's invariant), so these check the type and build
+//! the handle. A cap of another type is a kernel bug, caught by the assertion.
+use super::{Endpoint, Handle, Notification, Tcb};
+use atoll_abi::CapType;
+use atoll_kernel_core::cap::Cap;
+
+/// The thread a Thread or Reply cap names.
+#[inline(always)]
+pub fn thread(cap: Cap) -> Handle<Tcb> {
+    assert!(cap.is(CapType::Thread) || cap.is(CapType::Reply), "not a thread or reply cap");
+    // SAFETY: see the module documentation.
+    unsafe { Handle::from_paddr(cap.paddr()) }
+}
+
+/// The endpoint an Endpoint cap names.
+#[inline(always)]
+pub fn endpoint(cap: Cap) -> Handle<Endpoint> {
+    assert!(cap.is(CapType::Endpoint), "not an endpoint cap");
+    // SAFETY: see the module documentation.
+    unsafe { Handle::from_paddr(cap.paddr()) }
+}
+
+/// The notification a Notification cap names.
+#[inline(always)]
+pub fn notification(cap: Cap) -> Handle<Notification> {
+    assert!(cap.is(CapType::Notification), "not a notification cap");
+    // SAFETY: see the module documentation.
+    unsafe { Handle::from_paddr(cap.paddr()) }
+}

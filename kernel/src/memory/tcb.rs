@@ -1,0 +1,203 @@
+//! The thread control block's layout and its typed fields.
+use super::handle::{Handle, KernelObject};
+use super::{Endpoint, Notification};
+use crate::arch::{FpuState, UserContext};
+use atoll_kernel_core::cte::{Cte, SlotRef};
+
+/// seL4's thread states. Zero (Inactive) is what a freshly retyped TCB holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ThreadState {
+    Inactive = 0,
+    Running,
+    Restart,
+    BlockedOnReceive,
+    BlockedOnSend,
+    BlockedOnReply,
+    BlockedOnNotification,
+}
+
+impl ThreadState {
+    /// Whether the scheduler may run a thread in this state (seL4's isRunnable).
+    pub fn is_runnable(self) -> bool {
+        matches!(self, ThreadState::Running | ThreadState::Restart)
+    }
+
+    /// Whether restarting the thread has an effect (seL4's isStopped): it is inactive or blocked
+    /// in IPC, so it leaves what it waits for and runs again.
+    pub fn is_stopped(self) -> bool {
+        use ThreadState::*;
+        matches!(self, Inactive | BlockedOnReceive | BlockedOnSend | BlockedOnReply | BlockedOnNotification)
+    }
+}
+
+/// Indexes into a TCB's own capability slots (seL4's tcbCTable, tcbVTable, ...).
+pub mod slot {
+    pub const CSPACE_ROOT: usize = 0;
+    pub const VSPACE_ROOT: usize = 1;
+    pub const REPLY: usize = 2;
+    pub const CALLER: usize = 3;
+    pub const IPC_BUFFER: usize = 4;
+    pub const COUNT: usize = 5;
+}
+
+/// The queue a blocked thread is in (seL4's blocking object of tcbState).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+#[repr(C, u64)]
+pub enum WaitingOn {
+    #[default]
+    Nothing = 0,
+    Endpoint(Handle<Endpoint>),
+    Notification(Handle<Notification>),
+}
+
+/// What a blocked thread waits for (seL4's blocking fields of tcbState).
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+pub struct Blocking {
+    pub on: WaitingOn,
+    /// Badge of the cap a sender used.
+    pub badge: u64,
+    pub can_grant: bool,
+    pub can_grant_reply: bool,
+    pub is_call: bool,
+}
+
+/// The fault a thread raised, kept until its handler has been told (seL4's tcbFault).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+#[repr(C)]
+pub struct FaultRecord {
+    /// seL4's fault label (0: none).
+    pub label: u64,
+    /// Label-specific words (seL4's fault fields).
+    pub words: [u64; 4],
+    /// Lookup failure words for capability faults: type then details.
+    pub lookup: [u64; 4],
+}
+
+#[repr(C)]
+pub struct Tcb {
+    /// First, as in seL4: the TCB's slots start at the object's base, which is what a TCB
+    /// zombie names and what untyped containment checks measure.
+    slots: [Cte; slot::COUNT],
+    context: UserContext,
+    /// The pc at the thread's last kernel entry (seL4's FaultIP); a restarted thread resumes here.
+    fault_ip: u64,
+    fpu: FpuState,
+    state: ThreadState,
+    blocking: Blocking,
+    fault: FaultRecord,
+    ipc_buffer: u64,
+    fault_handler: u64,
+    bound_notification: Option<Handle<Notification>>,
+    priority: u8,
+    max_controlled_priority: u8,
+    domain: u8,
+    in_ready_queue: bool,
+    time_slice: u32,
+    flags: u64,
+    /// Ready-queue links.
+    pub(super) sched_next: u64,
+    pub(super) sched_prev: u64,
+    /// Endpoint or notification wait-queue links.
+    pub(super) ep_next: u64,
+    pub(super) ep_prev: u64,
+    name: [u8; 32],
+    /// Links in the list of all threads that seL4_DebugDumpScheduler prints.
+    pub(super) debug_next: u64,
+    pub(super) debug_prev: u64,
+}
+
+const _: () = assert!(core::mem::size_of::<Tcb>() <= 1 << atoll_abi::object::TCB_BITS);
+/// Where the trap entry stores the pc as FaultIP, relative to the saved registers.
+pub const FAULT_IP_OFFSET_FROM_CONTEXT: usize =
+    core::mem::offset_of!(Tcb, fault_ip) - core::mem::offset_of!(Tcb, context);
+
+// SAFETY: zeroed memory is a valid Tcb: Inactive, no links, no handles (None and
+// WaitingOn::Nothing are zero), and every setter writes a valid value of its field's type.
+unsafe impl KernelObject for Tcb {}
+
+super::fields! { Tcb {
+    fault_ip, set_fault_ip: u64;
+    state, set_state_only: ThreadState;
+    blocking, set_blocking: Blocking;
+    fault, set_fault: FaultRecord;
+    ipc_buffer, set_ipc_buffer: u64;
+    fault_handler, set_fault_handler: u64;
+    bound_notification, set_bound_notification: Option<Handle<Notification>>;
+    priority, set_priority_only: u8;
+    max_controlled_priority, set_max_controlled_priority: u8;
+    domain, set_domain_only: u8;
+    in_ready_queue, set_in_ready_queue: bool;
+    time_slice, set_time_slice: u32;
+    flags, set_flags: u64;
+    name, set_name_bytes: [u8; 32];
+} }
+
+impl Handle<Tcb> {
+    /// The thread's own slot `index` (an index from [`slot`]).
+    #[inline(always)]
+    pub fn slot(self, index: usize) -> SlotRef {
+        debug_assert!(index < slot::COUNT);
+        self.paddr() + core::mem::offset_of!(Tcb, slots) as u64 + (index * core::mem::size_of::<Cte>()) as u64
+    }
+
+    /// The start of the thread's slot array (what a TCB zombie names).
+    pub fn slots_start(self) -> SlotRef {
+        self.slot(0)
+    }
+
+    /// Saved register `index` (see `arch::reg`).
+    #[inline(always)]
+    pub fn reg(self, index: usize) -> u64 {
+        // SAFETY: a Handle names a live Tcb; the element is read in place (the array projection
+        // checks the index), no reference is made.
+        unsafe { (&raw const (*self.as_ptr()).context.regs[index]).read() }
+    }
+
+    #[inline(always)]
+    pub fn set_reg(self, index: usize, value: u64) {
+        // SAFETY: as for `reg`.
+        unsafe { (&raw mut (*self.as_ptr()).context.regs[index]).write(value) }
+    }
+
+    /// The saved registers' address, for the architecture's trap entry and exit.
+    #[inline(always)]
+    pub fn context_ptr(self) -> *mut UserContext {
+        // SAFETY: only the field's address is computed; nothing is read.
+        unsafe { &raw mut (*self.as_ptr()).context }
+    }
+
+    /// The saved FPU registers' address, for the architecture's FPU save and restore.
+    pub fn fpu_ptr(self) -> *mut FpuState {
+        // SAFETY: only the field's address is computed; nothing is read.
+        unsafe { &raw mut (*self.as_ptr()).fpu }
+    }
+
+    /// The endpoint or notification the thread waits in, if it is blocked on one.
+    pub fn waiting_on(self) -> WaitingOn {
+        self.blocking().on
+    }
+
+    /// The thread's name for diagnostics ("rootserver" for the initial thread, as in seL4).
+    pub fn name_text(self) -> NameText {
+        NameText(self.name())
+    }
+
+    pub fn set_name(self, name: &[u8]) {
+        let mut bytes = [0u8; 32];
+        let len = name.len().min(bytes.len() - 1);
+        bytes[..len].copy_from_slice(&name[..len]);
+        self.set_name_bytes(bytes);
+    }
+}
+
+/// A thread's name, copied out of its TCB, printable with `{}`.
+pub struct NameText([u8; 32]);
+
+impl core::fmt::Display for NameText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
+        f.pad(core::str::from_utf8(&self.0[..len]).unwrap_or("?"))
+    }
+}

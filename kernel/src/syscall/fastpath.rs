@@ -1,0 +1,128 @@
+//! The IPC fastpath: Call and ReplyRecv in the common case (message in registers, no caps,
+//! the partner already waiting, no lower priority, a valid address space, no recorded fault)
+//! done in one short path. Every check comes first and changes nothing; if any fails, the
+//! general path runs, so the fastpath never changes what user level observes (seL4's
+//! fastpath.c does the same).
+use crate::arch::{REGISTER_MRS, SYSCALL_INSTRUCTION_LENGTH, reg, vspace};
+use crate::cspace::{Cap, CteStore, PhysicalSlots, delete_one};
+use crate::ipc::{endpoint, notification};
+use crate::memory::{Handle, Tcb, ThreadState, caps, slot};
+use crate::sched;
+use atoll_abi::object::WORD_BITS;
+use atoll_abi::{CapType, MessageInfo, Syscall};
+use atoll_kernel_core::cdt;
+
+/// The endpoint cap `cptr` names in the thread's CSpace, if it resolves to one.
+#[inline(always)]
+fn endpoint_cap(thread: Handle<Tcb>, cptr: u64) -> Option<Cap> {
+    let root = PhysicalSlots.cap(thread.slot(slot::CSPACE_ROOT));
+    let (radix, guard_size) = (root.cnode_radix(), root.cnode_guard_size());
+    // The usual CSpace: one CNode whose guard and radix cover the whole word. Then the address
+    // resolves in one step, exactly as the general walk would do it.
+    let slot = if root.is(CapType::CNode) && radix + guard_size == WORD_BITS as u32 {
+        if cptr >> radix != root.cnode_guard() {
+            return None;
+        }
+        atoll_kernel_core::cspace::slot_of(root.paddr(), cptr & ((1 << radix) - 1))
+    } else {
+        atoll_kernel_core::cspace::resolve(&PhysicalSlots, root, cptr, WORD_BITS as u32).ok()?.slot
+    };
+    let cap = PhysicalSlots.cap(slot);
+    cap.is(CapType::Endpoint).then_some(cap)
+}
+
+/// Moves the message registers and sets badge and message info for the receiver.
+#[inline(always)]
+fn deliver(from: Handle<Tcb>, to: Handle<Tcb>, badge: u64, info: MessageInfo) {
+    for index in reg::MR0..reg::MR0 + info.length() as usize {
+        to.set_reg(index, from.reg(index));
+    }
+    to.set_reg(reg::BADGE, badge);
+    to.set_reg(reg::MSG_INFO, MessageInfo::new(info.label(), 0, 0, info.length()).word());
+}
+
+/// The address-space root to switch to if `to` may run in place of `from` without a
+/// scheduling decision.
+#[inline(always)]
+fn may_switch(from: Handle<Tcb>, to: Handle<Tcb>) -> Option<u64> {
+    if to.priority() < from.priority() || to.domain() != from.domain() {
+        return None;
+    }
+    vspace::valid_root(to)
+}
+
+/// Takes the fastpath if it applies; does not return then.
+#[inline(always)]
+pub fn try_fastpath(thread: Handle<Tcb>) {
+    let number = thread.reg(reg::SYSCALL) as i64 as isize;
+    let info = MessageInfo::from_word(thread.reg(reg::MSG_INFO));
+    if info.extra_caps() != 0 || info.length() > REGISTER_MRS as u64 {
+        return;
+    }
+    if number == Syscall::Call.value() {
+        call(thread, info);
+    } else if number == Syscall::ReplyRecv.value() {
+        reply_recv(thread, info);
+    }
+}
+
+#[inline(always)]
+fn call(caller: Handle<Tcb>, info: MessageInfo) {
+    // A recorded fault (kept by a thread restarted while sending it) makes the general path
+    // send the fault message instead of this one.
+    if caller.fault().label != 0 {
+        return;
+    }
+    let Some(cap) = endpoint_cap(caller, caller.reg(reg::CAP)) else { return };
+    let rights = cap.endpoint_rights();
+    if !rights.send || !(rights.grant || rights.grant_reply) {
+        return;
+    }
+    let endpoint = caps::endpoint(cap);
+    let Some(server) = endpoint::waiting_receiver(endpoint) else { return };
+    let caller_slot = server.slot(slot::CALLER);
+    let Some(root) = may_switch(caller, server) else { return };
+    if !PhysicalSlots.cap(caller_slot).is_null() {
+        return;
+    }
+    // Committed: nothing below can fail.
+    endpoint::pop_receiver(endpoint);
+    caller.set_reg(reg::PC, caller.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
+    caller.set_state_only(ThreadState::BlockedOnReply);
+    let reply = Cap::reply(caller.paddr(), false, server.blocking().can_grant);
+    cdt::insert_unrevocable_child(&mut PhysicalSlots, reply, caller.slot(slot::REPLY), caller_slot);
+    deliver(caller, server, cap.badge(), info);
+    server.set_state_only(ThreadState::Running);
+    sched::switch_to_unqueued(server);
+    sched::run_in(server, root)
+}
+
+#[inline(always)]
+fn reply_recv(server: Handle<Tcb>, info: MessageInfo) {
+    let Some(cap) = endpoint_cap(server, server.reg(reg::CAP)) else { return };
+    let endpoint = caps::endpoint(cap);
+    if !cap.endpoint_rights().receive || !endpoint::no_senders(endpoint) {
+        return;
+    }
+    if server.bound_notification().is_some_and(notification::is_active) {
+        return;
+    }
+    let caller_slot = server.slot(slot::CALLER);
+    let reply = PhysicalSlots.cap(caller_slot);
+    if !reply.is(CapType::Reply) || reply.reply_is_master() {
+        return;
+    }
+    let caller = caps::thread(reply);
+    if caller.state() != ThreadState::BlockedOnReply || caller.fault().label != 0 {
+        return;
+    }
+    let Some(root) = may_switch(server, caller) else { return };
+    // Committed: nothing below can fail.
+    server.set_reg(reg::PC, server.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
+    delete_one(caller_slot);
+    endpoint::block_receiver(endpoint, server, cap.endpoint_rights().grant);
+    deliver(server, caller, 0, info);
+    caller.set_state_only(ThreadState::Running);
+    sched::switch_to_unqueued(caller);
+    sched::run_in(caller, root)
+}
