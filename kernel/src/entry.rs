@@ -66,13 +66,26 @@ pub fn exception(exception: Exception) -> ! {
 
 /// Schedules, then runs the chosen thread, idling until one can run.
 pub fn schedule_and_return() -> ! {
+    sched::schedule();
+    if let Some(thread) = sched::current() {
+        sched::activate(thread);
+        sched::run(thread);
+    }
+    idle()
+}
+
+/// Nothing can run: idle until an interrupt makes a thread runnable. Out of line, so the
+/// loop's setup stays off the path every return to user level takes.
+#[cold]
+#[inline(never)]
+fn idle() -> ! {
     loop {
+        idle_until_interrupt();
         sched::schedule();
         if let Some(thread) = sched::current() {
             sched::activate(thread);
             sched::run(thread);
         }
-        idle_until_interrupt();
     }
 }
 

@@ -15,18 +15,17 @@ enum Action {
 
 struct Scheduler {
     ready: ReadyQueues,
-    action: Action,
-    current_domain: u8,
     /// Every thread, for seL4_DebugDumpScheduler (seL4 keeps the same list in debug builds).
     all_threads: ThreadList,
 }
 
-static SCHEDULER: KernelCell<Scheduler> = KernelCell::new(Scheduler {
-    ready: ReadyQueues::new(),
-    action: Action::ResumeCurrent,
-    current_domain: 0,
-    all_threads: ThreadList::new(),
-});
+static SCHEDULER: KernelCell<Scheduler> =
+    KernelCell::new(Scheduler { ready: ReadyQueues::new(), all_threads: ThreadList::new() });
+
+/// The scheduler action and the current domain: read on every return to user level, so plain
+/// cells rather than behind the ready queues' borrow check.
+static ACTION: KernelWord<Action> = KernelWord::new(Action::ResumeCurrent);
+static CURRENT_DOMAIN: KernelWord<u8> = KernelWord::new(0);
 
 /// The running thread; None while idle.
 static CURRENT: KernelWord<Option<Handle<Tcb>>> = KernelWord::new(None);
@@ -40,7 +39,7 @@ pub fn current() -> Option<Handle<Tcb>> {
 }
 
 pub fn current_domain() -> u8 {
-    SCHEDULER.borrow_mut().current_domain
+    CURRENT_DOMAIN.get()
 }
 
 /// Boot: the root task runs first.
@@ -48,53 +47,104 @@ pub fn set_current(thread: Handle<Tcb>) {
     CURRENT.set(Some(thread));
 }
 
+impl Scheduler {
+    fn enqueue(&mut self, thread: Handle<Tcb>) {
+        if !thread.in_ready_queue() {
+            thread.set_in_ready_queue(true);
+            self.ready.prepend(thread.domain() as usize, thread.priority(), thread);
+        }
+    }
+
+    fn append(&mut self, thread: Handle<Tcb>) {
+        if !thread.in_ready_queue() {
+            thread.set_in_ready_queue(true);
+            self.ready.append(thread.domain() as usize, thread.priority(), thread);
+        }
+    }
+
+    fn dequeue(&mut self, thread: Handle<Tcb>) {
+        if thread.in_ready_queue() {
+            thread.set_in_ready_queue(false);
+            self.ready.remove(thread.domain() as usize, thread.priority(), thread);
+        }
+    }
+
+    /// Whether no ready thread of `domain` has a higher priority.
+    fn highest_is(&self, priority: u8, domain: u8) -> bool {
+        self.ready.highest_priority(domain as usize).is_none_or(|best| priority >= best)
+    }
+
+    /// The best ready thread becomes current, or none (idle).
+    fn choose_new(&mut self) {
+        let best = self.ready.best(CURRENT_DOMAIN.get() as usize);
+        if let Some(thread) = best {
+            self.dequeue(thread);
+        }
+        CURRENT.set(best);
+    }
+
+    /// seL4's schedule, with one borrow of the ready queues for the whole choice.
+    fn choose(&mut self) {
+        let (action, current) = (ACTION.get(), CURRENT.get());
+        let was_runnable = current.is_some_and(|t| t.state().is_runnable());
+        if let Some(current) = current.filter(|_| was_runnable) {
+            self.enqueue(current);
+        }
+        match action {
+            Action::SwitchTo(candidate) => {
+                let candidate_priority = candidate.priority();
+                let current_priority = current.map(|t| t.priority());
+                let fast_fail = current_priority.is_none_or(|p| candidate_priority < p);
+                if fast_fail && !self.highest_is(candidate_priority, CURRENT_DOMAIN.get()) {
+                    self.enqueue(candidate);
+                    self.choose_new();
+                } else if was_runnable && Some(candidate_priority) == current_priority {
+                    self.append(candidate);
+                    self.choose_new();
+                } else {
+                    self.dequeue(candidate);
+                    CURRENT.set(Some(candidate));
+                }
+            }
+            _ => self.choose_new(),
+        }
+        ACTION.set(Action::ResumeCurrent);
+    }
+}
+
 /// Puts a runnable thread at the head of its ready queue (seL4's tcbSchedEnqueue).
 pub fn enqueue(thread: Handle<Tcb>) {
-    if !thread.in_ready_queue() {
-        thread.set_in_ready_queue(true);
-        SCHEDULER.borrow_mut().ready.prepend(thread.domain() as usize, thread.priority(), thread);
-    }
+    SCHEDULER.borrow_mut().enqueue(thread);
 }
 
 /// Puts a runnable thread at the tail of its ready queue (seL4's tcbSchedAppend).
 pub fn append(thread: Handle<Tcb>) {
-    if !thread.in_ready_queue() {
-        thread.set_in_ready_queue(true);
-        SCHEDULER.borrow_mut().ready.append(thread.domain() as usize, thread.priority(), thread);
-    }
+    SCHEDULER.borrow_mut().append(thread);
 }
 
 /// Takes a thread out of its ready queue (seL4's tcbSchedDequeue).
 pub fn dequeue(thread: Handle<Tcb>) {
-    if thread.in_ready_queue() {
-        thread.set_in_ready_queue(false);
-        SCHEDULER.borrow_mut().ready.remove(thread.domain() as usize, thread.priority(), thread);
-    }
+    SCHEDULER.borrow_mut().dequeue(thread);
 }
 
 /// The next return to user level picks the best thread again (seL4's rescheduleRequired).
 pub fn reschedule_required() {
-    let action = SCHEDULER.borrow_mut().action;
-    if let Action::SwitchTo(candidate) = action {
+    if let Action::SwitchTo(candidate) = ACTION.get() {
         enqueue(candidate);
     }
-    SCHEDULER.borrow_mut().action = Action::ChooseNew;
+    ACTION.set(Action::ChooseNew);
 }
 
 /// A thread became runnable: run it now if it may preempt, else queue it (seL4's
 /// possibleSwitchTo).
 pub fn possible_switch_to(target: Handle<Tcb>) {
-    let (action, domain) = {
-        let s = SCHEDULER.borrow_mut();
-        (s.action, s.current_domain)
-    };
-    if target.domain() != domain {
+    if target.domain() != CURRENT_DOMAIN.get() {
         enqueue(target);
-    } else if action != Action::ResumeCurrent {
+    } else if ACTION.get() != Action::ResumeCurrent {
         reschedule_required();
         enqueue(target);
     } else {
-        SCHEDULER.borrow_mut().action = Action::SwitchTo(target);
+        ACTION.set(Action::SwitchTo(target));
     }
 }
 
@@ -102,7 +152,7 @@ pub fn possible_switch_to(target: Handle<Tcb>) {
 /// (seL4's setThreadState).
 pub fn set_state(thread: Handle<Tcb>, state: ThreadState) {
     thread.set_state_only(state);
-    if !state.is_runnable() && Some(thread) == CURRENT.get() && SCHEDULER.borrow_mut().action == Action::ResumeCurrent {
+    if !state.is_runnable() && Some(thread) == CURRENT.get() && ACTION.get() == Action::ResumeCurrent {
         reschedule_required();
     }
 }
@@ -135,17 +185,19 @@ pub fn set_domain(thread: Handle<Tcb>, domain: u8) {
 /// A thread is being suspended or destroyed: it must not stay queued or be switched to.
 pub fn forget(thread: Handle<Tcb>) {
     dequeue(thread);
-    let mut s = SCHEDULER.borrow_mut();
-    if s.action == Action::SwitchTo(thread) {
-        s.action = Action::ChooseNew;
+    if ACTION.get() == Action::SwitchTo(thread) {
+        ACTION.set(Action::ChooseNew);
     }
 }
 
 /// seL4_Yield: to the back of its queue, then choose again.
+#[inline(always)]
 pub fn yield_current() {
     if let Some(current) = current() {
-        dequeue(current);
-        append(current);
+        let mut s = SCHEDULER.borrow_mut();
+        s.dequeue(current);
+        s.append(current);
+        drop(s);
         reschedule_required();
     }
 }
@@ -166,59 +218,18 @@ pub fn timer_tick() {
     }
 }
 
-fn highest_is(priority: u8, domain: u8) -> bool {
-    let s = SCHEDULER.borrow_mut();
-    match s.ready.highest_priority(domain as usize) {
-        None => true,
-        Some(best) => priority >= best,
-    }
-}
-
-fn switch_to(thread: Handle<Tcb>) {
-    dequeue(thread);
-    CURRENT.set(Some(thread));
-}
-
-fn choose_new() {
-    let best = {
-        let s = SCHEDULER.borrow_mut();
-        s.ready.best(s.current_domain as usize)
-    };
-    match best {
-        Some(thread) => switch_to(thread),
-        None => CURRENT.set(None),
-    }
-}
-
-/// Carries out the scheduler action (seL4's schedule).
+/// Carries out the scheduler action (seL4's schedule). Most kernel entries return to the
+/// thread that entered, so that check is inline and the choice is out of line.
+#[inline(always)]
 pub fn schedule() {
-    let (action, current) = (SCHEDULER.borrow_mut().action, CURRENT.get());
-    if action == Action::ResumeCurrent {
-        return;
+    if ACTION.get() != Action::ResumeCurrent {
+        choose();
     }
-    let was_runnable = current.is_some_and(|t| t.state().is_runnable());
-    if let Some(current) = current.filter(|_| was_runnable) {
-        enqueue(current);
-    }
-    match action {
-        Action::SwitchTo(candidate) => {
-            let candidate_priority = candidate.priority();
-            let domain = current_domain();
-            let current_priority = current.map(|t| t.priority());
-            let fast_fail = current_priority.is_none_or(|p| candidate_priority < p);
-            if fast_fail && !highest_is(candidate_priority, domain) {
-                enqueue(candidate);
-                choose_new();
-            } else if was_runnable && Some(candidate_priority) == current_priority {
-                append(candidate);
-                choose_new();
-            } else {
-                switch_to(candidate);
-            }
-        }
-        _ => choose_new(),
-    }
-    SCHEDULER.borrow_mut().action = Action::ResumeCurrent;
+}
+
+#[inline(never)]
+fn choose() {
+    SCHEDULER.borrow_mut().choose();
 }
 
 /// Makes a restarted thread re-execute its system call (seL4's activateThread).

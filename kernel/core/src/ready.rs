@@ -68,9 +68,13 @@ impl<const DOMAINS: usize> ReadyQueues<DOMAINS> {
         if level1 == 0 {
             return None;
         }
-        let word = (WORD_BITS - 1) - level1.leading_zeros() as usize;
-        let bits = self.level2[domain][word];
-        let bit = (WORD_BITS - 1) - bits.leading_zeros() as usize;
+        // The first level has one bit per second-level word: a byte when there are at most 8.
+        let word = if L2_WORDS <= 8 {
+            HIGHEST_BIT_OF_BYTE[level1 as usize & 0xff] as usize
+        } else {
+            highest_bit(level1) as usize
+        };
+        let bit = highest_bit(self.level2[domain][word]) as usize;
         Some((word * WORD_BITS + bit) as u8)
     }
 
@@ -84,3 +88,35 @@ impl<const DOMAINS: usize> ReadyQueues<DOMAINS> {
         self.queues[domain][priority as usize]
     }
 }
+
+/// The index of the highest set bit of a non-zero word (63 - leading_zeros). Without the bit
+/// manipulation extension RISC-V has no count-leading-zeros instruction, and the compiler's
+/// generic sequence is about twice as long as this halving search with a byte table.
+#[inline]
+pub fn highest_bit(word: u64) -> u32 {
+    let (mut x, mut bit) = (word, 0);
+    if x >> 32 != 0 {
+        x >>= 32;
+        bit += 32;
+    }
+    if x >> 16 != 0 {
+        x >>= 16;
+        bit += 16;
+    }
+    if x >> 8 != 0 {
+        x >>= 8;
+        bit += 8;
+    }
+    bit + HIGHEST_BIT_OF_BYTE[(x & 0xff) as usize] as u32
+}
+
+/// The highest set bit of each byte value (0 for 0, which callers never ask about).
+const HIGHEST_BIT_OF_BYTE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut value = 2;
+    while value < 256 {
+        table[value] = table[value / 2] + 1;
+        value += 1;
+    }
+    table
+};

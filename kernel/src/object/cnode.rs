@@ -127,6 +127,7 @@ pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
 }
 
 /// Performs a decoded CNode operation. `caller_slot` is the caller's reply slot (SaveCaller).
+#[inline(always)]
 pub fn invoke(op: CNodeOp, caller_slot: SlotRef) -> Result<(), Interrupted> {
     let mut store = PhysicalSlots;
     match op {

@@ -141,6 +141,7 @@ fn reset(slot: SlotRef) -> Result<(), Interrupted> {
 }
 
 /// Performs a decoded Retype (seL4's invokeUntyped_Retype).
+#[inline(always)]
 pub fn invoke(retype: Retype) -> Result<(), Interrupted> {
     if retype.reset {
         reset(retype.untyped_slot)?;

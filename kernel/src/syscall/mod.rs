@@ -3,7 +3,7 @@
 //! Call and ReplyRecv in their common case first.
 pub mod fastpath;
 
-use crate::arch::{SYSCALL_INSTRUCTION_LENGTH, invocation as arch_invocation, objects as arch_objects, platform, reg};
+use crate::arch::{SYSCALL_INSTRUCTION_LENGTH, invocation as arch_invocation, platform, reg};
 use crate::cspace::{Cap, CteStore, LookupFault, PhysicalSlots, SlotRef, lookup_cap, lookup_slot};
 use crate::error::{Interrupted, SyscallError};
 use crate::ipc::endpoint::{self, SendCap};
@@ -240,13 +240,10 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Repl
             domain::decode_and_set(message)?;
             Ok(empty)
         }
-        ty if arch_objects::is_arch_cap(ty) => {
-            let op = arch_invocation::decode(message, cap, call.slot)?;
-            Ok(match arch_invocation::invoke(op) {
-                Some(word) => Reply::Word(word),
-                None => empty,
-            })
-        }
-        _ => Err(invalid.into()),
+        // Every other cap type is the architecture's (frames, page tables, ASIDs).
+        ty => Ok(match arch_invocation::decode_and_invoke(message, cap, ty, call.slot)? {
+            Some(word) => Reply::Word(word),
+            None => empty,
+        }),
     }
 }

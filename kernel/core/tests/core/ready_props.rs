@@ -2,7 +2,7 @@
 
 use crate::links::{NodeLinks, walk};
 use atoll_kernel_core::queue::Queue;
-use atoll_kernel_core::ready::{PRIORITIES, ReadyQueues};
+use atoll_kernel_core::ready::{PRIORITIES, ReadyQueues, highest_bit};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -259,4 +259,21 @@ fn every_priority_in_turn() {
         ready.remove(&mut links, 0, priority as u8, node);
     }
     assert_eq!(ready.best(0), None);
+}
+
+#[test]
+fn highest_bit_of_every_single_bit_and_its_neighbours() {
+    for bit in 0..64u32 {
+        let word = 1u64 << bit;
+        assert_eq!(highest_bit(word), bit);
+        assert_eq!(highest_bit(word | (word - 1)), bit);
+        assert_eq!(highest_bit(word | 1), bit);
+    }
+}
+
+proptest! {
+    #[test]
+    fn highest_bit_matches_leading_zeros(word in 1u64..) {
+        prop_assert_eq!(highest_bit(word), 63 - word.leading_zeros());
+    }
 }

@@ -26,6 +26,7 @@ pub enum ArchOp {
 
 /// The VSpace root named by a mapped page-table cap, checked against the ASID table
 /// (seL4's isValidNativeRoot and findVSpaceForASID).
+#[inline(always)]
 fn vspace_root(cap: Cap) -> Result<(Handle<PageTable>, u64), SyscallError> {
     if !cap.is(CapType::PageTable) || !cap.page_table_is_mapped() {
         return Err(SyscallError::InvalidCapability { cap: 1 });
@@ -195,11 +196,12 @@ fn decode_asid_pool(message: &Message, cap: Cap) -> Result<ArchOp, SyscallError>
     Ok(ArchOp::Assign { vspace_slot: vspace.slot, vspace: vspace.cap, asid })
 }
 
-/// Decodes an invocation of a RISC-V cap. Inlined into the general path, as the other
+/// Decodes an invocation of a RISC-V cap of type `ty` (the generic decoder's match on the
+/// cap's type, passed on so it is not worked out twice). Inlined into the general path, as the other
 /// decoders are.
 #[inline(always)]
-pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, SyscallError> {
-    match cap.cap_type() {
+fn decode(message: &Message, cap: Cap, ty: CapType, slot: SlotRef) -> Result<ArchOp, SyscallError> {
+    match ty {
         CapType::Frame => decode_frame(message, cap, slot),
         CapType::PageTable => decode_page_table(message, cap, slot),
         CapType::AsidControl => decode_asid_control(message),
@@ -208,9 +210,17 @@ pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, Sysc
     }
 }
 
+/// Decodes and performs an invocation of a RISC-V cap of type `ty`; returns the reply word, if
+/// any (seL4's Arch_decodeInvocation).
+#[inline(always)]
+pub fn decode_and_invoke(message: &Message, cap: Cap, ty: CapType, slot: SlotRef) -> Result<Option<u64>, SyscallError> {
+    let op = decode(message, cap, ty, slot)?;
+    Ok(invoke(op))
+}
+
 /// Performs a decoded RISC-V invocation; returns reply words.
 #[inline(always)]
-pub fn invoke(op: ArchOp) -> Option<u64> {
+fn invoke(op: ArchOp) -> Option<u64> {
     let mut store = PhysicalSlots;
     match op {
         ArchOp::MapFrame { slot, cap, entry, pte } => {

@@ -1,8 +1,7 @@
 //! The RISC-V object types: their sizes, their creation from untyped memory, and which caps are
-//! invoked through `invocation` (seL4's Arch_getObjectSize, Arch_createObject and the arch cap
-//! types of decodeInvocation).
+//! (seL4's Arch_getObjectSize and Arch_createObject).
+use atoll_abi::ObjectType;
 use atoll_abi::object::PAGE_TABLE_BITS;
-use atoll_abi::{CapType, ObjectType};
 use atoll_kernel_core::cap::{Cap, FrameSize, VmRights};
 
 /// Size in bits of an arch object type; None for the generic types.
@@ -32,9 +31,4 @@ pub fn create(ty: ObjectType, paddr: u64, is_device: bool) -> Option<Cap> {
         ObjectType::RiscvPageTable => Cap::page_table(paddr),
         _ => return None,
     })
-}
-
-/// Whether a cap of this type is invoked through the arch's `invocation::decode`.
-pub fn is_arch_cap(ty: CapType) -> bool {
-    matches!(ty, CapType::Frame | CapType::PageTable | CapType::AsidControl | CapType::AsidPool)
 }

@@ -96,19 +96,26 @@ pub fn is_table_entry(entry: u64) -> bool {
     entry & vm::PTE_VALID != 0 && entry & (vm::PTE_READ | vm::PTE_WRITE | vm::PTE_EXECUTE) == 0
 }
 
-/// One page-table entry: a table and an index in it.
+/// One page-table entry, named by its physical address.
 #[derive(Clone, Copy)]
-pub struct PteSlot {
-    table: Handle<PageTable>,
-    index: usize,
-}
+pub struct PteSlot(u64);
 
 impl PteSlot {
-    pub fn get(self) -> u64 {
-        self.table.entry(self.index)
+    /// The entry for `vaddr` at `level` in `table`.
+    #[inline(always)]
+    fn at(table: Handle<PageTable>, vaddr: u64, level: u32) -> PteSlot {
+        // vm::index is below 512 by construction (a 9-bit field of the address).
+        PteSlot(table.paddr() + vm::index(vaddr, level) as u64 * 8)
     }
+
+    pub fn get(self) -> u64 {
+        // SAFETY: built by `at` from a live page table and an index inside it; read in place.
+        unsafe { super::layout::phys_to_kernel_ptr::<u64>(self.0).read() }
+    }
+
     pub fn set(self, value: u64) {
-        self.table.set_entry(self.index, value)
+        // SAFETY: as for `get`.
+        unsafe { super::layout::phys_to_kernel_ptr::<u64>(self.0).write(value) }
     }
 }
 
@@ -122,7 +129,7 @@ fn entry_at(root: Handle<PageTable>, vaddr: u64, level: u32) -> Option<PteSlot> 
         }
         table = next_table(entry);
     }
-    Some(PteSlot { table, index: vm::index(vaddr, level) })
+    Some(PteSlot::at(table, vaddr, level))
 }
 
 pub fn flush(asid: u64) {
@@ -136,7 +143,7 @@ pub fn lookup_pt_slot(root: Handle<PageTable>, vaddr: u64) -> (PteSlot, u32) {
     let mut table = root;
     let mut level = 0;
     loop {
-        let slot = PteSlot { table, index: vm::index(vaddr, level) };
+        let slot = PteSlot::at(table, vaddr, level);
         let entry = slot.get();
         if level == 2 || !is_table_entry(entry) {
             return (slot, vm::entry_bits(level));
