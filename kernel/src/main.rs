@@ -1,4 +1,5 @@
-//! Atoll: a capability microkernel in Rust, binary-compatible with seL4 (RISC-V 64, non-MCS).
+//! Atoll: a capability microkernel in Rust, binary-compatible with seL4 (non-MCS); the
+//! architectures it runs on live in `arch`.
 //!
 //! Design principles:
 //! - seL4's published ABI is the specification; its names are used for its concepts.

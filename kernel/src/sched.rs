@@ -267,8 +267,8 @@ pub fn run(thread: Handle<Tcb>) -> ! {
 
 /// As `run`, with the thread's address space root already worked out (the fastpath).
 #[inline(always)]
-pub fn run_in(thread: Handle<Tcb>, satp: u64) -> ! {
-    vspace::activate_root(thread, satp);
+pub fn run_in(thread: Handle<Tcb>, root: u64) -> ! {
+    vspace::activate_root(thread, root);
     cpu::enter_user(thread, fpu_usable(thread))
 }
 

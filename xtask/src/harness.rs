@@ -143,9 +143,13 @@ fn benchmark_repeats() -> (u32, u32) {
         if first != second {
             return Err(format!("figures differ between runs: {first:?} vs {second:?}"));
         }
+        let missing = crate::bench::rows_without_sel4_figure(&first);
+        if !missing.is_empty() {
+            return Err(format!("no same-harness seL4 figure for {missing:?}"));
+        }
         Ok(first.len())
     });
-    report(name, outcome.map(|rows| format!("{rows} benchmarks, identical twice")))
+    report(name, outcome.map(|rows| format!("{rows} benchmarks, identical twice, each with a seL4 figure")))
 }
 
 /// The benchmark checks what it measures: when one measured Page_Map fails (the bench root task

@@ -2,12 +2,13 @@
 mod devices;
 mod rootserver;
 
-use crate::arch::{cpu, interrupt, platform, timer};
+use crate::arch::{cpu, timer};
 use crate::{entry, kprintln, memory, sched};
 use atoll_kernel_core::Region;
 use rootserver::UserImage;
 
-/// Entered from `_start` with seL4's RISC-V hand-off registers a0..a7.
+/// Entered from the architecture's `_start` with seL4's boot hand-off: the user image, its
+/// entry, the device tree, the hart and core.
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn boot_main(
     ui_p_start: u64,
@@ -36,10 +37,6 @@ pub extern "C" fn boot_main(
         Err(error) => panic!("device tree at {dtb_paddr:#x} is unreadable: {error:?}"),
     };
     let machine = devices::discover(&fdt, rootserver::kernel_image().start);
-    platform::init(machine.platform);
-    if let Some((base, _)) = machine.platform.plic {
-        interrupt::init(base, machine.max_irq);
-    }
 
     let image = UserImage {
         phys: Region { start: ui_p_start, end: ui_p_end },

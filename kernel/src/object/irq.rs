@@ -1,6 +1,6 @@
 //! Interrupts as seL4 hands them to user level: IRQControl issues handler caps, a handler cap
 //! names the notification its interrupt signals and acknowledges it; the kernel keeps the timer.
-use crate::arch::interrupt as plic;
+use crate::arch::interrupt;
 use crate::arch::layout::kernel_image_paddr;
 use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef, delete_one, ensure_empty_slot, lookup_slot_for_cnode_op};
 use crate::error::SyscallError;
@@ -10,7 +10,7 @@ use crate::message::Message;
 use atoll_abi::{CapType, InvocationLabel as L};
 use atoll_kernel_core::{cdt, cte::Cte};
 
-/// Interrupt numbers the kernel tracks (the PLIC's sources, bounded).
+/// Interrupt numbers the kernel tracks (the controller's sources, bounded).
 const MAX_IRQS: usize = 128;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,12 +33,12 @@ fn irq_slot(irq: u64) -> SlotRef {
 
 fn set_state(irq: u64, state: IrqState) {
     STATES.borrow_mut()[irq as usize] = state;
-    plic::mask(irq, state == IrqState::Inactive);
+    interrupt::mask(irq, state == IrqState::Inactive);
 }
 
 /// seL4's Arch_checkIRQ: 1 ..= maxIRQ.
 fn check_irq(irq: u64) -> Result<(), SyscallError> {
-    let max = plic::max_irq().min(MAX_IRQS as u64 - 1);
+    let max = interrupt::max_irq().min(MAX_IRQS as u64 - 1);
     if irq == 0 || irq > max {
         return Err(SyscallError::RangeError { min: 1, max });
     }
@@ -68,7 +68,7 @@ pub fn decode_control(message: &Message, control_slot: SlotRef) -> Result<IrqOp,
             ensure_empty_slot(dest)?;
             Ok(IrqOp::Issue { irq, control_slot, dest })
         }
-        // The PLIC on this platform cannot change trigger modes (seL4: no HAVE_SET_TRIGGER).
+        // Trigger modes only where the controller can change them (seL4's HAVE_SET_TRIGGER).
         _ => Err(SyscallError::IllegalOperation),
     }
 }
@@ -96,7 +96,7 @@ pub fn invoke(op: IrqOp) {
             set_state(irq, IrqState::Signal);
             cdt::insert(&mut store, Cap::irq_handler(irq), control_slot, dest);
         }
-        IrqOp::Ack(irq) => plic::complete(irq),
+        IrqOp::Ack(irq) => interrupt::complete(irq),
         IrqOp::SetNotification { irq, cap, slot } => {
             delete_one(irq_slot(irq));
             cdt::insert(&mut store, cap, slot, irq_slot(irq));
@@ -115,16 +115,16 @@ pub fn handler_deleted(irq: u64) {
 }
 
 /// A device interrupt arrived: signal its notification; the claim stays open until user level
-/// acknowledges it (seL4 on RISC-V completes the claim on Ack).
+/// acknowledges it (seL4 completes the controller's claim on Ack).
 pub fn handle_external_interrupt() {
-    let irq = plic::claim();
+    let irq = interrupt::claim();
     if irq == 0 {
         return;
     }
     let state = STATES.borrow_mut().get(irq as usize).copied().unwrap_or(IrqState::Inactive);
     if state != IrqState::Signal {
-        plic::mask(irq, true);
-        plic::complete(irq);
+        interrupt::mask(irq, true);
+        interrupt::complete(irq);
         return;
     }
     let cap = PhysicalSlots.cap(irq_slot(irq));

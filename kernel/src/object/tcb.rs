@@ -100,7 +100,7 @@ fn derive(source: ExtraCap, cap: Cap) -> Result<Cap, SyscallError> {
     })
 }
 
-/// seL4's checkValidIPCBuffer for RISC-V.
+/// seL4's checkValidIPCBuffer: a non-device frame, the buffer aligned to its size.
 fn buffer_update(addr: u64, frame: Option<ExtraCap>) -> Result<BufferUpdate, SyscallError> {
     if addr == 0 {
         return Ok(BufferUpdate { addr, frame: None });
