@@ -2,31 +2,34 @@
 //! an interrupt or an exception; and the way back out, through the scheduler (seL4's
 //! handleSyscall, handleInterruptEntry, handleUserLevelFault, handleVMFaultEvent).
 use crate::arch::cpu;
-use crate::ipc::fault::{self, Fault};
+use crate::arch::trap::{self, Event, Exception};
+use crate::ipc::fault::Fault;
+use crate::ipc::fault_handler::raise as raise_fault;
 use crate::object::irq;
 use crate::syscall::{self, fastpath};
 use crate::{arch, sched};
 
-/// An exception a user thread took, as the architecture classifies it.
-pub enum Exception {
-    VmFault {
-        addr: u64,
-        instruction: bool,
-        fsr: u64,
-    },
-    /// An illegal instruction: a thread's first FP instruction under lazy FPU switching, or a
-    /// real user exception.
-    IllegalInstruction {
-        cause: u64,
-    },
-    Other {
-        cause: u64,
-    },
+/// Entered from the architecture's trap vector with the current thread's registers saved.
+// The trap vector calls this by name (it is the one symbol of that name in the kernel), so the
+// architecture does not import the layers above it.
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+pub extern "C" fn atoll_handle_user_trap() -> ! {
+    match trap::event() {
+        Event::Syscall => syscall(),
+        Event::Timer => {
+            arch::timer::rearm();
+            timer_tick()
+        }
+        Event::DeviceInterrupt => device_interrupt(),
+        Event::SpuriousInterrupt => schedule_and_return(),
+        Event::Exception(exception) => self::exception(exception),
+    }
 }
 
 /// A system call: the fastpath if it applies, else the general path.
 #[inline(always)]
-pub fn syscall() -> ! {
+fn syscall() -> ! {
     if let Some(thread) = sched::current() {
         fastpath::try_fastpath(thread);
     }
@@ -34,21 +37,17 @@ pub fn syscall() -> ! {
     schedule_and_return()
 }
 
-pub fn timer_tick() -> ! {
+fn timer_tick() -> ! {
     sched::timer_tick();
     schedule_and_return()
 }
 
-pub fn device_interrupt() -> ! {
+fn device_interrupt() -> ! {
     irq::handle_external_interrupt();
     schedule_and_return()
 }
 
-pub fn spurious_interrupt() -> ! {
-    schedule_and_return()
-}
-
-pub fn exception(exception: Exception) -> ! {
+fn exception(exception: Exception) -> ! {
     if let Some(thread) = sched::current() {
         let fault = match exception {
             Exception::VmFault { addr, instruction, fsr } => Some(Fault::VmFault { addr, instruction, fsr }),
@@ -58,7 +57,7 @@ pub fn exception(exception: Exception) -> ! {
             Exception::Other { cause } => Some(Fault::UserException { cause }),
         };
         if let Some(fault) = fault {
-            fault::raise(thread, fault);
+            raise_fault(thread, fault);
         }
     }
     schedule_and_return()

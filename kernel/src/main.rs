@@ -14,7 +14,8 @@
 //!
 //! Layers, each using only those below it (`arch` sits beside them; see ARCHITECTURE.md):
 //! `entry` and `boot`; `syscall` (dispatch and fastpath); `object` (invocations, creation,
-//! deletion); `ipc` and `message`; `sched` and `cspace`; `memory`, `error`, `config`.
+//! deletion); `thread` (suspend, restart); `ipc` and `message`; `sched` and `cspace`; `memory`,
+//! `error`, `config`.
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
@@ -37,3 +38,4 @@ mod panic;
 mod preemption;
 mod sched;
 mod syscall;
+mod thread;

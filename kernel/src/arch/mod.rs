@@ -10,10 +10,12 @@
 //! - `vspace`: address-space roots for threads, the ASID table, unmapping on finalise;
 //! - `invocation`: the arch half of object invocations (frames, page tables, ASIDs);
 //! - `objects`: the arch object types' sizes and creation;
+//! - `trap`: what a trap from user mode means (the trap vector calls the generic
+//!   `atoll_handle_user_trap` and `boot_main` by name, so arch imports nothing above it);
 //! - `interrupt` and `timer`: the interrupt controller and the kernel tick;
 //! - `platform`: the machine's description and power-off; `boot_vspace`: the root task's
 //!   address space at boot.
 pub mod riscv64;
 
 pub use riscv64::context::{self, FpuState, REGISTER_MRS, SYSCALL_INSTRUCTION_LENGTH, UserContext, reg};
-pub use riscv64::{boot_vspace, cpu, interrupt, invocation, layout, objects, platform, timer, vspace};
+pub use riscv64::{boot_vspace, cpu, interrupt, invocation, layout, objects, platform, timer, trap, vspace};

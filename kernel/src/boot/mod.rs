@@ -9,7 +9,9 @@ use rootserver::UserImage;
 
 /// Entered from the architecture's `_start` with seL4's boot hand-off: the user image, its
 /// entry, the device tree, the hart and core.
+// The architecture's `_start` calls this by name, so the architecture does not import boot.
 #[allow(clippy::too_many_arguments)]
+#[unsafe(no_mangle)]
 pub extern "C" fn boot_main(
     ui_p_start: u64,
     ui_p_end: u64,

@@ -1,17 +1,13 @@
-//! Faults: delivering them as seL4 fault messages to the thread's fault endpoint, and applying
-//! the handler's reply. A thread whose fault cannot be delivered stops, as in seL4, and the
-//! kernel says why in one line.
-use super::endpoint::{self, SendCap};
+//! Fault messages: what a fault records, the message a handler receives (seL4's
+//! doFaultTransfer), and applying the handler's reply (handleFaultReply).
 use crate::arch::context::{PC_OF_FAULT, UNKNOWN_SYSCALL_REGISTERS, USER_EXCEPTION_REGISTERS};
 use crate::arch::{REGISTER_MRS, reg};
-use crate::cspace::{LookupFault, lookup_cap};
+use crate::cspace::LookupFault;
 use crate::error::lookup_fault_words;
-use crate::kprintln;
-use crate::memory::{FaultRecord, Handle, Tcb, ThreadState};
+use crate::memory::{FaultRecord, Handle, Tcb};
 use crate::message::{self, ipc_buffer, word};
-use crate::sched;
 use atoll_abi::fault::{self as layout, FaultType};
-use atoll_abi::{CapType, LookupFailureType, MessageInfo};
+use atoll_abi::{LookupFailureType, MessageInfo};
 
 /// What went wrong, in seL4's fault vocabulary (hence CapFault and VmFault, as seL4 names them).
 #[derive(Clone, Copy, Debug)]
@@ -24,7 +20,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    fn record(&self) -> FaultRecord {
+    pub fn record(&self) -> FaultRecord {
         let mut record = FaultRecord::default();
         match *self {
             Fault::CapFault { cptr, in_receive, lookup } => {
@@ -48,38 +44,6 @@ impl Fault {
         }
         record
     }
-}
-
-/// Delivers `fault` of `thread` to its fault handler, or stops the thread (seL4's handleFault).
-pub fn raise(thread: Handle<Tcb>, fault: Fault) {
-    if let Some(cap) = lookup_cap(thread, thread.fault_handler()) {
-        let rights = cap.endpoint_rights();
-        if cap.is(CapType::Endpoint) && rights.send && (rights.grant || rights.grant_reply) {
-            thread.set_fault(fault.record());
-            let send = SendCap { badge: cap.badge(), can_grant: rights.grant, can_grant_reply: rights.grant_reply };
-            endpoint::send(crate::memory::caps::endpoint(cap), thread, send, true, true);
-            return;
-        }
-    }
-    let (name, pc) = (thread.name_text(), thread.fault_ip());
-    match fault {
-        Fault::CapFault { cptr, .. } => {
-            kprintln!(
-                "atoll: thread \"{name}\" stopped: capability fault on cptr {cptr:#x} at pc {pc:#x}, no fault handler"
-            )
-        }
-        Fault::UnknownSyscall { number } => {
-            let number = number as i64;
-            kprintln!("atoll: thread \"{name}\" stopped: unknown syscall {number} at pc {pc:#x}, no fault handler")
-        }
-        Fault::UserException { cause } => {
-            kprintln!("atoll: thread \"{name}\" stopped: user exception {cause} at pc {pc:#x}, no fault handler")
-        }
-        Fault::VmFault { addr, .. } => {
-            kprintln!("atoll: thread \"{name}\" stopped: VM fault at {addr:#x}, pc {pc:#x}, no fault handler")
-        }
-    }
-    sched::set_state(thread, ThreadState::Inactive);
 }
 
 /// A register of `thread` as a fault message names it (its FaultIP for the pc).

@@ -2,6 +2,7 @@
 //! reply caps, and fault messages; and cancelling whatever IPC a thread is blocked in.
 pub mod endpoint;
 pub mod fault;
+pub mod fault_handler;
 pub mod notification;
 pub mod transfer;
 

@@ -1,7 +1,8 @@
 //! Handles from capabilities: the safe way to reach an object. A cap of the right type in a slot
 //! names a live object of that type (the layer's invariant), so these check the type and build
 //! the handle. A cap of another type is a kernel bug, caught by the assertion.
-use super::{Endpoint, Handle, Notification, Tcb};
+use super::handle::Handle;
+use super::objects::{Endpoint, Notification, Tcb};
 use atoll_abi::CapType;
 use atoll_kernel_core::cap::Cap;
 

@@ -73,3 +73,27 @@ impl<T: KernelObject> Handle<T> {
         phys_to_kernel_ptr(self.paddr.get())
     }
 }
+
+/// Getters and setters for `Copy` fields of an object reached through a `Handle`: each reads
+/// or writes the field in place, through the kernel window, without making a reference.
+macro_rules! fields {
+    ($object:ty { $($field:ident, $setter:ident: $ty:ty;)* }) => {
+        impl $crate::memory::Handle<$object> {
+            $(
+                #[inline(always)]
+                pub fn $field(self) -> $ty {
+                    // SAFETY: a Handle names a live object of its type (the layer's invariant);
+                    // the field is read in place.
+                    unsafe { (&raw const (*self.as_ptr()).$field).read() }
+                }
+
+                #[inline(always)]
+                pub fn $setter(self, value: $ty) {
+                    // SAFETY: as above; the value is a valid one of the field's type.
+                    unsafe { (&raw mut (*self.as_ptr()).$field).write(value) }
+                }
+            )*
+        }
+    };
+}
+pub(super) use fields;

@@ -15,45 +15,22 @@
 //! mappings that name the object are cleaned, before its memory can be retyped); typed fields
 //! (`Option<Handle<T>>`, the thread-queue links) are only ever written with live objects and
 //! cleared when an object is finalised.
-/// Getters and setters for `Copy` fields of an object reached through a `Handle`: each reads
-/// or writes the field in place, through the kernel window, without making a reference.
-macro_rules! fields {
-    ($object:ty { $($field:ident, $setter:ident: $ty:ty;)* }) => {
-        impl $crate::memory::Handle<$object> {
-            $(
-                #[inline(always)]
-                pub fn $field(self) -> $ty {
-                    // SAFETY: a Handle names a live object of its type (the layer's invariant);
-                    // the field is read in place.
-                    unsafe { (&raw const (*self.as_ptr()).$field).read() }
-                }
-
-                #[inline(always)]
-                pub fn $setter(self, value: $ty) {
-                    // SAFETY: as above; the value is a valid one of the field's type.
-                    unsafe { (&raw mut (*self.as_ptr()).$field).write(value) }
-                }
-            )*
-        }
-    };
-}
-use fields;
 
 pub mod caps;
-mod endpoint;
 mod global;
 mod handle;
+mod objects;
 mod queues;
 mod slots;
-mod tcb;
 mod user;
 
-pub use endpoint::{Endpoint, Notification};
 pub use global::{KernelCell, KernelWord};
 pub use handle::{Handle, KernelObject};
+pub use objects::{
+    Blocking, Endpoint, FAULT_IP_OFFSET_FROM_CONTEXT, FaultRecord, Notification, Tcb, ThreadState, WaitingOn, slot,
+};
 pub use queues::{ReadyQueues, ThreadList, ThreadQueue};
 pub use slots::PhysicalSlots;
-pub use tcb::{Blocking, FAULT_IP_OFFSET_FROM_CONTEXT, FaultRecord, Tcb, ThreadState, WaitingOn, slot};
 pub use user::UserWords;
 
 use crate::arch::layout::phys_to_kernel_ptr;

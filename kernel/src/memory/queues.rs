@@ -3,7 +3,7 @@
 //! kernel-core's (host tested); here its link words become TCB handles. A queue's words are
 //! private to this module, so only live, queued TCBs are ever linked.
 use super::handle::Handle;
-use super::tcb::Tcb;
+use super::objects::{Endpoint, Notification, Tcb};
 use atoll_abi::config::NUM_DOMAINS;
 use atoll_kernel_core::queue::{Links, Queue};
 
@@ -177,3 +177,36 @@ impl Default for ThreadList {
         Self::new()
     }
 }
+
+const STATE_MASK: u64 = 0b11;
+
+macro_rules! wait_queue {
+    ($object:ty) => {
+        impl Handle<$object> {
+            /// The wait queue and the state (0..=3) kept in its tail's low bits.
+            #[inline(always)]
+            pub fn wait_queue(self) -> (ThreadQueue, u64) {
+                // SAFETY: a Handle names a live object; the fields are read in place.
+                let (head, tail) = unsafe {
+                    ((&raw const (*self.as_ptr()).head).read(), (&raw const (*self.as_ptr()).tail_and_state).read())
+                };
+                // SAFETY: the words were written by `set_wait_queue` from a ThreadQueue (or are
+                // zero), so they name queued live TCBs.
+                (unsafe { ThreadQueue::from_words(head, tail & !STATE_MASK) }, tail & STATE_MASK)
+            }
+
+            #[inline(always)]
+            pub fn set_wait_queue(self, queue: ThreadQueue, state: u64) {
+                let (head, tail) = queue.words();
+                // SAFETY: as for `wait_queue`.
+                unsafe {
+                    (&raw mut (*self.as_ptr()).head).write(head);
+                    (&raw mut (*self.as_ptr()).tail_and_state).write(tail | (state & STATE_MASK));
+                }
+            }
+        }
+    };
+}
+
+wait_queue!(Endpoint);
+wait_queue!(Notification);

@@ -6,7 +6,7 @@
 //! single kernel entry runs unbounded. A nested container found on the way is swapped into
 //! slot 0 of its own object (a "cyclic zombie") instead of being recursed into, which bounds the
 //! recursion at two levels, exactly as in seL4.
-use super::{irq, tcb};
+use super::irq;
 use crate::arch::vspace;
 use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef, slot_of};
 use crate::error::Interrupted;
@@ -47,7 +47,7 @@ fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
         CapType::Thread if is_final => {
             let thread = caps::thread(cap);
             notification::unbind(thread);
-            tcb::suspend(thread);
+            crate::thread::suspend(thread);
             sched::unregister_thread(thread);
             Remainder::Zombie(tcb_zombie(cap))
         }

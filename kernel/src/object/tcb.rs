@@ -6,10 +6,11 @@ use crate::arch::context::{FRAME_REGISTERS, PC_OF_FAULT, USER_CONTEXT};
 use crate::arch::{reg, vspace};
 use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef};
 use crate::error::{Interrupted, SyscallError};
-use crate::ipc::{self, notification, transfer};
-use crate::memory::{Handle, Notification, Tcb, ThreadState, caps, slot};
+use crate::ipc::notification;
+use crate::memory::{Handle, Notification, Tcb, caps, slot};
 use crate::message::{self, ExtraCap, Message, Reply};
 use crate::sched;
+use crate::thread::{restart, suspend};
 use atoll_abi::tcb::TCB_FLAG_MASK;
 use atoll_abi::{CapType, InvocationLabel as L};
 use atoll_kernel_core::{cdt, rules};
@@ -281,29 +282,6 @@ pub fn decode(message: &Message, cap: Cap, caller: Handle<Tcb>) -> Result<TcbOp,
             Ok(TcbOp::SetFlags { target, clear: arg(message, 0)?, set: arg(message, 1)? })
         }
         _ => Err(SyscallError::IllegalOperation),
-    }
-}
-
-/// Stops a thread (seL4's suspend).
-pub fn suspend(thread: Handle<Tcb>) {
-    ipc::cancel_ipc(thread);
-    if thread.state() == ThreadState::Running {
-        // It will resume after what it last did, not re-do it.
-        thread.set_fault_ip(thread.reg(reg::PC));
-    }
-    sched::set_state(thread, ThreadState::Inactive);
-    sched::forget(thread);
-}
-
-/// Starts a stopped thread again (seL4's restart): a thread blocked on send, receive, a
-/// notification or a reply leaves that queue or call first; it runs from its restart pc.
-pub fn restart(thread: Handle<Tcb>) {
-    if thread.state().is_stopped() {
-        ipc::cancel_ipc(thread);
-        transfer::setup_reply_master(thread);
-        sched::set_state(thread, ThreadState::Restart);
-        sched::enqueue(thread);
-        sched::possible_switch_to(thread);
     }
 }
 

@@ -7,7 +7,8 @@ use crate::arch::{SYSCALL_INSTRUCTION_LENGTH, invocation as arch_invocation, pla
 use crate::cspace::{Cap, CteStore, LookupFault, PhysicalSlots, SlotRef, lookup_cap, lookup_slot};
 use crate::error::{Interrupted, SyscallError};
 use crate::ipc::endpoint::{self, SendCap};
-use crate::ipc::fault::{self, Fault};
+use crate::ipc::fault::Fault;
+use crate::ipc::fault_handler::raise as raise_fault;
 use crate::ipc::{notification, transfer};
 use crate::memory::{Handle, Tcb, ThreadState, caps, slot};
 use crate::message::{self, ExtraCap, Message, Reply, ipc_buffer, word};
@@ -24,7 +25,7 @@ pub fn handle_syscall() {
     caller.set_reg(reg::PC, caller.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
     let (number, cptr) = (caller.reg(reg::SYSCALL), caller.reg(reg::CAP));
     let Some(syscall) = Syscall::from_value(number as i64 as isize) else {
-        return fault::raise(caller, Fault::UnknownSyscall { number });
+        return raise_fault(caller, Fault::UnknownSyscall { number });
     };
     match syscall {
         Syscall::DebugPutChar => console::putchar(cptr as u8),
@@ -51,7 +52,7 @@ pub fn handle_syscall() {
             transfer::reply(caller);
             handle_receive(caller, cptr, true);
         }
-        _ => fault::raise(caller, Fault::UnknownSyscall { number }),
+        _ => raise_fault(caller, Fault::UnknownSyscall { number }),
     }
 }
 
@@ -61,7 +62,7 @@ fn handle_receive(caller: Handle<Tcb>, cptr: u64, blocking: bool) {
     let cap = match lookup_slot(caller, cptr) {
         Ok(slot) => PhysicalSlots.cap(slot),
         Err(fault) => {
-            return fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: fault });
+            return raise_fault(caller, Fault::CapFault { cptr, in_receive: true, lookup: fault });
         }
     };
     match cap.cap_type() {
@@ -72,11 +73,11 @@ fn handle_receive(caller: Handle<Tcb>, cptr: u64, blocking: bool) {
         CapType::Notification if cap.endpoint_rights().receive => {
             let ntfn = caps::notification(cap);
             if ntfn.bound_tcb().is_some_and(|bound| bound != caller) {
-                return fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: missing });
+                return raise_fault(caller, Fault::CapFault { cptr, in_receive: true, lookup: missing });
             }
             notification::wait(ntfn, caller, blocking);
         }
-        _ => fault::raise(caller, Fault::CapFault { cptr, in_receive: true, lookup: missing }),
+        _ => raise_fault(caller, Fault::CapFault { cptr, in_receive: true, lookup: missing }),
     }
 }
 
@@ -120,7 +121,7 @@ fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bo
         Ok(slot) => slot,
         Err(lookup) => {
             if blocking {
-                fault::raise(caller, Fault::CapFault { cptr, in_receive: false, lookup });
+                raise_fault(caller, Fault::CapFault { cptr, in_receive: false, lookup });
             }
             return;
         }
@@ -129,7 +130,7 @@ fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bo
     let mut message = Message::read(caller);
     if let Err((bad_cptr, lookup)) = lookup_extra_caps(caller, &mut message.extra_caps, extra) {
         if blocking {
-            fault::raise(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
+            raise_fault(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
         }
         return;
     }

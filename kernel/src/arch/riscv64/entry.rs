@@ -14,8 +14,7 @@
 //! ```
 //!
 //! The trap entry also stores the pc as the TCB's FaultIP (`Tcb::fault_ip`), as seL4's does.
-use super::trap::{handle_kernel_trap, handle_user_trap};
-use crate::boot::boot_main;
+use super::trap::handle_kernel_trap;
 use crate::memory::{FAULT_IP_OFFSET_FROM_CONTEXT, Handle, Tcb};
 
 core::arch::global_asm!(
@@ -25,7 +24,7 @@ core::arch::global_asm!(
     // a0..a7 are seL4's hand-off registers; pass them straight on.
     "   la sp, _kernel_stack_top",
     "   csrw sscratch, zero",
-    "   call {boot_main}",
+    "   call boot_main",
     "1: j 1b",
     "",
     ".section .text",
@@ -45,7 +44,7 @@ core::arch::global_asm!(
     "   sd t5, {fault_ip}(t6)",
     "   la sp, _kernel_stack_top",
     "   mv a0, t6",
-    "   call {handle_user_trap}",
+    "   call atoll_handle_user_trap",
     "3: j 3b",
     "2:",
     // A trap inside the kernel: put t6 back (sscratch returns to 0) and report it.
@@ -67,8 +66,6 @@ core::arch::global_asm!(
     "   ld t6, (31 * 8)(t6)",
     "   sret",
     fault_ip = const FAULT_IP_OFFSET_FROM_CONTEXT,
-    boot_main = sym boot_main,
-    handle_user_trap = sym handle_user_trap,
     handle_kernel_trap = sym handle_kernel_trap,
 );
 

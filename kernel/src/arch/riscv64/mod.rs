@@ -11,6 +11,6 @@ pub mod layout;
 pub mod objects;
 pub mod platform;
 pub mod timer;
-mod trap;
+pub mod trap;
 mod vm;
 pub mod vspace;

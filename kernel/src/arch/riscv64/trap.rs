@@ -1,7 +1,6 @@
-//! Trap dispatch: what a trap from user mode means, handed to the generic kernel entry, and the
-//! kernel's own (fatal) traps.
-use super::{csr, timer};
-use crate::entry::{self, Exception};
+//! Traps: what a trap from user mode means (the generic entry asks), and the kernel's own
+//! (fatal) traps.
+use super::csr;
 
 const ECALL_FROM_USER: u64 = 8;
 const ILLEGAL_INSTRUCTION: u64 = 2;
@@ -14,23 +13,47 @@ const INSTRUCTION_PAGE_FAULT: u64 = 12;
 const LOAD_PAGE_FAULT: u64 = 13;
 const STORE_PAGE_FAULT: u64 = 15;
 
-/// Entered from `trap_entry` with the user's registers saved in the current TCB (which has also
-/// stored the pc as the thread's FaultIP).
-pub extern "C" fn handle_user_trap(_context: *mut u64) -> ! {
+/// What a trap from user mode means.
+pub enum Event {
+    Syscall,
+    Timer,
+    DeviceInterrupt,
+    SpuriousInterrupt,
+    Exception(Exception),
+}
+
+/// An exception a user thread took, in seL4's terms.
+pub enum Exception {
+    VmFault {
+        addr: u64,
+        instruction: bool,
+        fsr: u64,
+    },
+    /// An illegal instruction: a thread's first FP instruction under lazy FPU switching, or a
+    /// real user exception.
+    IllegalInstruction {
+        cause: u64,
+    },
+    Other {
+        cause: u64,
+    },
+}
+
+/// The trap the current thread took (its registers are saved in its TCB, and the pc as its
+/// FaultIP, by `trap_entry`, which then calls the generic entry by name).
+#[inline(always)]
+pub fn event() -> Event {
     let cause = csr::scause();
     if cause & csr::CAUSE_INTERRUPT != 0 {
         match cause & !csr::CAUSE_INTERRUPT {
-            SUPERVISOR_TIMER => {
-                timer::rearm();
-                entry::timer_tick()
-            }
-            SUPERVISOR_EXTERNAL => entry::device_interrupt(),
-            _ => entry::spurious_interrupt(),
+            SUPERVISOR_TIMER => Event::Timer,
+            SUPERVISOR_EXTERNAL => Event::DeviceInterrupt,
+            _ => Event::SpuriousInterrupt,
         }
     } else if cause == ECALL_FROM_USER {
-        entry::syscall()
+        Event::Syscall
     } else {
-        entry::exception(exception(cause, csr::stval()))
+        Event::Exception(exception(cause, csr::stval()))
     }
 }
 

@@ -1,6 +1,6 @@
-//! The thread control block's layout and its typed fields.
+//! Kernel object layouts and their typed fields: the thread control block, the endpoint and
+//! the notification (they name each other, so they are defined together).
 use super::handle::{Handle, KernelObject};
-use super::{Endpoint, Notification};
 use crate::arch::{FpuState, UserContext};
 use atoll_kernel_core::cte::{Cte, SlotRef};
 
@@ -117,7 +117,7 @@ pub const FAULT_IP_OFFSET_FROM_CONTEXT: usize =
 // WaitingOn::Nothing are zero), and every setter writes a valid value of its field's type.
 unsafe impl KernelObject for Tcb {}
 
-super::fields! { Tcb {
+super::handle::fields! { Tcb {
     fault_ip, set_fault_ip: u64;
     state, set_state_only: ThreadState;
     blocking, set_blocking: Blocking;
@@ -201,3 +201,32 @@ impl core::fmt::Display for NameText {
         f.pad(core::str::from_utf8(&self.0[..len]).unwrap_or("?"))
     }
 }
+
+/// The 16-byte endpoint object: the wait queue, with the state in the tail's low bits (TCBs
+/// are 2 KiB aligned).
+#[repr(C)]
+pub struct Endpoint {
+    pub(super) head: u64,
+    pub(super) tail_and_state: u64,
+}
+
+/// The 32-byte notification object: its wait queue and state like an endpoint's, the badge word,
+/// and the bound thread.
+#[repr(C)]
+pub struct Notification {
+    pub(super) head: u64,
+    pub(super) tail_and_state: u64,
+    word: u64,
+    bound_tcb: Option<Handle<Tcb>>,
+}
+
+// SAFETY: zeroed memory is an empty queue in state 0 (idle) with no bound thread; the setters
+// write only queues of live TCBs and 2-bit states.
+unsafe impl KernelObject for Endpoint {}
+// SAFETY: as for Endpoint.
+unsafe impl KernelObject for Notification {}
+
+super::handle::fields! { Notification {
+    word, set_word: u64;
+    bound_tcb, set_bound_tcb: Option<Handle<Tcb>>;
+} }
