@@ -8,6 +8,8 @@
 mod bench;
 mod build;
 mod harness;
+#[cfg(test)]
+mod layers;
 mod qemu;
 mod setup;
 

@@ -7,7 +7,7 @@ use core::cell::{Cell, RefCell, RefMut};
 /// of aliased mutable references.
 pub struct KernelCell<T>(RefCell<T>);
 
-// SAFETY: one hart, no preemption inside the kernel (sstatus.SIE stays clear): no two threads
+// SAFETY: one hart, no preemption inside the kernel (interrupts stay masked there): no two threads
 // of execution ever touch a KernelCell.
 unsafe impl<T> Sync for KernelCell<T> {}
 
