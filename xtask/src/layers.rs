@@ -103,11 +103,11 @@ pub fn import_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
         let is_dir_module = matches!(file.file_stem().and_then(|s| s.to_str()), Some("mod" | "main" | "lib"));
         let mut targets: Vec<String> = paths_after(&source, "crate::");
-        let super_base = if is_dir_module { parent } else { parent };
+        // `super` is the parent module, whether the file is `x.rs` or `x/mod.rs`.
         targets.extend(
             paths_after(&source, "super::")
                 .into_iter()
-                .map(|p| if super_base.is_empty() { p } else { format!("{super_base}::{p}") }),
+                .map(|p| if parent.is_empty() { p } else { format!("{parent}::{p}") }),
         );
         if is_dir_module {
             for path in paths_after(&source, "use ") {
