@@ -15,6 +15,7 @@ mod notification_tests;
 mod restart_tests;
 mod retype_tests;
 mod sched_tests;
+mod shared_buffer_tests;
 mod support;
 mod syscall_tests;
 mod thread_tests;
@@ -36,6 +37,7 @@ const GROUPS: &[&[Test]] = &[
     fault_tests::TESTS,
     thread_tests::TESTS,
     restart_tests::TESTS,
+    shared_buffer_tests::TESTS,
     sched_tests::TESTS,
     fpu_tests::TESTS,
     vspace_tests::TESTS,

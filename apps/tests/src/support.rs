@@ -39,17 +39,17 @@ fn parent_untyped() -> u64 {
     if known != 0 {
         return known;
     }
-    // The smallest RAM untyped of at least 32 MiB: big enough for every test, small enough
+    // The smallest RAM untyped of at least 64 MiB: big enough for every test, small enough
     // that its first reset (zeroing) is quick.
     let info = bootinfo();
     let count = (info.untyped.end - info.untyped.start) as usize;
     let chosen = info.untyped_list[..count]
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.is_device == 0 && d.size_bits >= 25)
+        .filter(|(_, d)| d.is_device == 0 && d.size_bits >= 26)
         .min_by_key(|(_, d)| d.size_bits)
         .map(|(i, _)| info.untyped.start + i as u64)
-        .expect("an untyped of at least 32 MiB");
+        .expect("an untyped of at least 64 MiB");
     PARENT_UNTYPED.store(chosen, Ordering::Relaxed);
     chosen
 }
