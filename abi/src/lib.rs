@@ -1,22 +1,25 @@
-//! seL4-compatible ABI (RISC-V 64, non-MCS) shared by the Atoll kernel and its user-level SDK.
+//! seL4-compatible ABI (non-MCS) shared by the Atoll kernel and its user-level SDK: generic
+//! modules, and the architecture's part in `arch` (RISC-V 64), re-exported under the same names.
 #![no_std]
 #![forbid(unsafe_code)]
 
 mod convert;
 
+pub mod arch;
+
 pub mod bootinfo;
-pub mod cap_type;
 pub mod config;
 pub mod error;
 pub mod fault;
-pub mod invocation;
 pub mod ipc_buffer;
 pub mod message;
 pub mod object;
 pub mod slots;
 pub mod syscall;
 pub mod tcb;
-pub mod vm;
+
+// The architecture's modules, under the names libsel4 users know.
+pub use arch::{cap_type, invocation, vm};
 
 pub use bootinfo::{BootInfo, BootInfoHeader, BootInfoId, SlotRegion, UntypedDesc};
 pub use cap_type::CapType;

@@ -45,6 +45,7 @@ pub fn ensure_empty_slot(slot: SlotRef) -> Result<(), SyscallError> {
 }
 
 /// seL4's ensureNoChildren.
+#[inline]
 pub fn ensure_no_children(slot: SlotRef) -> Result<(), SyscallError> {
     match cdt::first_child(&PhysicalSlots, slot) {
         None => Ok(()),

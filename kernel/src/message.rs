@@ -53,6 +53,8 @@ pub struct ExtraCap {
 pub struct Message {
     pub label: u64,
     pub length: usize,
+    /// How many extra caps the caller named (looked up into `extra_caps` by the dispatcher).
+    pub extra_count: u64,
     caller: Handle<Tcb>,
     buffer: Option<UserWords>,
     pub extra_caps: [Option<ExtraCap>; 3],
@@ -69,7 +71,7 @@ impl Message {
         if buffer.is_none() {
             length = length.min(REGISTER_MRS);
         }
-        Message { label: info.label(), length, caller, buffer, extra_caps: [None; 3] }
+        Message { label: info.label(), length, extra_count: info.extra_caps(), caller, buffer, extra_caps: [None; 3] }
     }
 
     /// Message register `index`, if the message is that long.

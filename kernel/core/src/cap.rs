@@ -18,10 +18,25 @@
 //! page table    is_mapped[58] paddr                                asid[39..55] vaddr[0..39]
 //! asid pool     asid_base[39..55] paddr                            -
 //! ```
-//! Control caps (IRQ control, ASID control, domain) carry only their tag.
+//! Control caps (IRQ control, ASID control, domain) carry only their tag. The architecture's
+//! caps (frames, page tables, ASID pools) are built and read in `arch`.
+pub use crate::arch::cap::{FrameSize, VmRights};
 use atoll_abi::CapType;
 
 const TAG_SHIFT: u32 = 59;
+
+/// The cap type of each 5-bit tag; tags seL4 does not define read as Null (never written).
+const CAP_TYPES: [CapType; 1 << atoll_abi::cap_type::CAP_TYPE_BITS] = {
+    let mut table = [CapType::Null; 1 << atoll_abi::cap_type::CAP_TYPE_BITS];
+    let mut tag = 0;
+    while tag < table.len() {
+        if let Some(ty) = CapType::from_value(tag as u64) {
+            table[tag] = ty;
+        }
+        tag += 1;
+    }
+    table
+};
 /// Bits of a physical address or mapped virtual address kept in a cap.
 pub const ADDRESS_BITS: u32 = 39;
 
@@ -29,56 +44,12 @@ const fn mask(width: u32) -> u64 {
     if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
 }
 
-const fn field(word: u64, shift: u32, width: u32) -> u64 {
+pub(crate) const fn field(word: u64, shift: u32, width: u32) -> u64 {
     (word >> shift) & mask(width)
 }
 
 const fn with_field(word: u64, shift: u32, width: u32, value: u64) -> u64 {
     (word & !(mask(width) << shift)) | ((value & mask(width)) << shift)
-}
-
-/// Frame sizes (seL4's RISC-V page sizes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FrameSize {
-    Small = 0,
-    Large = 1,
-    Huge = 2,
-}
-
-impl FrameSize {
-    pub const fn bits(self) -> u32 {
-        match self {
-            FrameSize::Small => 12,
-            FrameSize::Large => 21,
-            FrameSize::Huge => 30,
-        }
-    }
-
-    const fn from_field(value: u64) -> FrameSize {
-        match value {
-            1 => FrameSize::Large,
-            2 => FrameSize::Huge,
-            _ => FrameSize::Small,
-        }
-    }
-}
-
-/// seL4's VM rights for a frame (`seL4_CanRead`/`CanWrite` as a mapping sees them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VmRights {
-    KernelOnly = 1,
-    ReadOnly = 2,
-    ReadWrite = 3,
-}
-
-impl VmRights {
-    const fn from_field(value: u64) -> VmRights {
-        match value {
-            2 => VmRights::ReadOnly,
-            3 => VmRights::ReadWrite,
-            _ => VmRights::KernelOnly,
-        }
-    }
 }
 
 /// Endpoint rights as stored in a cap.
@@ -93,22 +64,22 @@ pub struct EndpointRights {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 #[repr(C)]
 pub struct Cap {
-    words: [u64; 2],
+    pub(crate) words: [u64; 2],
 }
 
 impl Cap {
     pub const NULL: Cap = Cap { words: [0, 0] };
 
-    const fn tagged(tag: CapType, paddr: u64) -> Cap {
+    pub(crate) const fn tagged(tag: CapType, paddr: u64) -> Cap {
         Cap { words: [(tag as u64) << TAG_SHIFT | field(paddr, 0, ADDRESS_BITS), 0] }
     }
 
-    const fn set0(mut self, shift: u32, width: u32, value: u64) -> Cap {
+    pub(crate) const fn set0(mut self, shift: u32, width: u32, value: u64) -> Cap {
         self.words[0] = with_field(self.words[0], shift, width, value);
         self
     }
 
-    const fn get0(&self, shift: u32, width: u32) -> u64 {
+    pub(crate) const fn get0(&self, shift: u32, width: u32) -> u64 {
         field(self.words[0], shift, width)
     }
 
@@ -122,8 +93,9 @@ impl Cap {
     }
 
     pub fn cap_type(&self) -> CapType {
-        // Only this module builds caps, and it only writes valid tags.
-        CapType::from_value(self.tag()).unwrap_or(CapType::Null)
+        // Only this crate builds caps, and it only writes valid tags; a table lookup is one
+        // load where matching the tag against every type is a dozen instructions.
+        CAP_TYPES[self.tag() as usize]
     }
 
     pub const fn is(&self, ty: CapType) -> bool {
@@ -252,56 +224,6 @@ impl Cap {
         self.words[1]
     }
 
-    // --- frame and page table ---
-    pub const fn frame(paddr: u64, size: FrameSize, rights: VmRights, is_device: bool) -> Cap {
-        Cap::tagged(CapType::Frame, paddr).set0(57, 2, size as u64).set0(55, 2, rights as u64).set0(
-            54,
-            1,
-            is_device as u64,
-        )
-    }
-    pub const fn frame_size(&self) -> FrameSize {
-        FrameSize::from_field(self.get0(57, 2))
-    }
-    pub const fn frame_rights(&self) -> VmRights {
-        VmRights::from_field(self.get0(55, 2))
-    }
-    pub const fn with_frame_rights(self, rights: VmRights) -> Cap {
-        self.set0(55, 2, rights as u64)
-    }
-    pub const fn frame_is_device(&self) -> bool {
-        self.get0(54, 1) == 1
-    }
-    pub const fn page_table(paddr: u64) -> Cap {
-        Cap::tagged(CapType::PageTable, paddr)
-    }
-    pub const fn page_table_is_mapped(&self) -> bool {
-        self.get0(58, 1) == 1
-    }
-    /// Records a mapping at `vaddr` in address space `asid` (frames: asid 0 means unmapped).
-    pub const fn with_mapping(mut self, asid: u64, vaddr: u64) -> Cap {
-        self.words[1] = field(vaddr, 0, ADDRESS_BITS) | field(asid, 0, 16) << ADDRESS_BITS;
-        if self.is(CapType::PageTable) { self.set0(58, 1, 1) } else { self }
-    }
-    /// Forgets the mapping.
-    pub const fn without_mapping(mut self) -> Cap {
-        self.words[1] = 0;
-        if self.is(CapType::PageTable) { self.set0(58, 1, 0) } else { self }
-    }
-    pub const fn mapped_asid(&self) -> u64 {
-        field(self.words[1], ADDRESS_BITS, 16)
-    }
-    pub const fn mapped_vaddr(&self) -> u64 {
-        field(self.words[1], 0, ADDRESS_BITS)
-    }
-
-    // --- asid pool and control caps ---
-    pub const fn asid_pool(paddr: u64, asid_base: u64) -> Cap {
-        Cap::tagged(CapType::AsidPool, paddr).set0(39, 16, asid_base)
-    }
-    pub const fn asid_base(&self) -> u64 {
-        self.get0(39, 16)
-    }
     /// IRQ control, ASID control or domain: caps that name no object.
     pub const fn control(ty: CapType) -> Cap {
         Cap::tagged(ty, 0)

@@ -1,28 +1,30 @@
 //! seL4's rules over capabilities: which caps name the same region or object, which copies are
 //! revocable, and what deriving, masking rights or changing cap data produces.
-use crate::cap::{Cap, EndpointRights, VmRights};
-use atoll_abi::object::{ASID_POOL_BITS, ENDPOINT_BITS, NOTIFICATION_BITS, PAGE_TABLE_BITS, SLOT_BITS, TCB_BITS};
+use crate::arch::rules as arch;
+use crate::cap::{Cap, EndpointRights};
+use atoll_abi::object::{ENDPOINT_BITS, NOTIFICATION_BITS, SLOT_BITS, TCB_BITS};
 use atoll_abi::{CapRights, CapType};
+
+pub use arch::mask_vm_rights;
 
 /// Whether a cap names memory (seL4's cap_get_capIsPhysical).
 pub fn is_physical(cap: Cap) -> bool {
+    let ty = cap.cap_type();
     matches!(
-        cap.cap_type(),
+        ty,
         CapType::Untyped
             | CapType::Endpoint
             | CapType::Notification
             | CapType::CNode
             | CapType::Thread
             | CapType::Zombie
-            | CapType::Frame
-            | CapType::PageTable
-            | CapType::AsidPool
-    )
+    ) || arch::is_physical(ty)
 }
 
 /// Size in bits of the memory a physical cap names (seL4's cap_get_capSizeBits).
 pub fn size_bits(cap: Cap) -> u32 {
-    match cap.cap_type() {
+    let ty = cap.cap_type();
+    match ty {
         CapType::Untyped => cap.untyped_size_bits(),
         CapType::Endpoint => ENDPOINT_BITS as u32,
         CapType::Notification => NOTIFICATION_BITS as u32,
@@ -30,15 +32,12 @@ pub fn size_bits(cap: Cap) -> u32 {
         CapType::Thread => TCB_BITS as u32,
         CapType::Zombie if cap.zombie_is_tcb() => TCB_BITS as u32,
         CapType::Zombie => cap.zombie_radix() + SLOT_BITS as u32,
-        CapType::Frame => cap.frame_size().bits(),
-        CapType::PageTable => PAGE_TABLE_BITS as u32,
-        CapType::AsidPool => ASID_POOL_BITS as u32,
-        _ => 0,
+        _ => arch::size_bits(ty, cap),
     }
 }
 
 /// Last byte of the memory a physical cap names.
-fn last_byte(cap: Cap) -> u64 {
+pub(crate) fn last_byte(cap: Cap) -> u64 {
     let size = 1u64.checked_shl(size_bits(cap)).unwrap_or(0).wrapping_sub(1);
     cap.paddr().saturating_add(size)
 }
@@ -47,18 +46,19 @@ fn last_byte(cap: Cap) -> u64 {
 /// sameRegionAs): the question behind "is b derived from a".
 pub fn same_region_as(a: Cap, b: Cap) -> bool {
     use CapType::*;
-    match a.cap_type() {
+    let ty = a.cap_type();
+    match ty {
         Untyped => {
             is_physical(b) && a.paddr() <= b.paddr() && last_byte(b) <= last_byte(a) && b.paddr() <= last_byte(b)
         }
-        Endpoint | Notification | Thread | PageTable | AsidPool => b.is(a.cap_type()) && a.paddr() == b.paddr(),
+        Endpoint | Notification | Thread => b.is(ty) && a.paddr() == b.paddr(),
         CNode => b.is(CNode) && a.paddr() == b.paddr() && a.cnode_radix() == b.cnode_radix(),
         Reply => b.is(Reply) && a.paddr() == b.paddr(),
-        Domain | AsidControl => b.is(a.cap_type()),
+        Domain => b.is(ty),
         IrqControl => b.is(IrqControl) || b.is(IrqHandler),
         IrqHandler => b.is(IrqHandler) && a.irq() == b.irq(),
-        Frame => b.is(Frame) && a.paddr() <= b.paddr() && last_byte(b) <= last_byte(a) && b.paddr() <= last_byte(b),
         Null | Zombie => false,
+        _ => arch::same_region_as(ty, a, b),
     }
 }
 
@@ -67,12 +67,7 @@ pub fn same_object_as(a: Cap, b: Cap) -> bool {
     if a.is(CapType::Untyped) || a.is(CapType::IrqControl) {
         return false;
     }
-    if a.is(CapType::Frame) && b.is(CapType::Frame) {
-        return a.paddr() == b.paddr()
-            && a.frame_size() == b.frame_size()
-            && a.frame_is_device() == b.frame_is_device();
-    }
-    same_region_as(a, b)
+    arch::same_object_as(a, b).unwrap_or_else(|| same_region_as(a, b))
 }
 
 /// Whether a cap derived from `src` becomes a revocable parent of later copies
@@ -101,9 +96,7 @@ pub fn derive(cap: Cap, has_children: bool) -> Result<Cap, DeriveError> {
     match cap.cap_type() {
         CapType::Zombie | CapType::IrqControl | CapType::Reply => Ok(Cap::NULL),
         CapType::Untyped if has_children => Err(DeriveError::RevokeFirst),
-        CapType::PageTable if !cap.page_table_is_mapped() => Err(DeriveError::IllegalOperation),
-        CapType::Frame => Ok(cap.without_mapping()),
-        _ => Ok(cap),
+        _ => arch::derive(cap),
     }
 }
 
@@ -128,18 +121,7 @@ pub fn mask_rights(cap: Cap, rights: CapRights) -> Cap {
             })
         }
         CapType::Reply => Cap::reply(cap.paddr(), cap.reply_is_master(), cap.reply_can_grant() && rights.can_grant()),
-        CapType::Frame => cap.with_frame_rights(mask_vm_rights(cap.frame_rights(), rights)),
-        _ => cap,
-    }
-}
-
-/// seL4's maskVMRights: read-write needs both rights, read-only needs read.
-pub fn mask_vm_rights(vm: VmRights, rights: CapRights) -> VmRights {
-    match vm {
-        VmRights::ReadOnly if rights.can_read() => VmRights::ReadOnly,
-        VmRights::ReadWrite if rights.can_read() && rights.can_write() => VmRights::ReadWrite,
-        VmRights::ReadWrite if rights.can_read() => VmRights::ReadOnly,
-        _ => VmRights::KernelOnly,
+        _ => arch::mask_rights(cap, rights),
     }
 }
 

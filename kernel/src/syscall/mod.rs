@@ -14,7 +14,7 @@ use crate::memory::{Handle, Tcb, ThreadState, caps, slot};
 use crate::message::{self, ExtraCap, Message, Reply, ipc_buffer, word};
 use crate::object::{cnode, domain, irq, tcb, untyped};
 use crate::{console, kprintln, preemption, sched};
-use atoll_abi::{CapType, MessageInfo, Syscall};
+use atoll_abi::{CapType, Syscall};
 
 /// Handles a system call from the current thread (the general path). Inlined into the trap
 /// handler, and the decoder into `handle_invocation`, as the call depth costs every system call.
@@ -126,9 +126,8 @@ fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bo
             return;
         }
     };
-    let extra = MessageInfo::from_word(caller.reg(reg::MSG_INFO)).extra_caps();
     let mut message = Message::read(caller);
-    if let Err((bad_cptr, lookup)) = lookup_extra_caps(caller, &mut message.extra_caps, extra) {
+    if let Err((bad_cptr, lookup)) = lookup_extra_caps(caller, &mut message.extra_caps, message.extra_count) {
         if blocking {
             raise_fault(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
         }

@@ -1,0 +1,3 @@
+//! RISC-V 64: its caps and their rules.
+pub mod cap;
+pub mod rules;
