@@ -2,7 +2,7 @@
 //! the kernel's replies, and the IPC buffer as user memory (seL4's lookupIPCBuffer, getMRs,
 //! setMRs, replyFromKernel).
 use crate::arch::{REGISTER_MRS, reg};
-use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef};
+use crate::cspace::{Cap, Slot};
 use crate::error::SyscallError;
 use crate::memory::{Handle, Tcb, UserWords, slot};
 use atoll_abi::ipc_buffer::{IPC_BUFFER_SIZE_BITS, IpcBuffer};
@@ -26,7 +26,7 @@ pub mod word {
 /// The thread's IPC buffer, if it has a usable one (seL4's lookupIPCBuffer): a non-device frame
 /// cap in its IPC-buffer slot, with the rights the access needs.
 pub fn ipc_buffer(thread: Handle<Tcb>, for_writing: bool) -> Option<UserWords> {
-    let frame = PhysicalSlots.cap(thread.slot(slot::IPC_BUFFER));
+    let frame = thread.slot(slot::IPC_BUFFER).cap();
     if !frame.is(CapType::Frame) || frame.frame_is_device() {
         return None;
     }
@@ -45,7 +45,7 @@ pub fn ipc_buffer(thread: Handle<Tcb>, for_writing: bool) -> Option<UserWords> {
 #[derive(Clone, Copy)]
 pub struct ExtraCap {
     pub cap: Cap,
-    pub slot: SlotRef,
+    pub slot: Slot,
 }
 
 /// The invocation as the caller sent it. Arguments are read from the caller's registers and

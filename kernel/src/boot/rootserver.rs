@@ -7,14 +7,14 @@ use super::devices::Machine;
 use crate::arch::boot_vspace::{BootVSpace, TABLE_LEVEL_BITS, assign_initial_asid};
 use crate::arch::layout::kernel_image_paddr;
 use crate::arch::reg;
-use crate::cspace::{Cap, Cte, CteStore, PhysicalSlots, slot_of};
+use crate::cspace::cdt;
+use crate::cspace::{Cap, Cte, Slot};
 use crate::memory::{self, Handle, Tcb, ThreadState, caps, slot};
 use atoll_abi::bootinfo::{BootInfo, BootInfoHeader, BootInfoId, SlotRegion, UntypedDesc};
 use atoll_abi::config::{MAX_NUM_BOOTINFO_UNTYPED_CAPS, ROOT_CNODE_SIZE_BITS};
 use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, PAGE_BITS, SLOT_BITS, TCB_BITS, USER_TOP};
 use atoll_abi::{CapType, slots};
 use atoll_kernel_core::cap::{FrameSize, VmRights};
-use atoll_kernel_core::cdt;
 use atoll_kernel_core::{Region, RegionSet, untyped_blocks};
 
 const PAGE: u64 = 1 << PAGE_BITS;
@@ -52,7 +52,7 @@ fn extra_bootinfo_bits(size: u64) -> u32 {
 
 /// Hands out the root CNode's slots in order.
 struct Slots {
-    cnode: u64,
+    cnode: Cap,
     next: u64,
 }
 
@@ -62,11 +62,11 @@ impl Slots {
         let mut cte = Cte { cap, ..Cte::default() };
         cte.mdb.set_revocable(true);
         cte.mdb.set_first_badged(true);
-        PhysicalSlots.write(self.slot(index), cte);
+        self.slot(index).write(cte);
     }
 
-    fn slot(&self, index: u64) -> u64 {
-        slot_of(self.cnode, index)
+    fn slot(&self, index: u64) -> Slot {
+        Slot::in_cnode(self.cnode, index)
     }
 
     fn push(&mut self, cap: Cap) -> Option<u64> {
@@ -119,8 +119,8 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     let bootinfo_paddr = alloc(&mut free, PAGE_BITS as u32);
     let asid_pool = alloc(&mut free, PAGE_BITS as u32);
 
-    let mut slots = Slots { cnode, next: slots::NUM_INITIAL_CAPS };
     let cnode_cap = Cap::cnode(cnode, ROOT_CNODE_SIZE_BITS as u32, 64 - ROOT_CNODE_SIZE_BITS as u32, 0);
+    let mut slots = Slots { cnode: cnode_cap, next: slots::NUM_INITIAL_CAPS };
     slots.put(slots::CAP_INIT_THREAD_CNODE, cnode_cap);
     slots.put(slots::CAP_DOMAIN, Cap::control(CapType::Domain));
     slots.put(slots::CAP_IRQ_CONTROL, Cap::control(CapType::IrqControl));
@@ -197,11 +197,10 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     let tcb = caps::thread(tcb_cap);
     // The thread's own slots hold CDT children of the root CNode's caps, as in seL4; its IPC
     // buffer cap is a derived (unmapped) copy.
-    let mut store = PhysicalSlots;
-    cdt::insert(&mut store, cnode_cap, slots.slot(slots::CAP_INIT_THREAD_CNODE), tcb.slot(slot::CSPACE_ROOT));
-    cdt::insert(&mut store, vspace_cap, slots.slot(slots::CAP_INIT_THREAD_VSPACE), tcb.slot(slot::VSPACE_ROOT));
+    cdt::insert(cnode_cap, slots.slot(slots::CAP_INIT_THREAD_CNODE), tcb.slot(slot::CSPACE_ROOT));
+    cdt::insert(vspace_cap, slots.slot(slots::CAP_INIT_THREAD_VSPACE), tcb.slot(slot::VSPACE_ROOT));
     let ipc_copy = ipc_buffer_cap.without_mapping();
-    cdt::insert(&mut store, ipc_copy, slots.slot(slots::CAP_INIT_THREAD_IPC_BUFFER), tcb.slot(slot::IPC_BUFFER));
+    cdt::insert(ipc_copy, slots.slot(slots::CAP_INIT_THREAD_IPC_BUFFER), tcb.slot(slot::IPC_BUFFER));
     tcb.set_ipc_buffer(ipc_buffer_vptr);
     tcb.set_reg(reg::PC, image.entry);
     tcb.set_reg(reg::CAP, bootinfo_vptr);

@@ -3,13 +3,14 @@
 //! setupCallerCap, doReplyTransfer).
 use super::fault;
 use crate::arch::{REGISTER_MRS, reg};
-use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef, delete_one, lookup_slot, lookup_slot_for_cnode_op};
+use crate::cspace::cdt;
+use crate::cspace::{Cap, Slot, delete_one, lookup_slot, lookup_slot_for_cnode_op};
 use crate::memory::{Endpoint, Handle, Tcb, ThreadState, slot};
 use crate::message::{self, ipc_buffer, word};
 use crate::sched;
 use atoll_abi::message::{MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH};
 use atoll_abi::{CapType, MessageInfo};
-use atoll_kernel_core::{cdt, cte::Cte, rules};
+use atoll_kernel_core::{cte::Cte, rules};
 
 /// A non-blocking receive found nobody: badge 0 (seL4's doNBRecvFailedTransfer).
 pub fn nb_receive_failed(thread: Handle<Tcb>) {
@@ -52,17 +53,17 @@ fn copy_mrs(sender: Handle<Tcb>, receiver: Handle<Tcb>, length: usize) -> usize 
 }
 
 /// The slot the receiver named for a capability it may receive (seL4's getReceiveSlots).
-fn receive_slot(receiver: Handle<Tcb>) -> Option<SlotRef> {
+fn receive_slot(receiver: Handle<Tcb>) -> Option<Slot> {
     let buffer = ipc_buffer(receiver, false)?;
     let (root, index, depth) =
         (buffer.get(word::RECEIVE_CNODE)?, buffer.get(word::RECEIVE_INDEX)?, buffer.get(word::RECEIVE_DEPTH)?);
-    let root_cap = PhysicalSlots.cap(lookup_slot(receiver, root).ok()?);
+    let root_cap = lookup_slot(receiver, root).ok()?.cap();
     let slot = lookup_slot_for_cnode_op(false, root_cap, index, depth).ok()?;
-    PhysicalSlots.cap(slot).is_null().then_some(slot)
+    slot.cap().is_null().then_some(slot)
 }
 
 /// Looks up the sender's extra caps named in its IPC buffer; None if any lookup fails.
-fn sender_caps(sender: Handle<Tcb>, count: usize) -> Option<[Option<SlotRef>; MSG_MAX_EXTRA_CAPS]> {
+fn sender_caps(sender: Handle<Tcb>, count: usize) -> Option<[Option<Slot>; MSG_MAX_EXTRA_CAPS]> {
     let mut slots = [None; MSG_MAX_EXTRA_CAPS];
     let buffer = ipc_buffer(sender, false)?;
     for (index, entry) in slots.iter_mut().enumerate().take(count.min(MSG_MAX_EXTRA_CAPS)) {
@@ -73,27 +74,26 @@ fn sender_caps(sender: Handle<Tcb>, count: usize) -> Option<[Option<SlotRef>; MS
 
 /// Transfers caps (seL4's transferCaps); returns (extra caps, unwrapped mask).
 fn transfer_caps(
-    caps: [Option<SlotRef>; MSG_MAX_EXTRA_CAPS],
+    caps: [Option<Slot>; MSG_MAX_EXTRA_CAPS],
     endpoint: Option<Handle<Endpoint>>,
     receiver: Handle<Tcb>,
 ) -> (u64, u64) {
     let Some(receive_buffer) = ipc_buffer(receiver, true) else { return (0, 0) };
     let mut dest = receive_slot(receiver);
-    let mut store = PhysicalSlots;
     let (mut count, mut unwrapped) = (0u64, 0u64);
     for src in caps.iter().map_while(|c| *c) {
-        let cap = store.cap(src);
+        let cap = src.cap();
         if cap.is(CapType::Endpoint) && Some(cap.paddr()) == endpoint.map(Handle::paddr) {
             receive_buffer.set(word::CAPS_OR_BADGES + count as usize, cap.badge());
             unwrapped |= 1 << count;
         } else {
             let Some(slot) = dest else { break };
-            let has_children = cdt::first_child(&store, src).is_some();
+            let has_children = cdt::first_child(src).is_some();
             let derived = match rules::derive(cap, has_children) {
                 Ok(derived) if !derived.is_null() => derived,
                 _ => break,
             };
-            cdt::insert(&mut store, derived, src, slot);
+            cdt::insert(derived, src, slot);
             dest = None;
         }
         count += 1;
@@ -124,11 +124,11 @@ fn normal_transfer(
 /// setupReplyMaster).
 pub fn setup_reply_master(thread: Handle<Tcb>) {
     let slot = thread.slot(slot::REPLY);
-    if PhysicalSlots.cap(slot).is_null() {
+    if slot.cap().is_null() {
         let mut cte = Cte { cap: Cap::reply(thread.paddr(), true, true), ..Cte::default() };
         cte.mdb.set_revocable(true);
         cte.mdb.set_first_badged(true);
-        PhysicalSlots.write(slot, cte);
+        slot.write(cte);
     }
 }
 
@@ -137,12 +137,11 @@ pub fn setup_caller_cap(sender: Handle<Tcb>, receiver: Handle<Tcb>, can_grant: b
     sched::set_state(sender, ThreadState::BlockedOnReply);
     let reply_slot = sender.slot(slot::REPLY);
     let caller_slot = receiver.slot(slot::CALLER);
-    let mut store = PhysicalSlots;
-    if !store.cap(caller_slot).is_null() {
+    if !caller_slot.cap().is_null() {
         delete_one(caller_slot);
     }
     // A reply cap is never a revocable parent, so the general insertion rules have nothing to do.
-    cdt::insert_unrevocable_child(&mut store, Cap::reply(sender.paddr(), false, can_grant), reply_slot, caller_slot);
+    cdt::insert_unrevocable_child(Cap::reply(sender.paddr(), false, can_grant), reply_slot, caller_slot);
 }
 
 /// A thread blocked on reply is cancelled: its fault is dropped and the reply cap that
@@ -150,8 +149,9 @@ pub fn setup_caller_cap(sender: Handle<Tcb>, receiver: Handle<Tcb>, can_grant: b
 pub fn cancel_reply(thread: Handle<Tcb>) {
     thread.set_fault(Default::default());
     let reply_slot = thread.slot(slot::REPLY);
-    let child = PhysicalSlots.mdb(reply_slot).next();
-    if child != 0 && cdt::is_parent_of(&PhysicalSlots, reply_slot, child) {
+    if let Some(child) = reply_slot.next_in_tree()
+        && cdt::is_parent_of(reply_slot, child)
+    {
         delete_one(child);
     }
 }
@@ -159,14 +159,14 @@ pub fn cancel_reply(thread: Handle<Tcb>) {
 /// seL4_Reply from the current thread (seL4's handleReply, non-MCS).
 pub fn reply(replier: Handle<Tcb>) {
     let caller_slot = replier.slot(slot::CALLER);
-    let cap = PhysicalSlots.cap(caller_slot);
+    let cap = caller_slot.cap();
     if cap.is(CapType::Reply) && !cap.reply_is_master() {
         reply_with(replier, caller_slot, cap);
     }
 }
 
 /// Replies through the reply cap `cap` in `caller_slot` (seL4's doReplyTransfer).
-pub fn reply_with(replier: Handle<Tcb>, caller_slot: SlotRef, cap: Cap) {
+pub fn reply_with(replier: Handle<Tcb>, caller_slot: Slot, cap: Cap) {
     let caller = crate::memory::caps::thread(cap);
     if caller.state() != ThreadState::BlockedOnReply {
         return;

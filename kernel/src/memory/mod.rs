@@ -30,7 +30,7 @@ pub use objects::{
     Blocking, Endpoint, FAULT_IP_OFFSET_FROM_CONTEXT, FaultRecord, Notification, Tcb, ThreadState, WaitingOn, slot,
 };
 pub use queues::{ReadyQueues, ThreadList, ThreadQueue};
-pub use slots::PhysicalSlots;
+pub use slots::{MAX_IRQS, Slot, cdt, irq_slot, resolve};
 pub use user::UserWords;
 
 use crate::arch::layout::phys_to_kernel_ptr;

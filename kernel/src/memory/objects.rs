@@ -2,7 +2,7 @@
 //! the notification (they name each other, so they are defined together).
 use super::handle::{Handle, KernelObject};
 use crate::arch::{FpuState, UserContext};
-use atoll_kernel_core::cte::{Cte, SlotRef};
+use atoll_kernel_core::cte::Cte;
 
 /// seL4's thread states. Zero (Inactive) is what a freshly retyped TCB holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,16 +135,10 @@ super::handle::fields! { Tcb {
 } }
 
 impl Handle<Tcb> {
-    /// The thread's own slot `index` (an index from [`slot`]).
+    /// The physical address of the thread's slot array (what a TCB zombie names).
     #[inline(always)]
-    pub fn slot(self, index: usize) -> SlotRef {
-        debug_assert!(index < slot::COUNT);
-        self.paddr() + core::mem::offset_of!(Tcb, slots) as u64 + (index * core::mem::size_of::<Cte>()) as u64
-    }
-
-    /// The start of the thread's slot array (what a TCB zombie names).
-    pub fn slots_start(self) -> SlotRef {
-        self.slot(0)
+    pub fn slots_paddr(self) -> u64 {
+        self.paddr() + core::mem::offset_of!(Tcb, slots) as u64
     }
 
     /// Saved register `index` (see `arch::reg`).

@@ -1,21 +1,22 @@
 //! CNode invocations: Copy, Mint, Move, Mutate, Rotate, Delete, Revoke, SaveCaller and
 //! CancelBadgedSends, decoded with seL4's checks in seL4's order, then performed.
 use super::delete;
-use crate::cspace::{Cap, CteStore, LookupFault, PhysicalSlots, SlotRef, ensure_empty_slot, lookup_slot_for_cnode_op};
+use crate::cspace::cdt;
+use crate::cspace::{Cap, LookupFault, Slot, ensure_empty_slot, lookup_slot_for_cnode_op};
 use crate::error::{Interrupted, SyscallError};
 use crate::memory::caps;
 use crate::message::Message;
 use atoll_abi::{CapRights, CapType, InvocationLabel};
-use atoll_kernel_core::{cdt, rules};
+use atoll_kernel_core::rules;
 
 /// A checked CNode operation.
 pub enum CNodeOp {
-    Insert { cap: Cap, src: SlotRef, dest: SlotRef },
-    Move { cap: Cap, src: SlotRef, dest: SlotRef },
-    Rotate { src_cap: Cap, pivot_cap: Cap, src: SlotRef, pivot: SlotRef, dest: SlotRef },
-    Delete(SlotRef),
-    Revoke(SlotRef),
-    SaveCaller(SlotRef),
+    Insert { cap: Cap, src: Slot, dest: Slot },
+    Move { cap: Cap, src: Slot, dest: Slot },
+    Rotate { src_cap: Cap, pivot_cap: Cap, src: Slot, pivot: Slot, dest: Slot },
+    Delete(Slot),
+    Revoke(Slot),
+    SaveCaller(Slot),
     CancelBadgedSends(Cap),
 }
 
@@ -27,8 +28,8 @@ fn arg(message: &Message, index: usize) -> Result<u64, SyscallError> {
     message.arg(index).ok_or(SyscallError::TruncatedMessage)
 }
 
-fn derive(slot: SlotRef, cap: Cap) -> Result<Cap, SyscallError> {
-    let has_children = cdt::first_child(&PhysicalSlots, slot).is_some();
+fn derive(slot: Slot, cap: Cap) -> Result<Cap, SyscallError> {
+    let has_children = cdt::first_child(slot).is_some();
     rules::derive(cap, has_children).map_err(|error| match error {
         rules::DeriveError::RevokeFirst => SyscallError::RevokeFirst,
         rules::DeriveError::IllegalOperation => SyscallError::IllegalOperation,
@@ -45,7 +46,6 @@ pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
         return Err(SyscallError::TruncatedMessage);
     }
     let dest = lookup_slot_for_cnode_op(false, cnode, arg(message, 0)?, arg(message, 1)?)?;
-    let store = PhysicalSlots;
     match label {
         L::CNodeCopy | L::CNodeMint | L::CNodeMove | L::CNodeMutate => {
             let (Some(src_index), Some(src_depth), Some(src_root)) =
@@ -55,7 +55,7 @@ pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
             };
             ensure_empty_slot(dest)?;
             let src = lookup_slot_for_cnode_op(true, src_root.cap, src_index, src_depth)?;
-            let src_cap = store.cap(src);
+            let src_cap = src.cap();
             if src_cap.is_null() {
                 return Err(missing(true, src_depth));
             }
@@ -85,7 +85,7 @@ pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
             Ok(CNodeOp::SaveCaller(dest))
         }
         L::CNodeCancelBadgedSends => {
-            let cap = store.cap(dest);
+            let cap = dest.cap();
             let rights = cap.endpoint_rights();
             let full = rights.send && rights.receive && rights.grant && rights.grant_reply;
             if !cap.is(CapType::Endpoint) || !full {
@@ -109,14 +109,14 @@ pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
             if src != dest {
                 ensure_empty_slot(dest)?;
             }
-            if store.cap(src).is_null() {
+            if src.cap().is_null() {
                 return Err(missing(true, src_depth));
             }
-            if store.cap(pivot).is_null() {
+            if pivot.cap().is_null() {
                 return Err(missing(false, pivot_depth));
             }
-            let src_cap = rules::update_cap_data(true, src_data, store.cap(src));
-            let pivot_cap = rules::update_cap_data(true, pivot_data, store.cap(pivot));
+            let src_cap = rules::update_cap_data(true, src_data, src.cap());
+            let pivot_cap = rules::update_cap_data(true, pivot_data, pivot.cap());
             if src_cap.is_null() || pivot_cap.is_null() {
                 return Err(SyscallError::IllegalOperation);
             }
@@ -128,25 +128,24 @@ pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
 
 /// Performs a decoded CNode operation. `caller_slot` is the caller's reply slot (SaveCaller).
 #[inline(always)]
-pub fn invoke(op: CNodeOp, caller_slot: SlotRef) -> Result<(), Interrupted> {
-    let mut store = PhysicalSlots;
+pub fn invoke(op: CNodeOp, caller_slot: Slot) -> Result<(), Interrupted> {
     match op {
-        CNodeOp::Insert { cap, src, dest } => cdt::insert(&mut store, cap, src, dest),
-        CNodeOp::Move { cap, src, dest } => cdt::move_to(&mut store, cap, src, dest),
+        CNodeOp::Insert { cap, src, dest } => cdt::insert(cap, src, dest),
+        CNodeOp::Move { cap, src, dest } => cdt::move_to(cap, src, dest),
         CNodeOp::Rotate { src_cap, pivot_cap, src, pivot, dest } => {
             if src == dest {
-                cdt::swap(&mut store, src_cap, src, pivot_cap, pivot);
+                cdt::swap(src_cap, src, pivot_cap, pivot);
             } else {
-                cdt::move_to(&mut store, pivot_cap, pivot, dest);
-                cdt::move_to(&mut store, src_cap, src, pivot);
+                cdt::move_to(pivot_cap, pivot, dest);
+                cdt::move_to(src_cap, src, pivot);
             }
         }
         CNodeOp::Delete(slot) => delete::delete(slot, true)?,
         CNodeOp::Revoke(slot) => delete::revoke(slot)?,
         CNodeOp::SaveCaller(dest) => {
-            let caller = store.cap(caller_slot);
+            let caller = caller_slot.cap();
             if caller.is(CapType::Reply) {
-                cdt::move_to(&mut store, caller, caller_slot, dest);
+                cdt::move_to(caller, caller_slot, dest);
             }
         }
         // Badge 0 names no particular sender: nothing to cancel (as in seL4).

@@ -8,13 +8,13 @@
 //! recursion at two levels, exactly as in seL4.
 use super::irq;
 use crate::arch::vspace;
-use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef, slot_of};
+use crate::cspace::cdt;
+use crate::cspace::{Cap, Slot};
 use crate::error::Interrupted;
 use crate::ipc::{endpoint, notification};
 use crate::memory::{caps, slot};
 use crate::{preemption, sched};
 use atoll_abi::CapType;
-use atoll_kernel_core::cdt;
 
 /// What finalising a cap leaves in its slot.
 enum Remainder {
@@ -30,13 +30,13 @@ fn cnode_zombie(cnode: Cap) -> Cap {
 }
 
 fn tcb_zombie(thread: Cap) -> Cap {
-    Cap::zombie(caps::thread(thread).slots_start(), true, 0, slot::COUNT as u64)
+    Cap::zombie(caps::thread(thread).slots_paddr(), true, 0, slot::COUNT as u64)
 }
 
 /// Whether a zombie has no slots left to clear (or only its own slot 0 where it sits).
-fn zombie_done(zombie: Cap, slot: SlotRef) -> bool {
+fn zombie_done(zombie: Cap, slot: Slot) -> bool {
     let remaining = zombie.zombie_remaining();
-    remaining == 0 || (remaining == 1 && zombie.paddr() == slot)
+    remaining == 0 || (remaining == 1 && zombie.paddr() == slot.paddr())
 }
 
 /// Undoes what an object's cap meant (seL4's finaliseCap); `is_final` says no other cap to
@@ -74,31 +74,30 @@ fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
 }
 
 /// Deletes the cap in `slot` (seL4's cteDelete). `exposed` is true for user-visible deletes.
-pub fn delete(slot: SlotRef, exposed: bool) -> Result<(), Interrupted> {
+pub fn delete(slot: Slot, exposed: bool) -> Result<(), Interrupted> {
     let removed = finalise_slot(slot, exposed)?;
     if exposed || removed {
-        cdt::unlink(&mut PhysicalSlots, slot);
+        cdt::unlink(slot);
     }
     Ok(())
 }
 
 /// Finalises until the slot can be emptied; `Ok(false)` when it holds a cyclic zombie that must
 /// stay (seL4's finaliseSlot).
-fn finalise_slot(slot: SlotRef, immediate: bool) -> Result<bool, Interrupted> {
-    let mut store = PhysicalSlots;
+fn finalise_slot(slot: Slot, immediate: bool) -> Result<bool, Interrupted> {
     loop {
-        let cap = store.cap(slot);
+        let cap = slot.cap();
         if cap.is_null() {
             return Ok(true);
         }
-        let is_final = cdt::is_final(&store, slot);
+        let is_final = cdt::is_final(slot);
         let zombie = match finalise_cap(cap, is_final) {
             Remainder::Removable => return Ok(true),
             Remainder::Zombie(zombie) if zombie_done(zombie, slot) => return Ok(true),
             Remainder::Zombie(zombie) => zombie,
         };
-        store.set_cap(slot, zombie);
-        if !immediate && zombie.paddr() == slot {
+        slot.set_cap(zombie);
+        if !immediate && zombie.paddr() == slot.paddr() {
             return Ok(false);
         }
         reduce_zombie(slot, immediate)?;
@@ -108,28 +107,27 @@ fn finalise_slot(slot: SlotRef, immediate: bool) -> Result<bool, Interrupted> {
 
 /// Clears the last remaining slot of the zombie in `slot`, or (not immediate) moves the zombie
 /// into slot 0 of its own object (seL4's reduceZombie).
-fn reduce_zombie(slot: SlotRef, immediate: bool) -> Result<(), Interrupted> {
-    let mut store = PhysicalSlots;
-    let zombie = store.cap(slot);
-    let first = zombie.paddr();
+fn reduce_zombie(slot: Slot, immediate: bool) -> Result<(), Interrupted> {
+    let zombie = slot.cap();
+    let first = Slot::in_zombie(zombie, 0);
     let remaining = zombie.zombie_remaining();
     if immediate {
-        let end = slot_of(first, remaining - 1);
+        let end = Slot::in_zombie(zombie, remaining - 1);
         delete(end, false)?;
-        let now = store.cap(slot);
-        if now.is(CapType::Zombie) && now.paddr() == first && now.zombie_remaining() == remaining {
-            store.set_cap(slot, Cap::zombie(first, now.zombie_is_tcb(), now.zombie_radix(), remaining - 1));
+        let now = slot.cap();
+        if now.is(CapType::Zombie) && now.paddr() == zombie.paddr() && now.zombie_remaining() == remaining {
+            slot.set_cap(Cap::zombie(zombie.paddr(), now.zombie_is_tcb(), now.zombie_radix(), remaining - 1));
         }
     } else if first != slot {
-        let (here, there) = (store.cap(slot), store.cap(first));
-        cdt::swap(&mut store, here, slot, there, first);
+        let (here, there) = (slot.cap(), first.cap());
+        cdt::swap(here, slot, there, first);
     }
     Ok(())
 }
 
 /// Deletes every CDT descendant of the cap in `slot` (seL4's cteRevoke).
-pub fn revoke(slot: SlotRef) -> Result<(), Interrupted> {
-    while let Some(child) = cdt::first_child(&PhysicalSlots, slot) {
+pub fn revoke(slot: Slot) -> Result<(), Interrupted> {
+    while let Some(child) = cdt::first_child(slot) {
         delete(child, true)?;
         preemption::point()?;
     }

@@ -1,17 +1,13 @@
 //! Interrupts as seL4 hands them to user level: IRQControl issues handler caps, a handler cap
 //! names the notification its interrupt signals and acknowledges it; the kernel keeps the timer.
 use crate::arch::interrupt;
-use crate::arch::layout::kernel_image_paddr;
-use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef, delete_one, ensure_empty_slot, lookup_slot_for_cnode_op};
+use crate::cspace::cdt;
+use crate::cspace::{Cap, Slot, delete_one, ensure_empty_slot, lookup_slot_for_cnode_op};
 use crate::error::SyscallError;
 use crate::ipc::notification;
-use crate::memory::{KernelCell, caps};
+use crate::memory::{KernelCell, MAX_IRQS, caps, irq_slot};
 use crate::message::Message;
 use atoll_abi::{CapType, InvocationLabel as L};
-use atoll_kernel_core::{cdt, cte::Cte};
-
-/// Interrupt numbers the kernel tracks (the controller's sources, bounded).
-const MAX_IRQS: usize = 128;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum IrqState {
@@ -20,16 +16,6 @@ enum IrqState {
 }
 
 static STATES: KernelCell<[IrqState; MAX_IRQS]> = KernelCell::new([IrqState::Inactive; MAX_IRQS]);
-
-/// One slot per interrupt for the notification cap it signals (seL4's intStateIRQNode). Only
-/// ever accessed through `PhysicalSlots`, by physical address.
-#[repr(C, align(32))]
-struct IrqSlots([Cte; MAX_IRQS]);
-static mut IRQ_SLOTS: IrqSlots = IrqSlots([Cte { cap: Cap::NULL, mdb: atoll_kernel_core::cte::Mdb::ZERO }; MAX_IRQS]);
-
-fn irq_slot(irq: u64) -> SlotRef {
-    kernel_image_paddr(&raw const IRQ_SLOTS) + irq * core::mem::size_of::<Cte>() as u64
-}
 
 fn set_state(irq: u64, state: IrqState) {
     STATES.borrow_mut()[irq as usize] = state;
@@ -46,13 +32,13 @@ fn check_irq(irq: u64) -> Result<(), SyscallError> {
 }
 
 pub enum IrqOp {
-    Issue { irq: u64, control_slot: SlotRef, dest: SlotRef },
+    Issue { irq: u64, control_slot: Slot, dest: Slot },
     Ack(u64),
-    SetNotification { irq: u64, cap: Cap, slot: SlotRef },
+    SetNotification { irq: u64, cap: Cap, slot: Slot },
     Clear(u64),
 }
 
-pub fn decode_control(message: &Message, control_slot: SlotRef) -> Result<IrqOp, SyscallError> {
+pub fn decode_control(message: &Message, control_slot: Slot) -> Result<IrqOp, SyscallError> {
     match L::from_value(message.label) {
         Some(L::IrqIssueIrqHandler) => {
             let (Some(irq), Some(index), Some(depth), Some(root)) =
@@ -90,16 +76,15 @@ pub fn decode_handler(message: &Message, cap: Cap) -> Result<IrqOp, SyscallError
 }
 
 pub fn invoke(op: IrqOp) {
-    let mut store = PhysicalSlots;
     match op {
         IrqOp::Issue { irq, control_slot, dest } => {
             set_state(irq, IrqState::Signal);
-            cdt::insert(&mut store, Cap::irq_handler(irq), control_slot, dest);
+            cdt::insert(Cap::irq_handler(irq), control_slot, dest);
         }
         IrqOp::Ack(irq) => interrupt::complete(irq),
         IrqOp::SetNotification { irq, cap, slot } => {
             delete_one(irq_slot(irq));
-            cdt::insert(&mut store, cap, slot, irq_slot(irq));
+            cdt::insert(cap, slot, irq_slot(irq));
         }
         IrqOp::Clear(irq) => delete_one(irq_slot(irq)),
     }
@@ -127,7 +112,7 @@ pub fn handle_external_interrupt() {
         interrupt::complete(irq);
         return;
     }
-    let cap = PhysicalSlots.cap(irq_slot(irq));
+    let cap = irq_slot(irq).cap();
     if cap.is(CapType::Notification) && cap.endpoint_rights().send {
         notification::signal(caps::notification(cap), cap.badge());
     }

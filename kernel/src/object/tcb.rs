@@ -4,7 +4,8 @@
 use super::delete;
 use crate::arch::context::{FRAME_REGISTERS, PC_OF_FAULT, USER_CONTEXT};
 use crate::arch::{reg, vspace};
-use crate::cspace::{Cap, CteStore, PhysicalSlots, SlotRef};
+use crate::cspace::cdt;
+use crate::cspace::{Cap, Slot};
 use crate::error::{Interrupted, SyscallError};
 use crate::ipc::notification;
 use crate::memory::{Handle, Notification, Tcb, caps, slot};
@@ -13,18 +14,18 @@ use crate::sched;
 use crate::thread::{restart, suspend};
 use atoll_abi::tcb::TCB_FLAG_MASK;
 use atoll_abi::{CapType, InvocationLabel as L};
-use atoll_kernel_core::{cdt, rules};
+use atoll_kernel_core::rules;
 
 const IPC_BUFFER_ALIGN: u64 = 1 << atoll_abi::ipc_buffer::IPC_BUFFER_SIZE_BITS;
 
 pub struct SpaceUpdate {
-    croot: (Cap, SlotRef),
-    vroot: (Cap, SlotRef),
+    croot: (Cap, Slot),
+    vroot: (Cap, Slot),
 }
 
 pub struct BufferUpdate {
     addr: u64,
-    frame: Option<(Cap, SlotRef)>,
+    frame: Option<(Cap, Slot)>,
 }
 
 pub enum TcbOp {
@@ -94,7 +95,7 @@ fn check_priority(priority: u64, authority: Cap) -> Result<u8, SyscallError> {
 }
 
 fn derive(source: ExtraCap, cap: Cap) -> Result<Cap, SyscallError> {
-    let has_children = cdt::first_child(&PhysicalSlots, source.slot).is_some();
+    let has_children = cdt::first_child(source.slot).is_some();
     rules::derive(cap, has_children).map_err(|error| match error {
         rules::DeriveError::RevokeFirst => SyscallError::RevokeFirst,
         rules::DeriveError::IllegalOperation => SyscallError::IllegalOperation,
@@ -118,9 +119,9 @@ fn buffer_update(addr: u64, frame: Option<ExtraCap>) -> Result<BufferUpdate, Sys
 }
 
 /// A thread's CSpace or VSpace slot still holds a cap whose deletion could run long.
-fn long_running_delete(slot: SlotRef) -> bool {
-    let cap = PhysicalSlots.cap(slot);
-    matches!(cap.cap_type(), CapType::Zombie | CapType::Thread | CapType::CNode) && cdt::is_final(&PhysicalSlots, slot)
+fn long_running_delete(slot: Slot) -> bool {
+    let cap = slot.cap();
+    matches!(cap.cap_type(), CapType::Zombie | CapType::Thread | CapType::CNode) && cdt::is_final(slot)
 }
 
 fn space_update(
@@ -287,16 +288,16 @@ pub fn decode(message: &Message, cap: Cap, caller: Handle<Tcb>) -> Result<TcbOp,
 
 /// Replaces one of the target's own slots with a derived cap, if its source still holds the
 /// same object (seL4's invokeTCB_ThreadControl space and buffer updates).
-fn replace_slot(target: Handle<Tcb>, index: usize, new: Option<(Cap, SlotRef)>) -> Result<(), Interrupted> {
+fn replace_slot(target: Handle<Tcb>, index: usize, new: Option<(Cap, Slot)>) -> Result<(), Interrupted> {
     let slot = target.slot(index);
     if index == slot::VSPACE_ROOT {
         vspace::forget_loaded();
     }
     delete::delete(slot, true)?;
     if let Some((cap, source)) = new {
-        let source_cap = PhysicalSlots.cap(source);
+        let source_cap = source.cap();
         if rules::same_object_as(cap, source_cap) {
-            cdt::insert(&mut PhysicalSlots, cap, source, slot);
+            cdt::insert(cap, source, slot);
         }
     }
     Ok(())

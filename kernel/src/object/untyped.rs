@@ -1,35 +1,33 @@
 //! Untyped memory: Retype, the only way kernel objects come into being after boot.
 use super::create::{create_object, is_frame_type, object_size_bits};
-use crate::cspace::{
-    Cap, CteStore, PhysicalSlots, SlotRef, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op, slot_of,
-};
+use crate::cspace::cdt;
+use crate::cspace::{Cap, Slot, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op};
 use crate::error::{Interrupted, SyscallError};
 use crate::message::Message;
 use crate::{memory, preemption};
 use atoll_abi::config::RETYPE_FAN_OUT_LIMIT;
 use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, WORD_BITS};
 use atoll_abi::{CapType, InvocationLabel, ObjectType};
-use atoll_kernel_core::cdt;
 
 /// Zeroing granularity when an untyped is reset (seL4's CONFIG_RESET_CHUNK_BITS).
 const RESET_CHUNK_BITS: u32 = 8;
 
 /// A checked Retype request.
 pub struct Retype {
-    untyped_slot: SlotRef,
+    untyped_slot: Slot,
     reset: bool,
     /// Where the first object goes.
     base: u64,
     ty: ObjectType,
     user_bits: u64,
     object_bits: u64,
-    dest_cnode: u64,
+    dest_cnode: Cap,
     dest_offset: u64,
     count: u64,
 }
 
 /// Decodes an untyped invocation (seL4's decodeUntypedInvocation); no side effects.
-pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<Retype, SyscallError> {
+pub fn decode(message: &Message, cap: Cap, slot: Slot) -> Result<Retype, SyscallError> {
     if message.label != InvocationLabel::UntypedRetype.value() {
         return Err(SyscallError::IllegalOperation);
     }
@@ -61,7 +59,7 @@ pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<Retype, Sysc
         root.cap
     } else {
         let slot = lookup_slot_for_cnode_op(false, root.cap, node_index, node_depth)?;
-        PhysicalSlots.cap(slot)
+        slot.cap()
     };
     if !dest_cnode.is(CapType::CNode) {
         return Err(SyscallError::FailedLookup {
@@ -80,7 +78,7 @@ pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<Retype, Sysc
         return Err(SyscallError::RangeError { min: 1, max: node_size - node_offset });
     }
     for index in node_offset..node_offset + count {
-        ensure_empty_slot(slot_of(dest_cnode.paddr(), index))?;
+        ensure_empty_slot(Slot::in_cnode(dest_cnode, index))?;
     }
     let reset = ensure_no_children(slot).is_ok();
     let free_index = if reset { 0 } else { cap.untyped_free_index() };
@@ -103,7 +101,7 @@ pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<Retype, Sysc
         ty,
         user_bits,
         object_bits,
-        dest_cnode: dest_cnode.paddr(),
+        dest_cnode,
         dest_offset: node_offset,
         count,
     })
@@ -111,9 +109,8 @@ pub fn decode(message: &Message, cap: Cap, slot: SlotRef) -> Result<Retype, Sysc
 
 /// Zeroes an untyped with no children from its watermark down, chunk by chunk, so that a
 /// preempted reset resumes where it stopped (seL4's resetUntypedCap).
-fn reset(slot: SlotRef) -> Result<(), Interrupted> {
-    let mut store = PhysicalSlots;
-    let cap = store.cap(slot);
+fn reset(slot: Slot) -> Result<(), Interrupted> {
+    let cap = slot.cap();
     let size_bits = cap.untyped_size_bits();
     let used = cap.untyped_free_index();
     if used == 0 {
@@ -124,14 +121,14 @@ fn reset(slot: SlotRef) -> Result<(), Interrupted> {
             // The untyped has no children, so nothing lives in its memory.
             memory::clear_untyped(cap, 0, used);
         }
-        store.set_cap(slot, cap.with_free_index(0));
+        slot.set_cap(cap.with_free_index(0));
         return Ok(());
     }
     let chunk = 1u64 << RESET_CHUNK_BITS;
     let mut offset = (used - 1) / chunk * chunk;
     loop {
         memory::clear_untyped(cap, offset, chunk);
-        store.set_cap(slot, cap.with_free_index(offset));
+        slot.set_cap(cap.with_free_index(offset));
         if offset == 0 {
             return Ok(());
         }
@@ -146,19 +143,13 @@ pub fn invoke(retype: Retype) -> Result<(), Interrupted> {
     if retype.reset {
         reset(retype.untyped_slot)?;
     }
-    let mut store = PhysicalSlots;
-    let untyped = store.cap(retype.untyped_slot);
+    let untyped = retype.untyped_slot.cap();
     let end = retype.base + (retype.count << retype.object_bits);
-    store.set_cap(retype.untyped_slot, untyped.with_free_index(end - untyped.paddr()));
+    retype.untyped_slot.set_cap(untyped.with_free_index(end - untyped.paddr()));
     for index in 0..retype.count {
         let paddr = retype.base + (index << retype.object_bits);
         let cap = create_object(retype.ty, paddr, retype.user_bits, untyped.untyped_is_device());
-        cdt::insert_new_object(
-            &mut store,
-            cap,
-            retype.untyped_slot,
-            slot_of(retype.dest_cnode, retype.dest_offset + index),
-        );
+        cdt::insert_new_object(cap, retype.untyped_slot, Slot::in_cnode(retype.dest_cnode, retype.dest_offset + index));
     }
     Ok(())
 }

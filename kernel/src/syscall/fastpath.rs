@@ -4,18 +4,18 @@
 //! general path runs, so the fastpath never changes what user level observes (seL4's
 //! fastpath.c does the same).
 use crate::arch::{REGISTER_MRS, SYSCALL_INSTRUCTION_LENGTH, reg, vspace};
-use crate::cspace::{Cap, CteStore, PhysicalSlots, delete_one};
+use crate::cspace::cdt;
+use crate::cspace::{Cap, Slot, delete_one};
 use crate::ipc::{endpoint, notification};
 use crate::memory::{Handle, Tcb, ThreadState, caps, slot};
 use crate::sched;
 use atoll_abi::object::WORD_BITS;
 use atoll_abi::{CapType, MessageInfo, Syscall};
-use atoll_kernel_core::cdt;
 
 /// The endpoint cap `cptr` names in the thread's CSpace, if it resolves to one.
 #[inline(always)]
 fn endpoint_cap(thread: Handle<Tcb>, cptr: u64) -> Option<Cap> {
-    let root = PhysicalSlots.cap(thread.slot(slot::CSPACE_ROOT));
+    let root = thread.slot(slot::CSPACE_ROOT).cap();
     let (radix, guard_size) = (root.cnode_radix(), root.cnode_guard_size());
     // The usual CSpace: one CNode whose guard and radix cover the whole word. Then the address
     // resolves in one step, exactly as the general walk would do it.
@@ -23,11 +23,11 @@ fn endpoint_cap(thread: Handle<Tcb>, cptr: u64) -> Option<Cap> {
         if cptr >> radix != root.cnode_guard() {
             return None;
         }
-        atoll_kernel_core::cspace::slot_of(root.paddr(), cptr & ((1 << radix) - 1))
+        Slot::in_cnode(root, cptr & ((1 << radix) - 1))
     } else {
-        atoll_kernel_core::cspace::resolve(&PhysicalSlots, root, cptr, WORD_BITS as u32).ok()?.slot
+        crate::memory::resolve(root, cptr, WORD_BITS as u32).ok()?.0
     };
-    let cap = PhysicalSlots.cap(slot);
+    let cap = slot.cap();
     cap.is(CapType::Endpoint).then_some(cap)
 }
 
@@ -82,7 +82,7 @@ fn call(caller: Handle<Tcb>, info: MessageInfo) {
     let Some(server) = endpoint::waiting_receiver(endpoint) else { return };
     let caller_slot = server.slot(slot::CALLER);
     let Some(root) = may_switch(caller, server) else { return };
-    if !PhysicalSlots.cap(caller_slot).is_null() {
+    if !caller_slot.cap().is_null() {
         return;
     }
     // Committed: nothing below can fail.
@@ -90,7 +90,7 @@ fn call(caller: Handle<Tcb>, info: MessageInfo) {
     caller.set_reg(reg::PC, caller.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
     caller.set_state_only(ThreadState::BlockedOnReply);
     let reply = Cap::reply(caller.paddr(), false, server.blocking().can_grant);
-    cdt::insert_unrevocable_child(&mut PhysicalSlots, reply, caller.slot(slot::REPLY), caller_slot);
+    cdt::insert_unrevocable_child(reply, caller.slot(slot::REPLY), caller_slot);
     deliver(caller, server, cap.badge(), info);
     server.set_state_only(ThreadState::Running);
     sched::switch_to_unqueued(server);
@@ -108,7 +108,7 @@ fn reply_recv(server: Handle<Tcb>, info: MessageInfo) {
         return;
     }
     let caller_slot = server.slot(slot::CALLER);
-    let reply = PhysicalSlots.cap(caller_slot);
+    let reply = caller_slot.cap();
     if !reply.is(CapType::Reply) || reply.reply_is_master() {
         return;
     }

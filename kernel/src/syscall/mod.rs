@@ -4,7 +4,7 @@
 pub mod fastpath;
 
 use crate::arch::{SYSCALL_INSTRUCTION_LENGTH, invocation as arch_invocation, platform, reg};
-use crate::cspace::{Cap, CteStore, LookupFault, PhysicalSlots, SlotRef, lookup_cap, lookup_slot};
+use crate::cspace::{Cap, LookupFault, Slot, lookup_cap, lookup_slot};
 use crate::error::{Interrupted, SyscallError};
 use crate::ipc::endpoint::{self, SendCap};
 use crate::ipc::fault::Fault;
@@ -60,7 +60,7 @@ pub fn handle_syscall() {
 fn handle_receive(caller: Handle<Tcb>, cptr: u64, blocking: bool) {
     let missing = LookupFault::MissingCapability { bits_left: 0 };
     let cap = match lookup_slot(caller, cptr) {
-        Ok(slot) => PhysicalSlots.cap(slot),
+        Ok(slot) => slot.cap(),
         Err(fault) => {
             return raise_fault(caller, Fault::CapFault { cptr, in_receive: true, lookup: fault });
         }
@@ -110,7 +110,7 @@ fn lookup_extra_caps(
     for (index, entry) in caps.iter_mut().enumerate().take(count as usize) {
         let cptr = buffer.get(word::CAPS_OR_BADGES + index).unwrap_or(0);
         let slot = lookup_slot(caller, cptr).map_err(|fault| (cptr, fault))?;
-        *entry = Some(ExtraCap { cap: PhysicalSlots.cap(slot), slot });
+        *entry = Some(ExtraCap { cap: slot.cap(), slot });
     }
     Ok(())
 }
@@ -133,7 +133,7 @@ fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bo
         }
         return;
     }
-    let cap = PhysicalSlots.cap(slot);
+    let cap = slot.cap();
     sched::set_state(caller, ThreadState::Restart);
     let call = CallInfo { caller, slot, blocking, is_call };
     match decode_and_invoke(cap, call, &message) {
@@ -162,7 +162,7 @@ fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bo
 /// Who invoked, and how.
 struct CallInfo {
     caller: Handle<Tcb>,
-    slot: SlotRef,
+    slot: Slot,
     blocking: bool,
     is_call: bool,
 }

@@ -2,25 +2,24 @@
 //! ASID control cap (MakePool) and ASID pools (Assign), with seL4's checks in seL4's order.
 use super::vm::{self, PTE_EXECUTE, PTE_READ, PTE_USER, PTE_WRITE, PageTable};
 use super::vspace::{self, PteSlot, lookup_pt_slot};
-use crate::cspace::{
-    CteStore, LookupFault, PhysicalSlots, SlotRef, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op,
-};
+use crate::cspace::cdt;
+use crate::cspace::{LookupFault, Slot, ensure_empty_slot, ensure_no_children, lookup_slot_for_cnode_op};
 use crate::error::SyscallError;
 use crate::memory::{self, Handle};
 use crate::message::Message;
 use atoll_abi::object::{ASID_POOL_BITS, ASID_POOL_INDEX_BITS, PAGE_BITS, USER_TOP};
 use atoll_abi::{CapRights, CapType, InvocationLabel as L};
 use atoll_kernel_core::cap::{Cap, VmRights};
-use atoll_kernel_core::{cdt, rules};
+use atoll_kernel_core::rules;
 
 /// A checked RISC-V invocation.
 pub enum ArchOp {
-    MapFrame { slot: SlotRef, cap: Cap, entry: PteSlot, pte: u64 },
-    UnmapFrame { slot: SlotRef, cap: Cap },
-    MapTable { slot: SlotRef, cap: Cap, entry: PteSlot },
-    UnmapTable { slot: SlotRef, cap: Cap },
-    MakePool { untyped_slot: SlotRef, untyped: Cap, dest: SlotRef, asid_base: u64 },
-    Assign { vspace_slot: SlotRef, vspace: Cap, asid: u64 },
+    MapFrame { slot: Slot, cap: Cap, entry: PteSlot, pte: u64 },
+    UnmapFrame { slot: Slot, cap: Cap },
+    MapTable { slot: Slot, cap: Cap, entry: PteSlot },
+    UnmapTable { slot: Slot, cap: Cap },
+    MakePool { untyped_slot: Slot, untyped: Cap, dest: Slot, asid_base: u64 },
+    Assign { vspace_slot: Slot, vspace: Cap, asid: u64 },
     GetAddress(u64),
 }
 
@@ -64,7 +63,7 @@ fn user_pte(paddr: u64, rights: VmRights, executable: bool) -> u64 {
 }
 
 #[inline(always)]
-fn decode_frame(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, SyscallError> {
+fn decode_frame(message: &Message, cap: Cap, slot: Slot) -> Result<ArchOp, SyscallError> {
     match L::from_value(message.label) {
         Some(L::RiscvPageMap) => {
             let (Some(vaddr), Some(rights_word), Some(attributes), Some(root_cap)) =
@@ -111,7 +110,7 @@ fn decode_frame(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, Sy
 }
 
 #[inline(always)]
-fn decode_page_table(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchOp, SyscallError> {
+fn decode_page_table(message: &Message, cap: Cap, slot: Slot) -> Result<ArchOp, SyscallError> {
     match L::from_value(message.label) {
         Some(L::RiscvPageTableMap) => {
             if cap.page_table_is_mapped() {
@@ -137,7 +136,7 @@ fn decode_page_table(message: &Message, cap: Cap, slot: SlotRef) -> Result<ArchO
             Ok(ArchOp::MapTable { slot, cap: cap.with_mapping(asid, base), entry })
         }
         Some(L::RiscvPageTableUnmap) => {
-            if !cdt::is_final(&PhysicalSlots, slot) {
+            if !cdt::is_final(slot) {
                 return Err(SyscallError::RevokeFirst);
             }
             if cap.page_table_is_mapped()
@@ -200,7 +199,7 @@ fn decode_asid_pool(message: &Message, cap: Cap) -> Result<ArchOp, SyscallError>
 /// cap's type, passed on so it is not worked out twice). Inlined into the general path, as the other
 /// decoders are.
 #[inline(always)]
-fn decode(message: &Message, cap: Cap, ty: CapType, slot: SlotRef) -> Result<ArchOp, SyscallError> {
+fn decode(message: &Message, cap: Cap, ty: CapType, slot: Slot) -> Result<ArchOp, SyscallError> {
     match ty {
         CapType::Frame => decode_frame(message, cap, slot),
         CapType::PageTable => decode_page_table(message, cap, slot),
@@ -213,7 +212,7 @@ fn decode(message: &Message, cap: Cap, ty: CapType, slot: SlotRef) -> Result<Arc
 /// Decodes and performs an invocation of a RISC-V cap of type `ty`; returns the reply word, if
 /// any (seL4's Arch_decodeInvocation).
 #[inline(always)]
-pub fn decode_and_invoke(message: &Message, cap: Cap, ty: CapType, slot: SlotRef) -> Result<Option<u64>, SyscallError> {
+pub fn decode_and_invoke(message: &Message, cap: Cap, ty: CapType, slot: Slot) -> Result<Option<u64>, SyscallError> {
     let op = decode(message, cap, ty, slot)?;
     Ok(invoke(op))
 }
@@ -221,10 +220,9 @@ pub fn decode_and_invoke(message: &Message, cap: Cap, ty: CapType, slot: SlotRef
 /// Performs a decoded RISC-V invocation; returns reply words.
 #[inline(always)]
 fn invoke(op: ArchOp) -> Option<u64> {
-    let mut store = PhysicalSlots;
     match op {
         ArchOp::MapFrame { slot, cap, entry, pte } => {
-            store.set_cap(slot, cap);
+            slot.set_cap(cap);
             entry.set(pte);
             vspace::flush(cap.mapped_asid());
         }
@@ -232,10 +230,10 @@ fn invoke(op: ArchOp) -> Option<u64> {
             if cap.mapped_asid() != 0 {
                 vspace::unmap_frame(cap);
             }
-            store.set_cap(slot, cap.without_mapping());
+            slot.set_cap(cap.without_mapping());
         }
         ArchOp::MapTable { slot, cap, entry } => {
-            store.set_cap(slot, cap);
+            slot.set_cap(cap);
             entry.set(vm::table(cap.paddr()));
             vspace::flush(cap.mapped_asid());
         }
@@ -245,18 +243,18 @@ fn invoke(op: ArchOp) -> Option<u64> {
                 // SAFETY: the page table cap names a live page table; it is now unlinked.
                 unsafe { memory::zero(cap.paddr(), 1 << PAGE_BITS) };
             }
-            store.set_cap(slot, cap.without_mapping());
+            slot.set_cap(cap.without_mapping());
         }
         ArchOp::MakePool { untyped_slot, untyped, dest, asid_base } => {
-            store.set_cap(untyped_slot, untyped.with_free_index(1 << ASID_POOL_BITS));
+            untyped_slot.set_cap(untyped.with_free_index(1 << ASID_POOL_BITS));
             // SAFETY: the untyped has no children; its 4 KiB become the pool.
             unsafe { memory::zero(untyped.paddr(), 1 << ASID_POOL_BITS) };
             let pool = Cap::asid_pool(untyped.paddr(), asid_base);
-            cdt::insert(&mut store, pool, untyped_slot, dest);
+            cdt::insert(pool, untyped_slot, dest);
             vspace::set_pool(asid_base, pool);
         }
         ArchOp::Assign { vspace_slot, vspace: cap, asid } => {
-            store.set_cap(vspace_slot, cap.with_mapping(asid, 0));
+            vspace_slot.set_cap(cap.with_mapping(asid, 0));
             vspace::assign(asid, cap);
         }
         ArchOp::GetAddress(paddr) => return Some(paddr),

@@ -3,11 +3,10 @@
 //! for RISC-V).
 use super::csr;
 use super::vm::{self, PageTable};
-use crate::memory::{Handle, KernelObject, KernelWord, PhysicalSlots, Tcb, slot};
+use crate::memory::{Handle, KernelObject, KernelWord, Tcb, slot};
 use atoll_abi::CapType;
 use atoll_abi::object::{ASID_POOL_INDEX_BITS, NUM_ASID_POOLS_BITS};
 use atoll_kernel_core::cap::{Cap, FrameSize};
-use atoll_kernel_core::cte::CteStore;
 
 const POOLS: usize = 1 << NUM_ASID_POOLS_BITS;
 const POOL_ENTRIES: u64 = 1 << ASID_POOL_INDEX_BITS;
@@ -235,7 +234,7 @@ pub fn forget_thread(thread: Handle<Tcb>) {
 /// check; the fastpath only switches to such threads).
 #[inline(always)]
 pub fn valid_root(thread: Handle<Tcb>) -> Option<u64> {
-    let cap = PhysicalSlots.cap(thread.slot(slot::VSPACE_ROOT));
+    let cap = thread.slot(slot::VSPACE_ROOT).cap();
     let asid = cap.mapped_asid();
     let valid = cap.is(CapType::PageTable)
         && cap.page_table_is_mapped()
