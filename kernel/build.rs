@@ -4,7 +4,9 @@
 //! Options, read from the environment at build time:
 //! - `ATOLL_TIMER_TICK_MS`: the kernel tick in milliseconds (seL4's `KernelTimerTickMS`, default 2);
 //! - `ATOLL_TIME_SLICE`: ticks a thread runs before others of its priority get a turn (seL4's
-//!   `KernelTimeSlice`, default 5).
+//!   `KernelTimeSlice`, default 5);
+//! - `ATOLL_ROOT_CNODE_BITS`: the root task's CNode has 2^bits slots (seL4's
+//!   `KernelRootCNodeSizeBits`, default 12; sel4test builds 13, Microkit 17).
 use std::fmt::Write;
 
 struct Option {
@@ -12,16 +14,18 @@ struct Option {
     constant: &'static str,
     ty: &'static str,
     default: u64,
+    min: u64,
     max: u64,
     doc: &'static str,
 }
 
-const OPTIONS: [Option; 2] = [
+const OPTIONS: [Option; 3] = [
     Option {
         env: "ATOLL_TIMER_TICK_MS",
         constant: "TIMER_TICK_MS",
         ty: "u64",
         default: 2,
+        min: 1,
         max: 60_000,
         doc: "The kernel tick in milliseconds (seL4's KernelTimerTickMS).",
     },
@@ -30,8 +34,18 @@ const OPTIONS: [Option; 2] = [
         constant: "TIME_SLICE_TICKS",
         ty: "u32",
         default: 5,
+        min: 1,
         max: 1_000_000,
         doc: "Ticks a thread runs before others of its priority get a turn (seL4's KernelTimeSlice).",
+    },
+    Option {
+        env: "ATOLL_ROOT_CNODE_BITS",
+        constant: "ROOT_CNODE_BITS",
+        ty: "u32",
+        default: 12,
+        min: 4,
+        max: 20,
+        doc: "The root task's CNode has 2^bits slots (seL4's KernelRootCNodeSizeBits).",
     },
 ];
 
@@ -45,8 +59,10 @@ fn main() {
         println!("cargo:rerun-if-env-changed={}", option.env);
         let value = match std::env::var(option.env) {
             Ok(text) => match text.trim().parse::<u64>() {
-                Ok(value) if (1..=option.max).contains(&value) => value,
-                _ => panic!("{} must be a whole number from 1 to {}, not {text:?}", option.env, option.max),
+                Ok(value) if (option.min..=option.max).contains(&value) => value,
+                _ => {
+                    panic!("{} must be a whole number from {} to {}, not {text:?}", option.env, option.min, option.max)
+                }
             },
             Err(_) => option.default,
         };

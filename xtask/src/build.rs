@@ -27,17 +27,23 @@ pub fn cargo() -> Command {
 
 /// Release builds of the kernel, loader and root tasks.
 pub fn build_target() -> Result<Artifacts, String> {
+    build_target_with(&workspace_root().join("target"), &[])
+}
+
+/// As `build_target`, into `target_dir` with kernel build options (`ATOLL_*` variables) set.
+pub fn build_target_with(target_dir: &Path, options: &[(&str, &str)]) -> Result<Artifacts, String> {
     let mut command = cargo();
-    command.args(["build", "--profile", PROFILE, "--target", TARGET]);
+    command.args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"]).arg(target_dir);
     for krate in TARGET_CRATES {
         command.args(["-p", krate]);
     }
+    command.envs(options.iter().copied());
     let status = command.status().map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
         return Err("building the kernel and root tasks failed".into());
     }
-    let dir = workspace_root().join("target").join(TARGET).join(PROFILE);
-    let out_dir = workspace_root().join("target").join("images");
+    let dir = target_dir.join(TARGET).join(PROFILE);
+    let out_dir = target_dir.join("images");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     Ok(Artifacts {
         loader: dir.join("atoll-loader"),

@@ -84,24 +84,59 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
     let artifacts = build::build_target()?;
     let image = build::image_for(&artifacts, &artifacts.tests, "tests")?;
     println!("xtask: on-target tests: {}", qemu::command_line(&image.display().to_string()));
-    let mut session = qemu::Session::start(&image)?;
-    let deadline = Instant::now() + TIMEOUT;
-    let mut report = Report::default();
-    while let Some(line) = session.next_line(deadline) {
-        println!("{line}");
-        if report.feed(&line) {
-            break;
-        }
-    }
-    drop(session);
+    let (report, _) = run_suite(&image, true)?;
     let probe_ok = report.probe_stopped_thread && !report.probe_ran_on;
     println!("test {PROBE_TEST} ... {}", if probe_ok { "ok" } else { "FAILED" });
     let (passed, failed) = report.verdict()?;
-    let (bench_passed, bench_failed) = tally([benchmark_repeats(), benchmark_fails_on_failed_operation()]);
-    let (demo_passed, demo_failed) = demo_echoes(&artifacts);
-    let (passed, failed) = (passed + bench_passed + demo_passed, failed + bench_failed + demo_failed);
+    let (extra_passed, extra_failed) = tally([
+        benchmark_repeats(),
+        benchmark_fails_on_failed_operation(),
+        demo_echoes(&artifacts),
+        root_cnode_size_is_a_build_option(),
+    ]);
+    let (passed, failed) = (passed + extra_passed, failed + extra_failed);
     println!("on-target: {passed} passed, {failed} failed");
     if failed > 0 { Err(format!("{failed} on-target tests failed")) } else { Ok(()) }
+}
+
+/// Runs the test root task's image; returns its report and every console line. `echo` prints
+/// the lines as they come.
+fn run_suite(image: &std::path::Path, echo: bool) -> Result<(Report, Vec<String>), String> {
+    let mut session = qemu::Session::start(image)?;
+    let deadline = Instant::now() + TIMEOUT;
+    let (mut report, mut lines) = (Report::default(), Vec::new());
+    while let Some(line) = session.next_line(deadline) {
+        if echo {
+            println!("{line}");
+        }
+        let done = report.feed(&line);
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    Ok((report, lines))
+}
+
+/// The root CNode's size is a kernel build option: the whole suite passes on a kernel built with
+/// sel4test's 13 bits, and the root task sees 2^13 slots.
+fn root_cnode_size_is_a_build_option() -> (u32, u32) {
+    let name = "harness::root_cnode_size_is_a_build_option";
+    let outcome = (|| -> Result<String, String> {
+        let dir = build::workspace_root().join("target").join("cnode13");
+        let artifacts = build::build_target_with(&dir, &[("ATOLL_ROOT_CNODE_BITS", "13")])?;
+        let image = build::image_for(&artifacts, &artifacts.tests, "tests")?;
+        let (report, lines) = run_suite(&image, false)?;
+        let (passed, failed) = report.verdict()?;
+        if failed != 0 {
+            return Err(format!("{failed} tests failed with a 13-bit root CNode: {:?}", report.failed));
+        }
+        if !lines.iter().any(|line| line.contains("root CNode: 2^13 slots")) {
+            return Err("the root task did not see a 13-bit root CNode".into());
+        }
+        Ok(format!("{passed} tests pass with a 13-bit root CNode"))
+    })();
+    report(name, outcome)
 }
 
 /// The demo's user-level UART driver echoes what is typed and halts on `q`.

@@ -1,6 +1,6 @@
 //! CNode invocations (sel4test's CNODEOP area and more): every operation and its error paths.
 use crate::framework::{Outcome, Test};
-use crate::support::{ROOT_DEPTH, alloc_slot, new_object, root_slot};
+use crate::support::{ROOT_DEPTH, alloc_slot, new_object, root_guard_bits, root_slot};
 use crate::{check, check_eq, check_err, check_ok};
 use atoll_sdk::BootInfo;
 use atoll_sdk::abi::{CapRights, CapType, Error, InvocationLabel, ObjectType, slots};
@@ -89,16 +89,17 @@ fn guard_mismatch_reports_details(_: &'static BootInfo) -> Outcome {
     let index = (1u64 << 40) | 5;
     let failure = check_err!(cnode::delete(root_slot(index)), Error::FailedLookup);
     // Not the source (0); guard mismatch (4); 64 bits left; the CNode's guard (0, as seL4
-    // reports the guard it expected); 52-bit guard.
-    check_eq!(failure.detail(), &[0, 4, 64, 0, 52][..]);
+    // reports the guard it expected); the root's guard size (52 bits with seL4's default 12-bit
+    // root CNode).
+    check_eq!(failure.detail(), &[0, 4, 64, 0, root_guard_bits()][..]);
     Ok(())
 }
 
 fn short_depth_is_depth_mismatch(_: &'static BootInfo) -> Outcome {
-    // seL4 checks the guard first: 12 bits cannot hold the root's 52-bit guard.
+    // seL4 checks the guard first: 12 bits cannot hold the root's guard.
     let path = SlotPath { depth: 12, ..root_slot(3) };
     let failure = check_err!(cnode::delete(path), Error::FailedLookup);
-    check_eq!(failure.detail(), &[0, 4, 12, 0, 52][..]);
+    check_eq!(failure.detail(), &[0, 4, 12, 0, root_guard_bits()][..]);
     // A CNode with no guard and 8 radix bits, addressed with 4: a depth mismatch.
     let cnode = new_object(ObjectType::CapTable, 8);
     let failure = check_err!(cnode::delete(SlotPath { root: cnode, index: 3, depth: 4 }), Error::FailedLookup);
@@ -165,10 +166,11 @@ fn mutate_moves_and_badges(_: &'static BootInfo) -> Outcome {
     check_ok!(cnode::copy(root_slot(copy), root_slot(endpoint), CapRights::ALL_RIGHTS));
     // Mutate may not set a badge (that needs Mint), so it yields the null cap: illegal.
     check_err!(cnode::mutate(root_slot(mutated), root_slot(copy), 9), Error::IllegalOperation);
-    // On a CNode cap, Mutate sets the guard: 52 bits of guard 0 keep the same CSpace shape.
+    // On a CNode cap, Mutate sets the guard: a guard of 0 as long as the root's keeps the same
+    // CSpace shape.
     let cnode_copy = alloc_slot();
     check_ok!(cnode::copy(root_slot(cnode_copy), root_slot(slots::CAP_INIT_THREAD_CNODE), CapRights::ALL_RIGHTS));
-    check_ok!(cnode::mutate(root_slot(mutated), root_slot(cnode_copy), 52));
+    check_ok!(cnode::mutate(root_slot(mutated), root_slot(cnode_copy), root_guard_bits()));
     check_eq!((identify(cnode_copy), identify(mutated)), (0, CapType::CNode.value()));
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! exceptions and VM faults arrive at the fault endpoint as seL4 fault messages, and a reply
 //! resumes the faulting thread as seL4 defines.
 use crate::framework::{Outcome, Test};
-use crate::support::{alloc_slot, done, new_object, park, root_slot, spawn, stop, wait_done};
+use crate::support::{alloc_slot, done, new_object, park, root_guard_bits, root_slot, spawn, stop, wait_done};
 use crate::{check_eq, check_ok};
 use atoll_sdk::abi::{CapRights, MessageInfo, ObjectType};
 use atoll_sdk::invocation::reply_mr;
@@ -42,10 +42,10 @@ fn cap_fault_message(_: &'static BootInfo) -> Outcome {
     let fault = syscall::recv(endpoint);
     check_eq!(fault.badge, FAULT_BADGE);
     // seL4_Fault_CapFault, 7 words: IP, address, in-receive, then the guard mismatch
-    // (type 4, 64 bits left, the CNode's guard 0, guard size 52).
+    // (type 4, 64 bits left, the CNode's guard 0, the root's guard size).
     check_eq!((fault.info.label(), fault.info.length()), (1, 7));
     check_eq!(&fault.mrs[1..4], &[bad, 0, 4][..]);
-    check_eq!([4, 5, 6].map(|i| reply_mr(&fault, i)), [64, 0, 52]);
+    check_eq!([4, 5, 6].map(|i| reply_mr(&fault, i)), [64, 0, root_guard_bits()]);
     stop(helper);
     Ok(())
 }

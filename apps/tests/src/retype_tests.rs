@@ -1,7 +1,7 @@
 //! Untyped_Retype (sel4test's RETYPE area and more): every object type, every error path, the
 //! watermark, reuse after revoke, and retyping until memory runs out.
 use crate::framework::{Outcome, Test};
-use crate::support::{alloc_slot, alloc_slots, fresh_untyped, retype, root_slot};
+use crate::support::{alloc_slot, alloc_slots, fresh_untyped, retype, root_radix, root_slot};
 use crate::{check, check_eq, check_err, check_ok};
 use atoll_sdk::BootInfo;
 use atoll_sdk::abi::{CapType, Error, ObjectType, slots};
@@ -86,14 +86,15 @@ fn too_small_cnode_or_untyped(_: &'static BootInfo) -> Outcome {
 
 fn destination_window_checks(_: &'static BootInfo) -> Outcome {
     let untyped = fresh_untyped(16);
-    let failure = check_err!(retype(untyped, ObjectType::Endpoint, 0, 4096, 1), Error::RangeError);
-    check_eq!(failure.detail(), &[0, 4095][..]);
+    let slots = 1 << root_radix();
+    let failure = check_err!(retype(untyped, ObjectType::Endpoint, 0, slots, 1), Error::RangeError);
+    check_eq!(failure.detail(), &[0, slots - 1][..]);
     let slot = alloc_slot();
     let failure = check_err!(retype(untyped, ObjectType::Endpoint, 0, slot, 0), Error::RangeError);
     check_eq!(failure.detail(), &[1, 256][..]);
     let failure = check_err!(retype(untyped, ObjectType::Endpoint, 0, slot, 257), Error::RangeError);
     check_eq!(failure.detail(), &[1, 256][..]);
-    let failure = check_err!(retype(untyped, ObjectType::Endpoint, 0, 4094, 3), Error::RangeError);
+    let failure = check_err!(retype(untyped, ObjectType::Endpoint, 0, slots - 2, 3), Error::RangeError);
     check_eq!(failure.detail(), &[1, 2][..]);
     Ok(())
 }

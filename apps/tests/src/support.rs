@@ -5,7 +5,7 @@ use atoll_sdk::invocation::Failure;
 use atoll_sdk::runtime::bootinfo;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-/// Depth of the root CNode's addresses: its 12 radix bits behind a 52-bit guard.
+/// Depth of the root CNode's addresses: its radix bits behind a guard that fills the word.
 pub const ROOT_DEPTH: u64 = 64;
 
 static NEXT_SLOT: AtomicU64 = AtomicU64::new(0);
@@ -27,6 +27,16 @@ pub fn alloc_slots(count: u64) -> u64 {
         alloc_slot();
     }
     first
+}
+
+/// The root CNode's radix bits (a kernel build option; seL4's default is 12).
+pub fn root_radix() -> u64 {
+    bootinfo().init_thread_cnode_size_bits
+}
+
+/// The root CNode's guard size: the guard and the radix fill the word.
+pub fn root_guard_bits() -> u64 {
+    ROOT_DEPTH - root_radix()
 }
 
 /// The root CNode slot `index` as a CNode-invocation path.

@@ -7,11 +7,12 @@ use super::devices::Machine;
 use crate::arch::boot_vspace::{BootVSpace, TABLE_LEVEL_BITS, assign_initial_asid};
 use crate::arch::layout::kernel_image_paddr;
 use crate::arch::reg;
+use crate::config::ROOT_CNODE_BITS;
 use crate::cspace::cdt;
 use crate::cspace::{Cap, Cte, Slot};
 use crate::memory::{self, Handle, Tcb, ThreadState, caps, slot};
 use atoll_abi::bootinfo::{BootInfo, BootInfoHeader, BootInfoId, SlotRegion, UntypedDesc};
-use atoll_abi::config::{MAX_NUM_BOOTINFO_UNTYPED_CAPS, ROOT_CNODE_SIZE_BITS};
+use atoll_abi::config::MAX_NUM_BOOTINFO_UNTYPED_CAPS;
 use atoll_abi::object::{MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, PAGE_BITS, SLOT_BITS, TCB_BITS, USER_TOP};
 use atoll_abi::{CapType, slots};
 use atoll_kernel_core::cap::{FrameSize, VmRights};
@@ -22,7 +23,7 @@ const PAGE: u64 = 1 << PAGE_BITS;
 const IT_ASID: u64 = 1;
 /// Physical addresses seL4 hands out as device untyped: everything below 2^39 that is not RAM.
 const PADDR_USER_DEVICE_TOP: u64 = 1 << 39;
-const ROOT_CNODE_SLOTS: u64 = 1 << ROOT_CNODE_SIZE_BITS;
+const ROOT_CNODE_SLOTS: u64 = 1 << ROOT_CNODE_BITS;
 /// seL4's default priority for the initial thread: the highest.
 const MAX_PRIORITY: u8 = atoll_abi::tcb::MAX_PRIO as u8;
 
@@ -111,7 +112,7 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     }
 
     // Objects, largest alignment first so small ones fill the gaps after.
-    let cnode = alloc(&mut free, ROOT_CNODE_SIZE_BITS as u32 + SLOT_BITS as u32);
+    let cnode = alloc(&mut free, ROOT_CNODE_BITS + SLOT_BITS as u32);
     let extra_bi = if extra_bi_bits > 0 { alloc(&mut free, extra_bi_bits) } else { 0 };
     let tcb_paddr = alloc(&mut free, TCB_BITS as u32);
     let vspace = alloc(&mut free, PAGE_BITS as u32);
@@ -119,7 +120,7 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     let bootinfo_paddr = alloc(&mut free, PAGE_BITS as u32);
     let asid_pool = alloc(&mut free, PAGE_BITS as u32);
 
-    let cnode_cap = Cap::cnode(cnode, ROOT_CNODE_SIZE_BITS as u32, 64 - ROOT_CNODE_SIZE_BITS as u32, 0);
+    let cnode_cap = Cap::cnode(cnode, ROOT_CNODE_BITS, 64 - ROOT_CNODE_BITS, 0);
     let mut slots = Slots { cnode: cnode_cap, next: slots::NUM_INITIAL_CAPS };
     slots.put(slots::CAP_INIT_THREAD_CNODE, cnode_cap);
     slots.put(slots::CAP_DOMAIN, Cap::control(CapType::Domain));
@@ -130,7 +131,7 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     bootinfo.node_id = 0;
     bootinfo.num_nodes = 1;
     bootinfo.ipc_buffer = ipc_buffer_vptr;
-    bootinfo.init_thread_cnode_size_bits = ROOT_CNODE_SIZE_BITS as u64;
+    bootinfo.init_thread_cnode_size_bits = ROOT_CNODE_BITS as u64;
     bootinfo.init_thread_domain = 0;
     bootinfo.extra_len = if extra_bi_bits > 0 { extra_bi_size } else { 0 };
     if extra_bi_bits > 0 {
