@@ -65,12 +65,18 @@ fn exception(exception: Exception) -> ! {
 
 /// Schedules, then runs the chosen thread, idling until one can run.
 pub fn schedule_and_return() -> ! {
+    run_chosen();
+    idle()
+}
+
+/// Carries out the scheduler's choice and enters the chosen thread, if there is one.
+#[inline(always)]
+fn run_chosen() {
     sched::schedule();
     if let Some(thread) = sched::current() {
         sched::activate(thread);
         sched::run(thread);
     }
-    idle()
 }
 
 /// Nothing can run: idle until an interrupt makes a thread runnable. Out of line, so the
@@ -80,11 +86,7 @@ pub fn schedule_and_return() -> ! {
 fn idle() -> ! {
     loop {
         idle_until_interrupt();
-        sched::schedule();
-        if let Some(thread) = sched::current() {
-            sched::activate(thread);
-            sched::run(thread);
-        }
+        run_chosen();
     }
 }
 

@@ -21,7 +21,6 @@ impl UserWords {
     /// The block lies inside the frame whatever `vaddr` is.
     #[inline(always)]
     pub fn block_in_frame(frame: Cap, vaddr: u64, block_bits: u32) -> Option<UserWords> {
-        const { assert!(PAGE_BITS >= 3) };
         if !frame.is(CapType::Frame) {
             return None;
         }

@@ -49,8 +49,9 @@ impl BootVSpace {
     }
 }
 
-/// Boot: registers the initial ASID pool and gives `asid` the root `vspace_root`.
+/// Boot: registers the initial ASID pool and gives `asid` the root `vspace_root` (whose kernel
+/// half `BootVSpace::new` copied in).
 pub fn assign_initial_asid(pool: Cap, asid: u64, vspace_root: Cap) {
     vspace::set_pool(pool.asid_base(), pool);
-    vspace::assign(asid, vspace_root);
+    vspace::set_root(asid, vspace_root);
 }

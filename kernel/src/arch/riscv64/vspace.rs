@@ -66,10 +66,15 @@ pub fn find_vspace(asid: u64) -> Option<Handle<PageTable>> {
 /// Makes `root` (an unmapped page-table cap about to become a VSpace root) the root of `asid`,
 /// with the kernel's half of the address space copied in.
 pub fn assign(asid: u64, root: Cap) {
-    let root = page_table(root);
-    vm::copy_kernel_entries(root);
+    vm::copy_kernel_entries(page_table(root));
+    set_root(asid, root);
+}
+
+/// Records `root` (a page-table cap whose table already holds the kernel's half) as the VSpace
+/// root of `asid` in its pool.
+pub fn set_root(asid: u64, root: Cap) {
     if let Some(pool) = pool_for(asid) {
-        set_pool_entry(pool, asid, Some(root));
+        set_pool_entry(pool, asid, Some(page_table(root)));
     }
 }
 
