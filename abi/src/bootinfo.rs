@@ -81,8 +81,8 @@ impl UntypedDesc {
     }
 }
 
-/// seL4_BootInfo (non-MCS layout): what the kernel tells the root task about
-/// the capabilities and memory it has been given.
+/// seL4_BootInfo: what the kernel tells the root task about the capabilities and memory it
+/// has been given (MCS adds the `schedcontrol` region).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BootInfo {
@@ -113,6 +113,9 @@ pub struct BootInfo {
     pub init_thread_cnode_size_bits: u64,
     /// initThreadDomain: the root task's scheduling domain.
     pub init_thread_domain: u64,
+    /// schedcontrol (MCS): one SchedControl capability per node.
+    #[cfg(feature = "mcs")]
+    pub schedcontrol: SlotRegion,
     /// untyped: untyped capabilities, described in order by `untyped_list`.
     pub untyped: SlotRegion,
     /// untypedList: one descriptor per slot of `untyped`.
@@ -136,6 +139,8 @@ impl BootInfo {
             extra_bi_pages: SlotRegion::EMPTY,
             init_thread_cnode_size_bits: 0,
             init_thread_domain: 0,
+            #[cfg(feature = "mcs")]
+            schedcontrol: SlotRegion::EMPTY,
             untyped: SlotRegion::EMPTY,
             untyped_list: [UntypedDesc::EMPTY; MAX_NUM_BOOTINFO_UNTYPED_CAPS],
         }
@@ -199,6 +204,6 @@ const _: () = {
     assert!(size_of::<SlotRegion>() == 16);
     assert!(size_of::<UntypedDesc>() == 16);
     assert!(size_of::<BootInfoHeader>() == 16);
-    assert!(size_of::<BootInfo>() == 168 + 16 * MAX_NUM_BOOTINFO_UNTYPED_CAPS);
+    assert!(size_of::<BootInfo>() == if cfg!(feature = "mcs") { 3864 } else { 3848 });
     assert!(size_of::<BootInfo>() <= BOOT_INFO_FRAME_SIZE);
 };

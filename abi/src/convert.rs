@@ -12,16 +12,19 @@ impl<T: fmt::Display> fmt::Display for UnknownValue<T> {
     }
 }
 
-/// Declares a fieldless enum with explicit discriminants in the given integer
-/// representation, plus the conversions every ABI enum needs:
-/// `ALL`, `value`, `from_value`, `TryFrom<repr>` and `From<Self> for repr`.
+/// Declares a fieldless enum in the given integer representation, plus the conversions every
+/// ABI enum needs: `ALL`, `value`, `from_value`, `TryFrom<repr>` and `From<Self> for repr`.
+///
+/// A variant without a value takes the previous one's plus one, and a variant may carry a
+/// `#[cfg(...)]`: a list that leaves out what a configuration lacks numbers the rest as seL4's
+/// header generator does.
 macro_rules! abi_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident : $repr:ident {
             $(
                 $(#[$vmeta:meta])*
-                $variant:ident = $value:expr
+                $variant:ident $(= $value:expr)?
             ),+ $(,)?
         }
     ) => {
@@ -31,13 +34,14 @@ macro_rules! abi_enum {
         $vis enum $name {
             $(
                 $(#[$vmeta])*
-                $variant = $value,
+                $variant $(= $value)?,
             )+
         }
 
         impl $name {
             /// Every variant, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            #[allow(unused_doc_comments)]
+            pub const ALL: &'static [Self] = &[$($(#[$vmeta])* Self::$variant),+];
 
             /// The raw value used on the wire.
             #[inline]
@@ -47,13 +51,15 @@ macro_rules! abi_enum {
 
             /// Decodes a raw value, or `None` if no variant has it.
             #[inline]
+            #[allow(unused_doc_comments)]
             pub const fn from_value(value: $repr) -> Option<Self> {
-                $(
-                    if value == $value {
-                        return Some(Self::$variant);
-                    }
-                )+
-                None
+                match value {
+                    $(
+                        $(#[$vmeta])*
+                        v if v == Self::$variant as $repr => Some(Self::$variant),
+                    )+
+                    _ => None,
+                }
             }
         }
 

@@ -4,8 +4,9 @@
 use crate::convert::abi_enum;
 
 abi_enum! {
-    /// seL4_FaultType: the label of a fault message sent to a fault handler
-    /// (non-MCS RISC-V numbering; 4 is unused because RISC-V has no debug exception).
+    /// seL4_FaultType: the label of a fault message sent to a fault handler (RISC-V
+    /// numbering; 4 is unused because RISC-V has no debug exception, and MCS puts its timeout
+    /// fault at 5 and moves the VM fault to 6).
     pub enum FaultType: u64 {
         /// seL4_Fault_NullFault
         NullFault = 0,
@@ -15,8 +16,15 @@ abi_enum! {
         UnknownSyscall = 2,
         /// seL4_Fault_UserException
         UserException = 3,
+        /// seL4_Fault_Timeout (MCS): a thread ran out of budget and has a timeout handler
+        #[cfg(feature = "mcs")]
+        Timeout = 5,
         /// seL4_Fault_VMFault
+        #[cfg(not(feature = "mcs"))]
         VmFault = 5,
+        /// seL4_Fault_VMFault
+        #[cfg(feature = "mcs")]
+        VmFault = 6,
     }
 }
 
@@ -96,5 +104,14 @@ pub const VM_FAULT_PREFETCH_FAULT: usize = 2;
 pub const VM_FAULT_FSR: usize = 3;
 /// seL4_VMFault_Length
 pub const VM_FAULT_LENGTH: usize = 4;
+
+// Timeout fault (MCS), sent to the thread's timeout endpoint.
+
+/// seL4_Timeout_Data: the badge of the scheduling context that ran out.
+pub const TIMEOUT_DATA: usize = 0;
+/// seL4_Timeout_Consumed: time the scheduling context consumed since last asked (timebase).
+pub const TIMEOUT_CONSUMED: usize = 1;
+/// seL4_Timeout_Length
+pub const TIMEOUT_LENGTH: usize = 2;
 
 pub use crate::arch::context::*;

@@ -1,7 +1,5 @@
 //! Fixed capability slots in the root task's CSpace at boot.
 
-pub use crate::config::ROOT_CNODE_SIZE_BITS;
-
 /// seL4_CapNull: always empty.
 pub const CAP_NULL: u64 = 0;
 /// seL4_CapInitThreadTCB: the root task's TCB.

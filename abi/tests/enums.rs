@@ -45,6 +45,8 @@ where
     }
 }
 
+/// seL4 16.0.0's generated `syscall.h`, non-MCS.
+#[cfg(not(feature = "mcs"))]
 #[test]
 fn syscall_numbers() {
     check_table!(
@@ -66,24 +68,76 @@ fn syscall_numbers() {
             (DebugSnapshot, -13),
             (DebugNameThread, -14),
             (DebugSendIpi, -15),
-            (DebugRun, -16),
-            (BenchmarkFlushCaches, -17),
-            (BenchmarkResetLog, -18),
-            (BenchmarkFinalizeLog, -19),
-            (BenchmarkSetLogBuffer, -20),
-            (BenchmarkNullSyscall, -21),
-            (BenchmarkGetThreadUtilisation, -22),
-            (BenchmarkResetThreadUtilisation, -23),
-            (BenchmarkDumpAllThreadsUtilisation, -24),
-            (BenchmarkResetAllThreadsUtilisation, -25),
-            (X86DangerousWrmsr, -26),
-            (X86DangerousRdmsr, -27),
-            (VmEnter, -28),
-            (SetTlsBase, -29),
+            (DebugGetThreadAffinity, -16),
+            (DebugRun, -17),
+            (BenchmarkFlushCaches, -18),
+            (BenchmarkResetLog, -19),
+            (BenchmarkFinalizeLog, -20),
+            (BenchmarkSetLogBuffer, -21),
+            (BenchmarkNullSyscall, -22),
+            (BenchmarkGetThreadUtilisation, -23),
+            (BenchmarkResetThreadUtilisation, -24),
+            (BenchmarkDumpAllThreadsUtilisation, -25),
+            (BenchmarkResetAllThreadsUtilisation, -26),
+            (X86DangerousWrmsr, -27),
+            (X86DangerousRdmsr, -28),
+            (VmEnter, -29),
+            (SetTlsBase, -30),
         ]
     );
+    check_syscall_range(-30, 8);
+}
+
+/// seL4 16.0.0's generated `syscall.h`, MCS.
+#[cfg(feature = "mcs")]
+#[test]
+fn syscall_numbers() {
+    check_table!(
+        Syscall,
+        isize,
+        [
+            (Call, -1),
+            (ReplyRecv, -2),
+            (NbSendRecv, -3),
+            (NbSendWait, -4),
+            (Send, -5),
+            (NbSend, -6),
+            (Recv, -7),
+            (NbRecv, -8),
+            (Wait, -9),
+            (NbWait, -10),
+            (Yield, -11),
+            (DebugPutChar, -12),
+            (DebugDumpScheduler, -13),
+            (DebugHalt, -14),
+            (DebugCapIdentify, -15),
+            (DebugSnapshot, -16),
+            (DebugNameThread, -17),
+            (DebugSendIpi, -18),
+            (DebugGetThreadAffinity, -19),
+            (DebugRun, -20),
+            (BenchmarkFlushCaches, -21),
+            (BenchmarkResetLog, -22),
+            (BenchmarkFinalizeLog, -23),
+            (BenchmarkSetLogBuffer, -24),
+            (BenchmarkNullSyscall, -25),
+            (BenchmarkGetThreadUtilisation, -26),
+            (BenchmarkResetThreadUtilisation, -27),
+            (BenchmarkDumpAllThreadsUtilisation, -28),
+            (BenchmarkResetAllThreadsUtilisation, -29),
+            (X86DangerousWrmsr, -30),
+            (X86DangerousRdmsr, -31),
+            (VmEnter, -32),
+            (SetTlsBase, -33),
+        ]
+    );
+    check_syscall_range(-33, 11);
+}
+
+/// Exactly `lowest..=-1` decode, the first `api` of them are API calls, and words round-trip.
+fn check_syscall_range(lowest: isize, api: usize) {
     for n in -100isize..=100 {
-        assert_eq!(Syscall::try_from(n).is_ok(), (-29..=-1).contains(&n), "{n}");
+        assert_eq!(Syscall::try_from(n).is_ok(), (lowest..=-1).contains(&n), "{n}");
         if let Err(e) = Syscall::try_from(n) {
             assert_eq!(e, UnknownValue(n));
         }
@@ -93,13 +147,12 @@ fn syscall_numbers() {
     for &s in Syscall::ALL {
         assert_eq!(Syscall::from_word(s.word()), Some(s));
         assert_eq!(s.word(), (s.value() as i64) as u64);
-        assert_eq!(s.is_api(), s.value() >= -8);
+        assert_eq!(s.is_api(), s.value() >= -(api as isize));
     }
     assert_eq!(Syscall::Call.word(), u64::MAX);
     assert_eq!(Syscall::from_word(0), None);
     assert_eq!(Syscall::from_word(1), None);
-    assert_eq!(Syscall::from_word(29), None);
-    assert_eq!(Syscall::ALL.iter().filter(|s| s.is_api()).count(), 8);
+    assert_eq!(Syscall::ALL.iter().filter(|s| s.is_api()).count(), api);
 }
 
 #[test]
@@ -135,6 +188,7 @@ fn lookup_failure_numbers() {
     check_range_u64::<LookupFailureType>(0..=1000, LookupFailureType::ALL);
 }
 
+#[cfg(not(feature = "mcs"))]
 #[test]
 fn object_type_numbers() {
     use atoll_abi::object::*;
@@ -194,6 +248,9 @@ fn object_size_constants() {
     assert_eq!(UNTYPED_RETYPE_MAX_OBJECTS, 256);
 }
 
+/// seL4 16.0.0's generated `invocation.h`, `sel4_arch_invocation.h` and `arch_invocation.h`
+/// for RISC-V 64, non-MCS.
+#[cfg(not(feature = "mcs"))]
 #[test]
 fn invocation_label_numbers() {
     use atoll_abi::invocation::*;
@@ -232,23 +289,90 @@ fn invocation_label_numbers() {
             (IrqSetIrqHandler, 28),
             (IrqClearIrqHandler, 29),
             (DomainSetSet, 30),
-            (RiscvPageTableMap, 31),
-            (RiscvPageTableUnmap, 32),
-            (RiscvPageMap, 33),
-            (RiscvPageUnmap, 34),
-            (RiscvPageGetAddress, 35),
-            (RiscvAsidControlMakePool, 36),
-            (RiscvAsidPoolAssign, 37),
-            (RiscvIrqIssueIrqHandlerTrigger, 38),
+            (DomainScheduleConfigure, 31),
+            (DomainScheduleSetStart, 32),
+            (RiscvPageTableMap, 33),
+            (RiscvPageTableUnmap, 34),
+            (RiscvPageMap, 35),
+            (RiscvPageUnmap, 36),
+            (RiscvPageGetAddress, 37),
+            (RiscvAsidControlMakePool, 38),
+            (RiscvAsidPoolAssign, 39),
+            (RiscvIrqIssueIrqHandlerTrigger, 40),
         ]
     );
     check_range_u64::<InvocationLabel>(0..=1000, InvocationLabel::ALL);
     assert_eq!(InvocationLabel::ALL.len() as u64, N_ARCH_INVOCATION_LABELS);
-    assert_eq!(InvocationLabel::DomainSetSet.value() + 1, N_INVOCATION_LABELS);
+    assert_eq!(N_INVOCATION_LABELS, 33);
     assert_eq!(N_SEL4_ARCH_INVOCATION_LABELS, N_INVOCATION_LABELS);
     assert_eq!(InvocationLabel::ALL.iter().filter(|l| l.is_arch()).count(), 8);
 }
 
+/// The same headers for the MCS configuration.
+#[cfg(feature = "mcs")]
+#[test]
+fn invocation_label_numbers() {
+    use atoll_abi::invocation::*;
+    check_table!(
+        InvocationLabel,
+        u64,
+        [
+            (InvalidInvocation, 0),
+            (UntypedRetype, 1),
+            (TcbReadRegisters, 2),
+            (TcbWriteRegisters, 3),
+            (TcbCopyRegisters, 4),
+            (TcbConfigure, 5),
+            (TcbSetPriority, 6),
+            (TcbSetMcPriority, 7),
+            (TcbSetSchedParams, 8),
+            (TcbSetTimeoutEndpoint, 9),
+            (TcbSetIpcBuffer, 10),
+            (TcbSetSpace, 11),
+            (TcbSuspend, 12),
+            (TcbResume, 13),
+            (TcbBindNotification, 14),
+            (TcbUnbindNotification, 15),
+            (TcbSetTlsBase, 16),
+            (TcbSetFlags, 17),
+            (CNodeRevoke, 18),
+            (CNodeDelete, 19),
+            (CNodeCancelBadgedSends, 20),
+            (CNodeCopy, 21),
+            (CNodeMint, 22),
+            (CNodeMove, 23),
+            (CNodeMutate, 24),
+            (CNodeRotate, 25),
+            (IrqIssueIrqHandler, 26),
+            (IrqAckIrq, 27),
+            (IrqSetIrqHandler, 28),
+            (IrqClearIrqHandler, 29),
+            (DomainSetSet, 30),
+            (DomainScheduleConfigure, 31),
+            (DomainScheduleSetStart, 32),
+            (SchedControlConfigureFlags, 33),
+            (SchedContextBind, 34),
+            (SchedContextUnbind, 35),
+            (SchedContextUnbindObject, 36),
+            (SchedContextConsumed, 37),
+            (SchedContextYieldTo, 38),
+            (RiscvPageTableMap, 39),
+            (RiscvPageTableUnmap, 40),
+            (RiscvPageMap, 41),
+            (RiscvPageUnmap, 42),
+            (RiscvPageGetAddress, 43),
+            (RiscvAsidControlMakePool, 44),
+            (RiscvAsidPoolAssign, 45),
+            (RiscvIrqIssueIrqHandlerTrigger, 46),
+        ]
+    );
+    check_range_u64::<InvocationLabel>(0..=1000, InvocationLabel::ALL);
+    assert_eq!(InvocationLabel::ALL.len() as u64, N_ARCH_INVOCATION_LABELS);
+    assert_eq!(N_INVOCATION_LABELS, 39);
+    assert_eq!(InvocationLabel::ALL.iter().filter(|l| l.is_arch()).count(), 8);
+}
+
+#[cfg(not(feature = "mcs"))]
 #[test]
 fn cap_type_numbers() {
     check_table!(
@@ -283,6 +407,7 @@ fn cap_type_numbers() {
     }
 }
 
+#[cfg(not(feature = "mcs"))]
 #[test]
 fn fault_type_numbers() {
     check_table!(
@@ -365,7 +490,6 @@ fn initial_slots() {
         assert_eq!(*s, i as u64);
     }
     assert_eq!(NUM_INITIAL_CAPS, 16);
-    assert_eq!(ROOT_CNODE_SIZE_BITS, 12);
     assert_eq!(CAP_INIT_THREAD_PD, 3);
 }
 

@@ -49,10 +49,14 @@ fn boot_info_layout() {
     assert_eq!(offset_of!(BootInfo, extra_bi_pages), 120);
     assert_eq!(offset_of!(BootInfo, init_thread_cnode_size_bits), 136);
     assert_eq!(offset_of!(BootInfo, init_thread_domain), 144);
-    assert_eq!(offset_of!(BootInfo, untyped), 152);
-    assert_eq!(offset_of!(BootInfo, untyped_list), 168);
-    assert_eq!(size_of::<BootInfo>(), 168 + 230 * 16);
-    assert_eq!(size_of::<BootInfo>(), 3848);
+    // MCS inserts the schedcontrol region before the untypeds.
+    let mcs = if cfg!(feature = "mcs") { 16 } else { 0 };
+    #[cfg(feature = "mcs")]
+    assert_eq!(offset_of!(BootInfo, schedcontrol), 152);
+    assert_eq!(offset_of!(BootInfo, untyped), 152 + mcs);
+    assert_eq!(offset_of!(BootInfo, untyped_list), 168 + mcs);
+    assert_eq!(size_of::<BootInfo>(), 168 + mcs + 230 * 16);
+    assert_eq!(size_of::<BootInfo>(), if cfg!(feature = "mcs") { 3864 } else { 3848 });
     assert!(size_of::<BootInfo>() <= BOOT_INFO_FRAME_SIZE);
     assert_eq!(BOOT_INFO_FRAME_SIZE, 4096);
 }

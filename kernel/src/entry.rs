@@ -96,6 +96,8 @@ fn idle_until_interrupt() {
     let pending = cpu::pending();
     if pending.timer {
         arch::timer::rearm();
+        // Idle time counts against the current domain's turn.
+        sched::timer_tick();
     }
     if pending.device {
         irq::handle_external_interrupt();

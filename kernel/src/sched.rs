@@ -1,9 +1,11 @@
 //! The scheduler: seL4's ready queues (per domain and priority), the scheduler action, the
 //! time slice, thread states, the FPU owner, and the choice of the thread to run next.
 use crate::arch::{cpu, vspace};
-use crate::config::TIME_SLICE_TICKS;
+use crate::config::{NUM_DOMAIN_SCHEDULES, NUM_DOMAINS, TIME_SLICE_TICKS};
 use crate::memory::{Handle, KernelCell, KernelWord, ReadyQueues, Tcb, ThreadList, ThreadState};
+use crate::preemption;
 use atoll_abi::tcb::TCB_FLAG_FPU_DISABLED;
+use atoll_kernel_core::domain::{DomainSchedule, MAX_DURATION, ScheduleError};
 
 /// What the next return to user level must do (seL4's ksSchedulerAction).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,6 +28,11 @@ static SCHEDULER: KernelCell<Scheduler> =
 /// cells rather than behind the ready queues' borrow check.
 static ACTION: KernelWord<Action> = KernelWord::new(Action::ResumeCurrent);
 static CURRENT_DOMAIN: KernelWord<u8> = KernelWord::new(0);
+
+/// The domain schedule (seL4 16.0.0's ksDomSchedule, set at run time) and the ticks left in the
+/// current entry (ksDomainTime). Until user level configures it, domain 0 runs for good.
+static DOMAIN_SCHEDULE: KernelCell<DomainSchedule<NUM_DOMAIN_SCHEDULES>> = KernelCell::new(DomainSchedule::new());
+static DOMAIN_TIME: KernelWord<u64> = KernelWord::new(MAX_DURATION);
 
 /// The running thread; None while idle.
 static CURRENT: KernelWord<Option<Handle<Tcb>>> = KernelWord::new(None);
@@ -74,8 +81,12 @@ impl Scheduler {
         self.ready.highest_priority(domain as usize).is_none_or(|best| priority >= best)
     }
 
-    /// The best ready thread becomes current, or none (idle).
+    /// The best ready thread becomes current, or none (idle). If the current domain's time is
+    /// up, the next entry of the domain schedule starts first (seL4's scheduleChooseNewThread).
     fn choose_new(&mut self) {
+        if DOMAIN_TIME.get() == 0 {
+            next_domain();
+        }
         let best = self.ready.best(CURRENT_DOMAIN.get() as usize);
         if let Some(thread) = best {
             self.dequeue(thread);
@@ -170,8 +181,13 @@ pub fn set_priority(thread: Handle<Tcb>, priority: u8) {
     }
 }
 
-/// Moves a thread to another domain (seL4's setDomain).
+/// Moves a thread to another domain (seL4's prepareSetDomain and setDomain). A thread that
+/// leaves the running domain gives up the FPU now, so no later domain touches its registers.
 pub fn set_domain(thread: Handle<Tcb>, domain: u8) {
+    if domain != CURRENT_DOMAIN.get() && FPU_OWNER.get() == Some(thread) {
+        cpu::save_fpu(thread);
+        FPU_OWNER.set(None);
+    }
     dequeue(thread);
     thread.set_domain_only(domain);
     if thread.state().is_runnable() {
@@ -180,6 +196,32 @@ pub fn set_domain(thread: Handle<Tcb>, domain: u8) {
     if Some(thread) == current() {
         reschedule_required();
     }
+}
+
+/// The next entry of the domain schedule begins (seL4's prepareNextDomain and nextDomain): the
+/// FPU's registers go back to their owner, so the new domain inherits no FPU state.
+fn next_domain() {
+    if let Some(owner) = FPU_OWNER.get() {
+        cpu::save_fpu(owner);
+        FPU_OWNER.set(None);
+    }
+    let (domain, duration) = DOMAIN_SCHEDULE.borrow_mut().advance();
+    CURRENT_DOMAIN.set(domain);
+    DOMAIN_TIME.set(duration);
+    preemption::reset();
+}
+
+/// DomainSet_ScheduleConfigure: sets one entry of the domain schedule.
+pub fn configure_domain_schedule(index: u64, domain: u64, duration: u64) -> Result<(), ScheduleError> {
+    DOMAIN_SCHEDULE.borrow_mut().configure(index, domain, duration, NUM_DOMAINS)
+}
+
+/// DomainSet_ScheduleSetStart: the schedule restarts at `index`, at once.
+pub fn set_domain_schedule_start(index: u64) -> Result<(), ScheduleError> {
+    DOMAIN_SCHEDULE.borrow_mut().set_start(index)?;
+    DOMAIN_TIME.set(0);
+    reschedule_required();
+    Ok(())
 }
 
 /// A thread is being suspended or destroyed: it must not stay queued or be switched to.
@@ -202,19 +244,25 @@ pub fn yield_current() {
     }
 }
 
-/// A timer tick: charge the running thread; at the end of its slice, round-robin.
+/// A timer tick: charge the running thread, round-robin at the end of its slice, and end the
+/// domain's turn when its time is up (seL4's timerTick).
 pub fn timer_tick() {
-    let Some(current) = current() else { return };
-    if !current.state().is_runnable() {
-        return;
+    if let Some(current) = current().filter(|t| t.state().is_runnable()) {
+        let slice = current.time_slice();
+        if slice > 1 {
+            current.set_time_slice(slice - 1);
+        } else {
+            current.set_time_slice(TIME_SLICE_TICKS);
+            append(current);
+            reschedule_required();
+        }
     }
-    let slice = current.time_slice();
-    if slice > 1 {
-        current.set_time_slice(slice - 1);
-    } else {
-        current.set_time_slice(TIME_SLICE_TICKS);
-        append(current);
-        reschedule_required();
+    if NUM_DOMAINS > 1 {
+        let left = DOMAIN_TIME.get().saturating_sub(1);
+        DOMAIN_TIME.set(left);
+        if left == 0 {
+            reschedule_required();
+        }
     }
 }
 

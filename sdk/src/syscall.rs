@@ -82,6 +82,14 @@ pub fn read_cycle() -> u64 {
     value
 }
 
+/// The user-readable timebase counter (`rdtime`; 10 MHz on QEMU `virt`).
+pub fn read_time() -> u64 {
+    let value: u64;
+    // SAFETY: reading the counter has no side effects; the kernel enables it for user mode.
+    unsafe { asm!("rdtime {0}", out(reg) value, options(nomem, nostack)) };
+    value
+}
+
 /// seL4_Recv: waits on an endpoint or notification; returns the badge and message.
 pub fn recv(src: u64) -> Reply {
     send_receive(Syscall::Recv, src, MessageInfo::new(0, 0, 0, 0), [0; 4])

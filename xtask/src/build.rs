@@ -25,9 +25,46 @@ pub fn cargo() -> Command {
     command
 }
 
+/// A named set of kernel build options: a configuration seL4 users build.
+pub struct Config {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub options: &'static [(&'static str, &'static str)],
+}
+
+/// The configurations `--config` selects; the first is the default.
+pub const CONFIGS: &[Config] = &[
+    Config { name: "default", about: "seL4's defaults: 12-bit root CNode, one domain", options: &[] },
+    Config {
+        name: "sel4test",
+        about: "as sel4test builds seL4: 13-bit root CNode",
+        options: &[("ATOLL_ROOT_CNODE_BITS", "13")],
+    },
+    Config {
+        name: "microkit",
+        about: "as seL4 Microkit builds seL4: 17-bit root CNode, 16 domains, 100 domain-schedule entries",
+        options: &[("ATOLL_ROOT_CNODE_BITS", "17"), ("ATOLL_NUM_DOMAINS", "16"), ("ATOLL_NUM_DOMAIN_SCHEDULES", "100")],
+    },
+];
+
+/// The configuration called `name`, or an error that lists them all.
+pub fn config(name: &str) -> Result<&'static Config, String> {
+    CONFIGS.iter().find(|c| c.name == name).ok_or_else(|| {
+        let known: Vec<String> = CONFIGS.iter().map(|c| format!("{} ({})", c.name, c.about)).collect();
+        format!("no configuration {name:?}; there are: {}", known.join(", "))
+    })
+}
+
 /// Release builds of the kernel, loader and root tasks.
 pub fn build_target() -> Result<Artifacts, String> {
-    build_target_with(&workspace_root().join("target"), &[])
+    build_config(&CONFIGS[0])
+}
+
+/// As `build_target`, for a configuration; each has its own target directory.
+pub fn build_config(config: &Config) -> Result<Artifacts, String> {
+    let root = workspace_root().join("target");
+    let dir = if config.options.is_empty() { root } else { root.join(format!("config-{}", config.name)) };
+    build_target_with(&dir, config.options)
 }
 
 /// As `build_target`, into `target_dir` with kernel build options (`ATOLL_*` variables) set.

@@ -1,9 +1,12 @@
 //! `cargo xtask`: sets up the machine, builds Atoll, makes boot images, runs QEMU and the tests.
 //!
-//! - `cargo xtask run`: boot the demo root task in QEMU.
+//! - `cargo xtask run [--config NAME]`: boot the demo root task in QEMU.
 //! - `cargo xtask test`: host unit tests, then the on-target test suite in QEMU.
 //! - `cargo xtask bench`: the benchmark build and its instruction counts beside seL4's.
-//! - `cargo xtask image ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root task.
+//! - `cargo xtask image [--config NAME] ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root
+//!   task.
+//!
+//! `--config` picks a set of kernel build options (`build::CONFIGS`: default, sel4test, microkit).
 #![forbid(unsafe_code)]
 mod bench;
 mod build;
@@ -18,12 +21,16 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["run"] => run_demo(),
+        ["run"] => run_demo("default"),
+        ["run", "--config", config] => run_demo(config),
         ["test"] => harness::test_all(true),
         ["test", "--target-only"] => harness::test_all(false),
-        ["image", root_task, output] => make_image(root_task, output),
+        ["image", root_task, output] => make_image("default", root_task, output),
+        ["image", "--config", config, root_task, output] => make_image(config, root_task, output),
         ["bench"] => setup::ensure_tools().and_then(|()| bench::bench()),
-        _ => Err("usage: cargo xtask run | test [--target-only] | bench | image ROOT_TASK_ELF OUTPUT".to_string()),
+        _ => Err("usage: cargo xtask run [--config NAME] | test [--target-only] | bench \
+                  | image [--config NAME] ROOT_TASK_ELF OUTPUT"
+            .to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -34,17 +41,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_demo() -> Result<(), String> {
+fn run_demo(config: &str) -> Result<(), String> {
+    let config = build::config(config)?;
     setup::ensure_tools()?;
-    let artifacts = build::build_target()?;
+    let artifacts = build::build_config(config)?;
     let image = build::image_for(&artifacts, &artifacts.demo, "demo")?;
     let status = qemu::run_interactive(&image)?;
     if status.success() { Ok(()) } else { Err(format!("QEMU exited with {status}")) }
 }
 
-fn make_image(root_task: &str, output: &str) -> Result<(), String> {
+fn make_image(config: &str, root_task: &str, output: &str) -> Result<(), String> {
+    let config = build::config(config)?;
     setup::ensure_tools()?;
-    let artifacts = build::build_target()?;
+    let artifacts = build::build_config(config)?;
     let root = std::fs::read(root_task).map_err(|e| format!("{root_task}: {e}"))?;
     let image = build::build_image_bytes(&artifacts, &root)?;
     std::fs::write(output, image).map_err(|e| format!("{output}: {e}"))?;

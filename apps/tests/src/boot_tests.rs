@@ -262,10 +262,12 @@ fn untypeds_cover_free_ram(bootinfo: &'static BootInfo) -> Outcome {
     let given: u64 = untypeds(bootinfo).iter().filter(|d| d.is_device == 0).map(|d| 1u64 << d.size_bits).sum();
     let image = (bootinfo.user_image_frames.end - bootinfo.user_image_frames.start) * PAGE;
     let withheld = usable - given;
-    // What is not untyped: the root task's image, and no more than 1 MiB for the kernel, the
-    // device tree and the root task's own objects (CNode, TCB, VSpace, bootinfo, ...).
-    check!(withheld >= image, "withheld {withheld:#x} < image {image:#x}");
-    check!(withheld <= image + (1 << 20), "withheld {withheld:#x}, image {image:#x}");
+    // What is not untyped: the root task's image and CNode (a build option's size), and no more
+    // than 1 MiB for the kernel, the device tree and the root task's other objects (TCB,
+    // VSpace, bootinfo, ...).
+    let cnode = 1u64 << (bootinfo.init_thread_cnode_size_bits + 5);
+    check!(withheld >= image + cnode, "withheld {withheld:#x} < image {image:#x} + CNode {cnode:#x}");
+    check!(withheld <= image + cnode + (1 << 20), "withheld {withheld:#x}, image {image:#x}, CNode {cnode:#x}");
     Ok(())
 }
 

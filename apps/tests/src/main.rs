@@ -6,6 +6,7 @@
 mod boot_tests;
 mod cnode_tests;
 mod cspace_tests;
+mod domain_tests;
 mod fault_tests;
 mod fpu_tests;
 mod framework;
@@ -39,6 +40,8 @@ const GROUPS: &[&[Test]] = &[
     restart_tests::TESTS,
     shared_buffer_tests::TESTS,
     sched_tests::TESTS,
+    domain_tests::ANY_DOMAIN,
+    domain_tests::MANY_DOMAINS,
     fpu_tests::TESTS,
     vspace_tests::TESTS,
     irq_tests::TESTS,

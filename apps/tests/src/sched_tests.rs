@@ -1,12 +1,10 @@
-//! Scheduling (sel4test's SCHED and DOMAINS areas): strict priorities, preemption by a woken
-//! or re-prioritised thread, round robin on Yield, timer preemption within a priority, and the
-//! domain capability.
+//! Scheduling (sel4test's SCHED area): strict priorities, preemption by a woken or
+//! re-prioritised thread, round robin on Yield, timer preemption within a priority.
 use crate::framework::{Outcome, Test};
-use crate::support::{alloc_slot, done, new_helper, new_object, park, spawn, start, stop, wait_done};
-use crate::{check, check_eq, check_err, check_ok};
-use atoll_sdk::abi::{Error, InvocationLabel, ObjectType, slots};
-use atoll_sdk::invocation::invoke;
-use atoll_sdk::{BootInfo, domain, syscall, tcb};
+use crate::support::{done, new_helper, new_object, park, spawn, start, stop, wait_done};
+use crate::{check, check_eq, check_ok};
+use atoll_sdk::abi::{ObjectType, slots};
+use atoll_sdk::{BootInfo, syscall, tcb};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const TESTS: &[Test] = &[
@@ -21,10 +19,6 @@ pub const TESTS: &[Test] = &[
     Test { name: "sched::resume_of_self_or_running_thread_is_a_noop", run: resume_of_self_is_a_noop },
     Test { name: "sched::yield_round_robins_equal_priorities", run: yield_round_robins_equal_priorities },
     Test { name: "sched::timer_preempts_equal_priority_spinners", run: timer_preempts_equal_priority_spinners },
-    Test { name: "domains::set_domain_zero_succeeds", run: set_domain_zero_succeeds },
-    Test { name: "domains::domain_out_of_range_is_invalid_argument_0", run: domain_out_of_range_is_invalid_argument_0 },
-    Test { name: "domains::non_tcb_cap_is_invalid_argument_1", run: non_tcb_cap_is_invalid_argument_1 },
-    Test { name: "domains::bad_label_or_short_message_is_rejected", run: bad_label_or_short_message_is_rejected },
 ];
 
 const ROOT_PRIORITY: u64 = 255;
@@ -273,54 +267,5 @@ fn timer_preempts_equal_priority_spinners(_: &'static BootInfo) -> Outcome {
     let counts = (counter(0), counter(1));
     helpers.into_iter().for_each(stop);
     check!(counts.0 >= SPIN_TARGET && counts.1 >= SPIN_TARGET, "counters {:?}", counts);
-    Ok(())
-}
-
-fn set_domain_zero_succeeds(_: &'static BootInfo) -> Outcome {
-    clear_counters();
-    let helper = new_helper(100, 0);
-    check_ok!(domain::set(slots::CAP_DOMAIN, 0, helper.tcb));
-    // It still runs (domain 0 is the only domain and the current one).
-    start(&helper, record, 11);
-    wait_done();
-    check_eq!(counter(3), 11);
-    stop(helper);
-    // The root task can be moved to domain 0 too and goes on running.
-    check_ok!(domain::set(slots::CAP_DOMAIN, 0, slots::CAP_INIT_THREAD_TCB));
-    Ok(())
-}
-
-fn domain_out_of_range_is_invalid_argument_0(_: &'static BootInfo) -> Outcome {
-    let target = new_object(ObjectType::Tcb, 0);
-    let endpoint = new_object(ObjectType::Endpoint, 0);
-    for domain in [1u64, 2, 255, u64::MAX] {
-        let failure = check_err!(domain::set(slots::CAP_DOMAIN, domain, target), Error::InvalidArgument);
-        check_eq!(failure.detail(), &[0u64][..]);
-    }
-    // The domain is checked before the thread cap.
-    let failure = check_err!(domain::set(slots::CAP_DOMAIN, 1, endpoint), Error::InvalidArgument);
-    check_eq!(failure.detail(), &[0u64][..]);
-    Ok(())
-}
-
-fn non_tcb_cap_is_invalid_argument_1(_: &'static BootInfo) -> Outcome {
-    let endpoint = new_object(ObjectType::Endpoint, 0);
-    let empty = alloc_slot();
-    for cap in [endpoint, empty, slots::CAP_INIT_THREAD_CNODE, slots::CAP_DOMAIN] {
-        let failure = check_err!(domain::set(slots::CAP_DOMAIN, 0, cap), Error::InvalidArgument);
-        check_eq!(failure.detail(), &[1u64][..]);
-    }
-    Ok(())
-}
-
-fn bad_label_or_short_message_is_rejected(_: &'static BootInfo) -> Outcome {
-    let target = new_object(ObjectType::Tcb, 0);
-    let domain_cap = slots::CAP_DOMAIN;
-    check_err!(invoke(domain_cap, InvocationLabel::TcbSuspend, &[0], &[target]), Error::IllegalOperation);
-    check_err!(invoke(domain_cap, InvocationLabel::InvalidInvocation, &[0], &[target]), Error::IllegalOperation);
-    check_err!(invoke(domain_cap, InvocationLabel::DomainSetSet, &[], &[target]), Error::TruncatedMessage);
-    check_err!(invoke(domain_cap, InvocationLabel::DomainSetSet, &[0], &[]), Error::TruncatedMessage);
-    // The DomainSetSet label on a thread cap is not a TCB invocation (sel4test DOMAINS0003).
-    check_err!(invoke(target, InvocationLabel::DomainSetSet, &[0], &[target]), Error::IllegalOperation);
     Ok(())
 }

@@ -5,6 +5,33 @@ use atoll_sdk::invocation::Failure;
 use atoll_sdk::runtime::bootinfo;
 use core::sync::atomic::{AtomicU64, Ordering};
 
+/// The kernel build options this suite was built for: the harness builds the kernel and the
+/// tests with the same environment, and the defaults are the kernel's.
+pub mod kernel_config {
+    /// ATOLL_NUM_DOMAINS
+    pub const NUM_DOMAINS: u64 = option(option_env!("ATOLL_NUM_DOMAINS"), 1);
+    /// ATOLL_NUM_DOMAIN_SCHEDULES
+    pub const NUM_DOMAIN_SCHEDULES: u64 =
+        option(option_env!("ATOLL_NUM_DOMAIN_SCHEDULES"), if NUM_DOMAINS > 1 { 100 } else { 2 });
+    /// ATOLL_TIMER_TICK_MS
+    pub const TIMER_TICK_MS: u64 = option(option_env!("ATOLL_TIMER_TICK_MS"), 2);
+    /// One kernel tick in timebase units (10 MHz).
+    pub const TICK: u64 = TIMER_TICK_MS * 10_000;
+
+    const fn option(text: Option<&str>, default: u64) -> u64 {
+        let Some(text) = text else { return default };
+        let bytes = text.as_bytes();
+        let mut value = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            assert!(bytes[i].is_ascii_digit(), "a kernel build option is not a number");
+            value = value * 10 + (bytes[i] - b'0') as u64;
+            i += 1;
+        }
+        value
+    }
+}
+
 /// Depth of the root CNode's addresses: its radix bits behind a guard that fills the word.
 pub const ROOT_DEPTH: u64 = 64;
 

@@ -10,6 +10,7 @@ pub mod cap;
 pub mod cdt;
 pub mod cspace;
 pub mod cte;
+pub mod domain;
 pub mod queue;
 pub mod ready;
 pub mod region;

@@ -4,7 +4,7 @@
 //! private to this module, so only live, queued TCBs are ever linked.
 use super::handle::Handle;
 use super::objects::{Endpoint, Notification, Tcb};
-use atoll_abi::config::NUM_DOMAINS;
+use crate::config::NUM_DOMAINS;
 use atoll_kernel_core::queue::{Links, Queue};
 
 /// The TCB at a link word.

@@ -237,7 +237,7 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Repl
             Ok(empty)
         }
         CapType::Domain => {
-            domain::decode_and_set(message)?;
+            domain::decode_and_invoke(message)?;
             Ok(empty)
         }
         // Every other cap type is the architecture's (frames, page tables, ASIDs).

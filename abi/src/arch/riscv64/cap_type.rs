@@ -3,7 +3,7 @@
 use crate::convert::abi_enum;
 
 abi_enum! {
-    /// The kernel's 5-bit `capType` tag for RISC-V 64, non-MCS.
+    /// The kernel's 5-bit `capType` tag for RISC-V 64 (the two scheduling caps only with MCS).
     ///
     /// Generic capabilities have even tags and architecture capabilities odd
     /// ones. `DebugCapIdentify` returns the tag of the capability at the given
@@ -39,6 +39,12 @@ abi_enum! {
         Zombie = 18,
         /// domain_cap
         Domain = 20,
+        /// sched_context_cap
+        #[cfg(feature = "mcs")]
+        SchedContext = 22,
+        /// sched_control_cap
+        #[cfg(feature = "mcs")]
+        SchedControl = 24,
     }
 }
 

@@ -3,105 +3,133 @@
 use crate::convert::abi_enum;
 
 abi_enum! {
-    /// The `invocation_label` numbering for a RISC-V 64, non-MCS, uniprocessor
-    /// kernel without the hardware debug API.
+    /// The `invocation_label` numbering of seL4 16.0.0 for a RISC-V 64 uniprocessor kernel
+    /// without the hardware debug API, in the non-MCS or (feature `mcs`) the MCS configuration.
     ///
-    /// Generic labels come first (after `InvalidInvocation = 0`), then the
-    /// 64-bit-mode labels (none on RISC-V 64), then the RISC-V labels. The
-    /// generated seL4 header omits labels whose configuration is off, so the
-    /// numbers after an omitted label shift down: `TCBSetAffinity` (SMP only),
-    /// the four breakpoint labels (hardware debug API) and every MCS-only label
-    /// are absent here.
+    /// As in seL4's generated header, labels are numbered in interface order and a label whose
+    /// configuration is off is left out, so the ones after it move down: `TCBSetAffinity` (SMP
+    /// only) and the four breakpoint labels (hardware debug API) are never here, the MCS labels
+    /// only with `mcs`, and `CNodeSaveCaller` only without.
     pub enum InvocationLabel: u64 {
         /// InvalidInvocation
         InvalidInvocation = 0,
         /// UntypedRetype
-        UntypedRetype = 1,
+        UntypedRetype,
         /// TCBReadRegisters
-        TcbReadRegisters = 2,
+        TcbReadRegisters,
         /// TCBWriteRegisters
-        TcbWriteRegisters = 3,
+        TcbWriteRegisters,
         /// TCBCopyRegisters
-        TcbCopyRegisters = 4,
-        /// TCBConfigure
-        TcbConfigure = 5,
+        TcbCopyRegisters,
+        /// TCBConfigure (the MCS form takes a fault endpoint and a timeout endpoint)
+        TcbConfigure,
         /// TCBSetPriority
-        TcbSetPriority = 6,
+        TcbSetPriority,
         /// TCBSetMCPriority
-        TcbSetMcPriority = 7,
-        /// TCBSetSchedParams
-        TcbSetSchedParams = 8,
+        TcbSetMcPriority,
+        /// TCBSetSchedParams (the MCS form takes a scheduling context and a fault endpoint)
+        TcbSetSchedParams,
+        /// TCBSetTimeoutEndpoint
+        #[cfg(feature = "mcs")]
+        TcbSetTimeoutEndpoint,
         /// TCBSetIPCBuffer
-        TcbSetIpcBuffer = 9,
-        /// TCBSetSpace
-        TcbSetSpace = 10,
+        TcbSetIpcBuffer,
+        /// TCBSetSpace (the MCS form takes no fault endpoint)
+        TcbSetSpace,
         /// TCBSuspend
-        TcbSuspend = 11,
+        TcbSuspend,
         /// TCBResume
-        TcbResume = 12,
+        TcbResume,
         /// TCBBindNotification
-        TcbBindNotification = 13,
+        TcbBindNotification,
         /// TCBUnbindNotification
-        TcbUnbindNotification = 14,
+        TcbUnbindNotification,
         /// TCBSetTLSBase
-        TcbSetTlsBase = 15,
+        TcbSetTlsBase,
         /// TCBSetFlags
-        TcbSetFlags = 16,
+        TcbSetFlags,
         /// CNodeRevoke
-        CNodeRevoke = 17,
+        CNodeRevoke,
         /// CNodeDelete
-        CNodeDelete = 18,
+        CNodeDelete,
         /// CNodeCancelBadgedSends
-        CNodeCancelBadgedSends = 19,
+        CNodeCancelBadgedSends,
         /// CNodeCopy
-        CNodeCopy = 20,
+        CNodeCopy,
         /// CNodeMint
-        CNodeMint = 21,
+        CNodeMint,
         /// CNodeMove
-        CNodeMove = 22,
+        CNodeMove,
         /// CNodeMutate
-        CNodeMutate = 23,
+        CNodeMutate,
         /// CNodeRotate
-        CNodeRotate = 24,
+        CNodeRotate,
         /// CNodeSaveCaller
-        CNodeSaveCaller = 25,
+        #[cfg(not(feature = "mcs"))]
+        CNodeSaveCaller,
         /// IRQIssueIRQHandler
-        IrqIssueIrqHandler = 26,
+        IrqIssueIrqHandler,
         /// IRQAckIRQ
-        IrqAckIrq = 27,
+        IrqAckIrq,
         /// IRQSetIRQHandler
-        IrqSetIrqHandler = 28,
+        IrqSetIrqHandler,
         /// IRQClearIRQHandler
-        IrqClearIrqHandler = 29,
+        IrqClearIrqHandler,
         /// DomainSetSet
-        DomainSetSet = 30,
+        DomainSetSet,
+        /// DomainScheduleConfigure (new in seL4 16.0.0)
+        DomainScheduleConfigure,
+        /// DomainScheduleSetStart (new in seL4 16.0.0)
+        DomainScheduleSetStart,
+        /// SchedControlConfigureFlags
+        #[cfg(feature = "mcs")]
+        SchedControlConfigureFlags,
+        /// SchedContextBind
+        #[cfg(feature = "mcs")]
+        SchedContextBind,
+        /// SchedContextUnbind
+        #[cfg(feature = "mcs")]
+        SchedContextUnbind,
+        /// SchedContextUnbindObject
+        #[cfg(feature = "mcs")]
+        SchedContextUnbindObject,
+        /// SchedContextConsumed
+        #[cfg(feature = "mcs")]
+        SchedContextConsumed,
+        /// SchedContextYieldTo
+        #[cfg(feature = "mcs")]
+        SchedContextYieldTo,
         /// RISCVPageTableMap
-        RiscvPageTableMap = 31,
+        RiscvPageTableMap,
         /// RISCVPageTableUnmap
-        RiscvPageTableUnmap = 32,
+        RiscvPageTableUnmap,
         /// RISCVPageMap
-        RiscvPageMap = 33,
+        RiscvPageMap,
         /// RISCVPageUnmap
-        RiscvPageUnmap = 34,
+        RiscvPageUnmap,
         /// RISCVPageGetAddress
-        RiscvPageGetAddress = 35,
+        RiscvPageGetAddress,
         /// RISCVASIDControlMakePool
-        RiscvAsidControlMakePool = 36,
+        RiscvAsidControlMakePool,
         /// RISCVASIDPoolAssign
-        RiscvAsidPoolAssign = 37,
+        RiscvAsidPoolAssign,
         /// RISCVIRQIssueIRQHandlerTrigger
-        RiscvIrqIssueIrqHandlerTrigger = 38,
+        RiscvIrqIssueIrqHandlerTrigger,
     }
 }
 
 /// nInvocationLabels: one past the last generic label.
-pub const N_INVOCATION_LABELS: u64 = 31;
+#[cfg(not(feature = "mcs"))]
+pub const N_INVOCATION_LABELS: u64 = InvocationLabel::DomainScheduleSetStart as u64 + 1;
+/// nInvocationLabels: one past the last generic label.
+#[cfg(feature = "mcs")]
+pub const N_INVOCATION_LABELS: u64 = InvocationLabel::SchedContextYieldTo as u64 + 1;
 
 /// nSeL4ArchInvocationLabels: one past the last mode label (RISC-V 64 has none).
 pub const N_SEL4_ARCH_INVOCATION_LABELS: u64 = N_INVOCATION_LABELS;
 
 /// nArchInvocationLabels: one past the last RISC-V label.
-pub const N_ARCH_INVOCATION_LABELS: u64 = 39;
+pub const N_ARCH_INVOCATION_LABELS: u64 = InvocationLabel::RiscvIrqIssueIrqHandlerTrigger as u64 + 1;
 
 impl InvocationLabel {
     /// Whether this is an architecture-specific (RISC-V) label.

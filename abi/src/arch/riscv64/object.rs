@@ -1,11 +1,13 @@
 //! RISC-V 64 (Sv39) object types and the sizes of frames, page tables and ASID pools.
 
 use crate::convert::abi_enum;
+#[cfg(feature = "mcs")]
+use crate::object::REPLY_BITS;
 use crate::object::{ENDPOINT_BITS, NON_ARCH_OBJECT_TYPE_COUNT, NOTIFICATION_BITS, SLOT_BITS, TCB_BITS};
 
 abi_enum! {
-    /// seL4_ObjectType for RISC-V 64 (Sv39, non-MCS): generic types, then the
-    /// mode (64-bit) types, then the architecture types.
+    /// seL4_ObjectType for RISC-V 64 (Sv39): generic types (with `mcs`, scheduling contexts
+    /// and reply objects too), then the mode (64-bit) types, then the architecture types.
     pub enum ObjectType: u64 {
         /// seL4_UntypedObject
         Untyped = 0,
@@ -17,14 +19,20 @@ abi_enum! {
         Notification = 3,
         /// seL4_CapTableObject
         CapTable = 4,
+        /// seL4_SchedContextObject (its size is chosen at retype, at least `MIN_SCHED_CONTEXT_BITS`)
+        #[cfg(feature = "mcs")]
+        SchedContext,
+        /// seL4_ReplyObject
+        #[cfg(feature = "mcs")]
+        Reply,
         /// seL4_RISCV_Giga_Page (1 GiB frame)
-        RiscvGigaPage = 5,
+        RiscvGigaPage,
         /// seL4_RISCV_4K_Page (4 KiB frame)
-        Riscv4KPage = 6,
+        Riscv4KPage,
         /// seL4_RISCV_Mega_Page (2 MiB frame)
-        RiscvMegaPage = 7,
+        RiscvMegaPage,
         /// seL4_RISCV_PageTableObject
-        RiscvPageTable = 8,
+        RiscvPageTable,
     }
 }
 
@@ -62,13 +70,20 @@ pub const MAX_UNTYPED_BITS: usize = 38;
 /// seL4_UserTop: first virtual address user level cannot access (Sv39).
 pub const USER_TOP: u64 = 0x0000_003f_ffff_f000;
 
+/// seL4_UserVSpaceTop (new in seL4 16.0.0): the last virtual address user level can access.
+pub const USER_VSPACE_TOP: u64 = USER_TOP - 1;
+
 impl ObjectType {
-    /// log2 size in bytes of an object of this type if its size is fixed,
-    /// or `None` for untyped memory and CNodes, whose size the caller chooses.
+    /// log2 size in bytes of an object of this type if its size is fixed, or `None` for
+    /// untyped memory, CNodes and scheduling contexts, whose size the caller chooses.
     #[inline]
     pub const fn fixed_size_bits(self) -> Option<usize> {
         match self {
             Self::Untyped | Self::CapTable => None,
+            #[cfg(feature = "mcs")]
+            Self::SchedContext => None,
+            #[cfg(feature = "mcs")]
+            Self::Reply => Some(REPLY_BITS),
             Self::Tcb => Some(TCB_BITS),
             Self::Endpoint => Some(ENDPOINT_BITS),
             Self::Notification => Some(NOTIFICATION_BITS),
@@ -82,12 +97,15 @@ impl ObjectType {
     /// log2 size in bytes of one object of this type created by `Untyped_Retype`
     /// with the given `size_bits` argument. The argument is ignored for fixed-size
     /// types; for untyped memory it is the size itself, and for a CNode it is the
-    /// number of slots (log2). Range checks on `size_bits` are the caller's job.
+    /// number of slots (log2); a scheduling context is `size_bits` itself. Range checks on
+    /// `size_bits` are the caller's job.
     #[inline]
     pub const fn size_bits(self, size_bits: usize) -> usize {
         match self {
             Self::Untyped => size_bits,
             Self::CapTable => size_bits + SLOT_BITS,
+            #[cfg(feature = "mcs")]
+            Self::SchedContext => size_bits,
             _ => match self.fixed_size_bits() {
                 Some(bits) => bits,
                 None => unreachable!(),

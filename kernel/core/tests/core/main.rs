@@ -6,6 +6,7 @@ mod cdt_fastpath_props;
 mod cdt_model;
 mod cdt_props;
 mod cspace;
+mod domain;
 mod links;
 mod queue_props;
 mod ready_props;

@@ -53,6 +53,12 @@ pub fn cycles() -> u64 {
     csr::cycle()
 }
 
+/// Saves the FPU's registers into `owner`, which gives the FPU up.
+pub fn save_fpu(owner: Handle<Tcb>) {
+    csr::enable_fpu();
+    fpu::save(owner);
+}
+
 /// Moves the FPU's registers from `from` (if any) to `to`, and leaves the FPU on.
 pub fn switch_fpu(from: Option<Handle<Tcb>>, to: Handle<Tcb>) {
     csr::enable_fpu();
