@@ -9,7 +9,9 @@
 //!   `KernelRootCNodeSizeBits`, default 12; sel4test builds 13, Microkit 17);
 //! - `ATOLL_NUM_DOMAINS`: scheduling domains (seL4's `KernelNumDomains`, default 1; Microkit 16);
 //! - `ATOLL_NUM_DOMAIN_SCHEDULES`: entries of the domain schedule (seL4's
-//!   `KernelNumDomainSchedules`: default 100 with more than one domain, else 2).
+//!   `KernelNumDomainSchedules`: default 100 with more than one domain, else 2);
+//! - `ATOLL_PLATFORM_RAM_MB`: RAM from 0x80000000 in the QEMU `virt` description built into the
+//!   kernel, used when the loader passes no device tree (default 2048, as seL4 Microkit's).
 use std::fmt::Write;
 
 struct Option {
@@ -23,7 +25,7 @@ struct Option {
     doc: &'static str,
 }
 
-const OPTIONS: [Option; 5] = [
+const OPTIONS: [Option; 6] = [
     Option {
         env: "ATOLL_TIMER_TICK_MS",
         constant: "TIMER_TICK_MS",
@@ -68,6 +70,15 @@ const OPTIONS: [Option; 5] = [
         min: 2,
         max: 4096,
         doc: "Entries of the domain schedule, the last always an end marker (seL4's KernelNumDomainSchedules).",
+    },
+    Option {
+        env: "ATOLL_PLATFORM_RAM_MB",
+        constant: "PLATFORM_RAM_MB",
+        ty: "u64",
+        default: |_| 2048,
+        min: 16,
+        max: 65536,
+        doc: "RAM of the built-in board description, used when the loader hands over no device tree.",
     },
 ];
 

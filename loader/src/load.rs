@@ -1,5 +1,5 @@
 //! Places the kernel, the device tree and the root task in physical memory, as seL4's loader does.
-use atoll_bootimage::{HEADER_SIZE, PayloadHeader, payload_len};
+use atoll_bootimage::{FLAG_NO_DEVICE_TREE, HEADER_SIZE, PayloadHeader, payload_len};
 use atoll_elf::{Elf64, PT_LOAD};
 use core::fmt;
 
@@ -112,12 +112,16 @@ pub fn load_images(loader_start: usize, payload_start: usize, dtb: usize) -> Res
     let kernel = Elf64::parse(kernel_bytes).map_err(|e| LoadError::Elf("kernel", e))?;
     let user = Elf64::parse(user_bytes).map_err(|e| LoadError::Elf("root task", e))?;
 
+    if dtb == 0 {
+        return Err(LoadError::BadDeviceTree);
+    }
     // SAFETY: the firmware passes a device tree pointer; its header is read for its size only.
     let dtb_header = unsafe { core::slice::from_raw_parts(dtb as *const u8, 8) };
-    if dtb == 0 || dtb_header[0..4] != [0xd0, 0x0d, 0xfe, 0xed] {
+    if dtb_header[0..4] != [0xd0, 0x0d, 0xfe, 0xed] {
         return Err(LoadError::BadDeviceTree);
     }
     let dtb_size = u32::from_be_bytes([dtb_header[4], dtb_header[5], dtb_header[6], dtb_header[7]]) as u64;
+    let pass_device_tree = header.flags & FLAG_NO_DEVICE_TREE == 0;
 
     let forbidden = Forbidden {
         ranges: [(loader_start as u64, payload_start as u64 + total), (dtb as u64, dtb as u64 + dtb_size)],
@@ -137,16 +141,20 @@ pub fn load_images(loader_start: usize, payload_start: usize, dtb: usize) -> Res
     }
     load_segments(&kernel, "kernel", &forbidden, |_, paddr| paddr)?;
 
-    // The device tree goes on the next page after the kernel.
+    // The device tree goes on the next page after the kernel, unless the image says to hand
+    // over none (as seL4 Microkit's loader does).
     let dtb_dest = align_up(kernel_phys.1, PAGE_SIZE);
-    let dtb_dest_end = dtb_dest + dtb_size;
-    // The copy may overlap the firmware's tree itself (`place` moves safely), not the loader.
-    let loader_only = Forbidden { ranges: [forbidden.ranges[0], (0, 0)] };
-    loader_only.check("device tree", dtb_dest, dtb_dest_end)?;
-    // SAFETY: the source is the firmware's tree (read above); the destination is free RAM right
-    // after the kernel, checked against the loader; `place` copies with memmove semantics.
-    unsafe {
-        place(dtb_dest, core::slice::from_raw_parts(dtb as *const u8, dtb_size as usize), 0);
+    let dtb_dest_end = if pass_device_tree { dtb_dest + dtb_size } else { dtb_dest };
+    if pass_device_tree {
+        // The copy may overlap the firmware's tree itself (`place` moves safely), not the loader.
+        let loader_only = Forbidden { ranges: [forbidden.ranges[0], (0, 0)] };
+        loader_only.check("device tree", dtb_dest, dtb_dest_end)?;
+        // SAFETY: the source is the firmware's tree (read above); the destination is free RAM
+        // right after the kernel, checked against the loader; `place` copies with memmove
+        // semantics.
+        unsafe {
+            place(dtb_dest, core::slice::from_raw_parts(dtb as *const u8, dtb_size as usize), 0);
+        }
     }
 
     // The root task follows, at the same page offsets as its virtual layout.
@@ -170,8 +178,8 @@ pub fn load_images(loader_start: usize, payload_start: usize, dtb: usize) -> Res
         user_end,
         pv_offset: user_start.wrapping_sub(min_vaddr),
         user_entry: user.entry(),
-        dtb_addr: dtb_dest,
-        dtb_size,
+        dtb_addr: if pass_device_tree { dtb_dest } else { 0 },
+        dtb_size: if pass_device_tree { dtb_size } else { 0 },
     })
 }
 

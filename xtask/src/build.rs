@@ -8,6 +8,8 @@ pub const PROFILE: &str = "kernel";
 const TARGET_CRATES: [&str; 4] = ["atoll-kernel", "atoll-loader", "atoll-demo", "atoll-tests"];
 
 pub struct Artifacts {
+    /// `atoll_bootimage::FLAG_*` bits for images made from these.
+    pub image_flags: u64,
     pub loader: PathBuf,
     pub kernel: PathBuf,
     pub demo: PathBuf,
@@ -29,6 +31,8 @@ pub fn cargo() -> Command {
 pub struct Config {
     pub name: &'static str,
     pub about: &'static str,
+    /// `ATOLL_*` variables for the build; `ATOLL_NO_DEVICE_TREE` is not the kernel's but the
+    /// image's: its loader hands over no device tree (the test suite reads it too).
     pub options: &'static [(&'static str, &'static str)],
 }
 
@@ -42,8 +46,15 @@ pub const CONFIGS: &[Config] = &[
     },
     Config {
         name: "microkit",
-        about: "as seL4 Microkit builds seL4: 17-bit root CNode, 16 domains, 100 domain-schedule entries",
-        options: &[("ATOLL_ROOT_CNODE_BITS", "17"), ("ATOLL_NUM_DOMAINS", "16"), ("ATOLL_NUM_DOMAIN_SCHEDULES", "100")],
+        about: "as seL4 Microkit builds seL4: 17-bit root CNode, 16 domains, 100 domain-schedule entries, \
+                2 GiB of RAM built in, and a loader that passes no device tree",
+        options: &[
+            ("ATOLL_ROOT_CNODE_BITS", "17"),
+            ("ATOLL_NUM_DOMAINS", "16"),
+            ("ATOLL_NUM_DOMAIN_SCHEDULES", "100"),
+            ("ATOLL_PLATFORM_RAM_MB", "2048"),
+            ("ATOLL_NO_DEVICE_TREE", "1"),
+        ],
     },
 ];
 
@@ -82,7 +93,9 @@ pub fn build_target_with(target_dir: &Path, options: &[(&str, &str)]) -> Result<
     let dir = target_dir.join(TARGET).join(PROFILE);
     let out_dir = target_dir.join("images");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let no_device_tree = options.iter().any(|&(name, _)| name == "ATOLL_NO_DEVICE_TREE");
     Ok(Artifacts {
+        image_flags: if no_device_tree { atoll_bootimage::FLAG_NO_DEVICE_TREE } else { 0 },
         loader: dir.join("atoll-loader"),
         kernel: dir.join("atoll-kernel"),
         demo: dir.join("atoll-demo"),
@@ -96,8 +109,13 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 pub fn build_image_bytes(artifacts: &Artifacts, root_task: &[u8]) -> Result<Vec<u8>, String> {
-    atoll_mkimage::build_image(&read(&artifacts.loader)?, &read(&artifacts.kernel)?, root_task)
-        .map_err(|e| e.to_string())
+    atoll_mkimage::build_image_with_flags(
+        &read(&artifacts.loader)?,
+        &read(&artifacts.kernel)?,
+        root_task,
+        artifacts.image_flags,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Writes `target/images/NAME.elf` for a root task and returns its path.

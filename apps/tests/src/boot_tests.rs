@@ -1,5 +1,6 @@
 //! Boot tests: bootinfo consistency, the initial capabilities and the untyped memory list.
 use crate::framework::{Outcome, Test};
+use crate::support::kernel_config;
 use crate::{check, check_eq};
 use atoll_dtb::Fdt;
 use atoll_sdk::BootInfo;
@@ -50,26 +51,48 @@ fn device_tree(bootinfo: &'static BootInfo) -> Option<Fdt<'static>> {
     Fdt::new(bytes.get(core::mem::size_of::<BootInfoHeader>()..)?).ok()
 }
 
-/// RAM as the device tree describes it: memory nodes minus reserved memory, as (start, end).
-fn ram_ranges(fdt: &Fdt<'static>, out: &mut [(u64, u64); 16]) -> usize {
-    let mut count = 0;
-    for region in fdt.memory_regions() {
-        if count < out.len() {
-            out[count] = (region.address, region.address + region.size);
-            count += 1;
-        }
-    }
-    count
+/// The machine as the kernel should have seen it: the device tree it passed on, or (in a
+/// configuration whose loader hands over none) the QEMU `virt` description built into it.
+struct Board {
+    fdt: Option<Fdt<'static>>,
 }
 
-fn reserved_bytes_in(fdt: &Fdt<'static>, start: u64, end: u64) -> u64 {
-    fdt.reserved_regions()
-        .chain(fdt.memory_reservations())
-        .map(|r| {
-            let (lo, hi) = (r.address.max(start), (r.address + r.size).min(end));
-            hi.saturating_sub(lo)
-        })
-        .sum()
+impl Board {
+    fn of(bootinfo: &'static BootInfo) -> Result<Board, crate::framework::Failure> {
+        let fdt = device_tree(bootinfo);
+        if fdt.is_some() != kernel_config::DEVICE_TREE {
+            return Err(crate::framework::Failure { what: "a device tree where none was due, or none", line: line!() });
+        }
+        Ok(Board { fdt })
+    }
+
+    /// RAM: memory nodes (or the built-in RAM), as (start, end).
+    fn ram_ranges(&self, out: &mut [(u64, u64); 16]) -> usize {
+        let Some(fdt) = &self.fdt else {
+            out[0] = (0x8000_0000, 0x8000_0000 + (kernel_config::PLATFORM_RAM_MB << 20));
+            return 1;
+        };
+        let mut count = 0;
+        for region in fdt.memory_regions() {
+            if count < out.len() {
+                out[count] = (region.address, region.address + region.size);
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Reserved memory within [start, end) (none in the built-in description).
+    fn reserved_bytes_in(&self, start: u64, end: u64) -> u64 {
+        let Some(fdt) = &self.fdt else { return 0 };
+        fdt.reserved_regions()
+            .chain(fdt.memory_reservations())
+            .map(|r| {
+                let (lo, hi) = (r.address.max(start), (r.address + r.size).min(end));
+                hi.saturating_sub(lo)
+            })
+            .sum()
+    }
 }
 
 fn overlaps(a: (u64, u64), b: (u64, u64)) -> bool {
@@ -158,6 +181,12 @@ fn empty_region_is_empty(bootinfo: &'static BootInfo) -> Outcome {
 }
 
 fn extra_bootinfo_holds_device_tree(bootinfo: &'static BootInfo) -> Outcome {
+    if !kernel_config::DEVICE_TREE {
+        // No device tree was handed over, so there is no extra bootinfo (as in seL4).
+        check_eq!(bootinfo.extra_len, 0);
+        check_eq!(bootinfo.extra_bi_pages.end, bootinfo.extra_bi_pages.start);
+        return Ok(());
+    }
     check!(bootinfo.extra_len > 16, "extra_len = {}", bootinfo.extra_len);
     let pages = bootinfo.extra_bi_pages.end - bootinfo.extra_bi_pages.start;
     check!(pages * PAGE >= bootinfo.extra_len);
@@ -197,19 +226,16 @@ fn untypeds_do_not_overlap(bootinfo: &'static BootInfo) -> Outcome {
 }
 
 fn untypeds_split_ram_from_devices(bootinfo: &'static BootInfo) -> Outcome {
-    let Some(fdt) = device_tree(bootinfo) else {
-        check!(false, "no device tree");
-        unreachable!()
-    };
+    let board = Board::of(bootinfo)?;
     let mut ram = [(0, 0); 16];
-    let count = ram_ranges(&fdt, &mut ram);
+    let count = board.ram_ranges(&mut ram);
     for desc in untypeds(bootinfo) {
         let range = span(desc);
         let in_ram = ram[..count].iter().any(|&r| r.0 <= range.0 && range.1 <= r.1);
         let touches_ram = ram[..count].iter().any(|&r| overlaps(r, range));
         if desc.is_device == 0 {
             check!(in_ram, "RAM untyped {:#x} outside RAM", desc.paddr);
-            check_eq!(reserved_bytes_in(&fdt, range.0, range.1), 0);
+            check_eq!(board.reserved_bytes_in(range.0, range.1), 0);
         } else {
             // Device untypeds may cover the firmware's RAM (reserved, or below the kernel's
             // load address), as in seL4, but no RAM above the kernel.
@@ -218,7 +244,7 @@ fn untypeds_split_ram_from_devices(bootinfo: &'static BootInfo) -> Outcome {
                     .iter()
                     .map(|&r| r.1.min(range.1).saturating_sub(r.0.max(range.0).max(KERNEL_PADDR)))
                     .sum();
-                overlap - reserved_bytes_in(&fdt, range.0.max(KERNEL_PADDR), range.1)
+                overlap - board.reserved_bytes_in(range.0.max(KERNEL_PADDR), range.1)
             } else {
                 0
             };
@@ -246,18 +272,15 @@ fn untypeds_avoid_kernel_and_root_task(bootinfo: &'static BootInfo) -> Outcome {
 }
 
 fn untypeds_cover_free_ram(bootinfo: &'static BootInfo) -> Outcome {
-    let Some(fdt) = device_tree(bootinfo) else {
-        check!(false, "no device tree");
-        unreachable!()
-    };
+    let board = Board::of(bootinfo)?;
     let mut ram = [(0, 0); 16];
-    let count = ram_ranges(&fdt, &mut ram);
+    let count = board.ram_ranges(&mut ram);
     // RAM from the kernel's load address up (below it is the firmware's, as in seL4).
     let usable: u64 = ram[..count]
         .iter()
         .map(|&(s, e)| (s.max(KERNEL_PADDR), e))
         .filter(|&(s, e)| s < e)
-        .map(|(s, e)| e - s - reserved_bytes_in(&fdt, s, e))
+        .map(|(s, e)| e - s - board.reserved_bytes_in(s, e))
         .sum();
     let given: u64 = untypeds(bootinfo).iter().filter(|d| d.is_device == 0).map(|d| 1u64 << d.size_bits).sum();
     let image = (bootinfo.user_image_frames.end - bootinfo.user_image_frames.start) * PAGE;

@@ -15,6 +15,11 @@ pub mod kernel_config {
         option(option_env!("ATOLL_NUM_DOMAIN_SCHEDULES"), if NUM_DOMAINS > 1 { 100 } else { 2 });
     /// ATOLL_TIMER_TICK_MS
     pub const TIMER_TICK_MS: u64 = option(option_env!("ATOLL_TIMER_TICK_MS"), 2);
+    /// ATOLL_PLATFORM_RAM_MB: RAM of the kernel's built-in board description.
+    pub const PLATFORM_RAM_MB: u64 = option(option_env!("ATOLL_PLATFORM_RAM_MB"), 2048);
+    /// Whether the image's loader hands the kernel a device tree (xtask sets
+    /// ATOLL_NO_DEVICE_TREE for a configuration whose loader hands over none).
+    pub const DEVICE_TREE: bool = option_env!("ATOLL_NO_DEVICE_TREE").is_none();
     /// One kernel tick in timebase units (10 MHz).
     pub const TICK: u64 = TIMER_TICK_MS * 10_000;
 

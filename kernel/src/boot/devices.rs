@@ -1,5 +1,6 @@
-//! What the device tree says about the machine: RAM, reserved memory, and (through the
-//! architecture) the devices the kernel keeps for itself.
+//! What the device tree (or, without one, the board description built into the kernel) says
+//! about the machine: RAM, reserved memory, and (through the architecture) the devices the
+//! kernel keeps for itself.
 use crate::arch::platform;
 use atoll_dtb::Fdt;
 use atoll_kernel_core::{Region, RegionSet};
@@ -35,4 +36,14 @@ pub fn discover(fdt: &Fdt, kernel_start: u64) -> Machine {
         }
     }
     Machine { ram, kernel_devices: platform::init_from_device_tree(fdt) }
+}
+
+/// The built-in description, when the loader passed no device tree.
+pub fn builtin(kernel_start: u64) -> Machine {
+    let mut ram = RegionSet::new();
+    let _ = ram.insert(platform::builtin_ram());
+    if ram.remove(Region { start: 0, end: kernel_start }).is_err() {
+        panic!("the firmware's memory splits RAM");
+    }
+    Machine { ram, kernel_devices: platform::init_builtin() }
 }

@@ -29,16 +29,20 @@ pub extern "C" fn boot_main(
         crate::kalways!("atoll: benchmark build (diagnostics off)");
     }
 
-    if dtb_size == 0 {
-        panic!("no device tree was handed over; Atoll discovers the machine from it");
-    }
-    // SAFETY: the loader placed the device tree here and nothing else uses that memory yet.
-    let dtb_bytes = unsafe { memory::bytes(dtb_paddr, dtb_size as usize) };
-    let fdt = match atoll_dtb::Fdt::new(dtb_bytes) {
-        Ok(fdt) => fdt,
-        Err(error) => panic!("device tree at {dtb_paddr:#x} is unreadable: {error:?}"),
+    let kernel_start = rootserver::kernel_image().start;
+    let (machine, dtb_bytes): (_, &[u8]) = if dtb_size == 0 {
+        // As seL4 Microkit's loader: the machine is the board description built in.
+        kprintln!("atoll: no device tree; using the built-in description of QEMU virt");
+        (devices::builtin(kernel_start), &[])
+    } else {
+        // SAFETY: the loader placed the device tree here and nothing else uses that memory yet.
+        let dtb_bytes = unsafe { memory::bytes(dtb_paddr, dtb_size as usize) };
+        let fdt = match atoll_dtb::Fdt::new(dtb_bytes) {
+            Ok(fdt) => fdt,
+            Err(error) => panic!("device tree at {dtb_paddr:#x} is unreadable: {error:?}"),
+        };
+        (devices::discover(&fdt, kernel_start), dtb_bytes)
     };
-    let machine = devices::discover(&fdt, rootserver::kernel_image().start);
 
     let image = UserImage {
         phys: Region { start: ui_p_start, end: ui_p_end },

@@ -97,7 +97,9 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     let ipc_buffer_vptr = ui_v_end;
     let bootinfo_vptr = ipc_buffer_vptr + PAGE;
     let extra_bi_vptr = bootinfo_vptr + PAGE;
-    let extra_bi_size = core::mem::size_of::<BootInfoHeader>() as u64 + dtb.len() as u64;
+    // The extra bootinfo carries the device tree, if there is one (seL4 adds none otherwise).
+    let extra_bi_size =
+        if dtb.is_empty() { 0 } else { core::mem::size_of::<BootInfoHeader>() as u64 + dtb.len() as u64 };
     let extra_bi_bits = extra_bootinfo_bits(extra_bi_size);
     let it_v_end = extra_bi_vptr + if extra_bi_bits > 0 { 1 << extra_bi_bits } else { 0 };
     if it_v_end >= USER_TOP {
@@ -105,7 +107,7 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     }
 
     let mut free = machine.ram;
-    for used in [kernel_image(), image.dtb, image.phys] {
+    for used in [kernel_image(), image.dtb, image.phys].into_iter().filter(|r| r.start < r.end) {
         if free.remove(used).is_err() {
             panic!("free memory splits into too many regions");
         }

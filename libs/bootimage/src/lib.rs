@@ -10,7 +10,11 @@
 /// First eight bytes of every payload.
 pub const MAGIC: [u8; 8] = *b"ATOLLIMG";
 /// Layout version; bump when [`PayloadHeader`] changes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+
+/// [`PayloadHeader::flags`]: hand the kernel no device tree (a4 = a5 = 0), as seL4 Microkit's
+/// loader does; the kernel then uses the board description built into it.
+pub const FLAG_NO_DEVICE_TREE: u64 = 1;
 /// Size of the encoded header; the first file starts at or after it.
 pub const HEADER_SIZE: usize = 64;
 /// Files inside the payload start on this alignment so ELF parsing sees aligned data.
@@ -23,6 +27,8 @@ pub struct PayloadHeader {
     pub total_size: u64,
     pub kernel: FileRange,
     pub root_task: FileRange,
+    /// `FLAG_*` bits: how the loader hands over.
+    pub flags: u64,
 }
 
 /// A byte range inside the payload.
@@ -76,8 +82,14 @@ impl PayloadHeader {
         let mut out = [0u8; HEADER_SIZE];
         out[0..8].copy_from_slice(&MAGIC);
         out[8..12].copy_from_slice(&VERSION.to_le_bytes());
-        let fields =
-            [self.total_size, self.kernel.offset, self.kernel.size, self.root_task.offset, self.root_task.size];
+        let fields = [
+            self.total_size,
+            self.kernel.offset,
+            self.kernel.size,
+            self.root_task.offset,
+            self.root_task.size,
+            self.flags,
+        ];
         for (index, value) in fields.iter().enumerate() {
             let at = 8 + (index + 1) * 8;
             out[at..at + 8].copy_from_slice(&value.to_le_bytes());
@@ -101,6 +113,7 @@ impl PayloadHeader {
             total_size: read_u64(payload, 16)?,
             kernel: FileRange { offset: read_u64(payload, 24)?, size: read_u64(payload, 32)? },
             root_task: FileRange { offset: read_u64(payload, 40)?, size: read_u64(payload, 48)? },
+            flags: read_u64(payload, 56)?,
         };
         if header.total_size > payload.len() as u64 {
             return Err(Error::FileOutOfBounds);
@@ -120,6 +133,7 @@ mod tests {
             total_size: 8242,
             kernel: FileRange { offset: 4096, size: 100 },
             root_task: FileRange { offset: 8192, size: 50 },
+            flags: FLAG_NO_DEVICE_TREE,
         }
     }
 

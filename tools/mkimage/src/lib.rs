@@ -49,7 +49,7 @@ fn pad_to(buffer: &mut Vec<u8>, align: usize) {
 }
 
 /// Lays out the payload: header, then the kernel and the root task, each on a page boundary.
-pub fn build_payload(kernel: &[u8], root_task: &[u8]) -> Vec<u8> {
+pub fn build_payload(kernel: &[u8], root_task: &[u8], flags: u64) -> Vec<u8> {
     let mut payload = vec![0u8; HEADER_SIZE];
     pad_to(&mut payload, FILE_ALIGN);
     let kernel_range = FileRange { offset: payload.len() as u64, size: kernel.len() as u64 };
@@ -57,7 +57,7 @@ pub fn build_payload(kernel: &[u8], root_task: &[u8]) -> Vec<u8> {
     pad_to(&mut payload, FILE_ALIGN);
     let root_range = FileRange { offset: payload.len() as u64, size: root_task.len() as u64 };
     payload.extend_from_slice(root_task);
-    let header = PayloadHeader { total_size: payload.len() as u64, kernel: kernel_range, root_task: root_range };
+    let header = PayloadHeader { total_size: payload.len() as u64, kernel: kernel_range, root_task: root_range, flags };
     payload[..HEADER_SIZE].copy_from_slice(&header.encode());
     payload
 }
@@ -69,13 +69,19 @@ struct Segment<'a> {
     mem_size: u64,
 }
 
-/// Builds the image from the three ELF files.
+/// Builds the image from the three ELF files; the loader hands the kernel the firmware's device
+/// tree.
 pub fn build_image(loader: &[u8], kernel: &[u8], root_task: &[u8]) -> Result<Vec<u8>, Error> {
+    build_image_with_flags(loader, kernel, root_task, 0)
+}
+
+/// As `build_image`, with `atoll_bootimage::FLAG_*` bits for the loader.
+pub fn build_image_with_flags(loader: &[u8], kernel: &[u8], root_task: &[u8], flags: u64) -> Result<Vec<u8>, Error> {
     let loader_elf = parse("loader", loader)?;
     parse("kernel", kernel)?;
     parse("root task", root_task)?;
     let payload_addr = loader_elf.symbol("_payload").ok_or(Error::NoPayloadSymbol)?;
-    let payload = build_payload(kernel, root_task);
+    let payload = build_payload(kernel, root_task, flags);
 
     let mut segments = Vec::new();
     for ph in loader_elf.loadable_segments() {
@@ -143,8 +149,9 @@ mod tests {
     fn payload_holds_both_files_page_aligned() {
         let kernel = vec![0xaau8; 5000];
         let root_task = vec![0x55u8; 123];
-        let payload = build_payload(&kernel, &root_task);
+        let payload = build_payload(&kernel, &root_task, atoll_bootimage::FLAG_NO_DEVICE_TREE);
         let header = PayloadHeader::decode(&payload).expect("a valid header");
+        assert_eq!(header.flags, atoll_bootimage::FLAG_NO_DEVICE_TREE);
         assert_eq!(header.total_size, payload.len() as u64);
         assert_eq!(header.kernel.offset % FILE_ALIGN as u64, 0);
         assert_eq!(header.root_task.offset % FILE_ALIGN as u64, 0);
