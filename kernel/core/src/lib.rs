@@ -13,6 +13,7 @@ pub mod cte;
 pub mod domain;
 pub mod queue;
 pub mod ready;
+pub mod refill;
 pub mod region;
 pub mod region_set;
 pub mod rules;

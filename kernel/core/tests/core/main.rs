@@ -10,6 +10,7 @@ mod domain;
 mod links;
 mod queue_props;
 mod ready_props;
+mod refill_props;
 mod region;
 mod region_set;
 mod region_set_props;
