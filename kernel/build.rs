@@ -11,7 +11,10 @@
 //! - `ATOLL_NUM_DOMAIN_SCHEDULES`: entries of the domain schedule (seL4's
 //!   `KernelNumDomainSchedules`: default 100 with more than one domain, else 2);
 //! - `ATOLL_PLATFORM_RAM_MB`: RAM from 0x80000000 in the QEMU `virt` description built into the
-//!   kernel, used when the loader passes no device tree (default 2048, as seL4 Microkit's).
+//!   kernel, used when the loader passes no device tree (default 2048, as seL4 Microkit's);
+//! - `ATOLL_TIME_PROTECTION`: 1 turns time protection on (default 0): a domain switch flushes
+//!   what one domain leaves behind, interrupts are partitioned by domain, and the next domain
+//!   starts `ATOLL_DOMAIN_PAD_US` microseconds (default 100) after the tick that ended the last.
 use std::fmt::Write;
 
 struct Option {
@@ -25,7 +28,7 @@ struct Option {
     doc: &'static str,
 }
 
-const OPTIONS: [Option; 6] = [
+const OPTIONS: [Option; 8] = [
     Option {
         env: "ATOLL_TIMER_TICK_MS",
         constant: "TIMER_TICK_MS",
@@ -79,6 +82,24 @@ const OPTIONS: [Option; 6] = [
         min: 16,
         max: 65536,
         doc: "RAM of the built-in board description, used when the loader hands over no device tree.",
+    },
+    Option {
+        env: "ATOLL_TIME_PROTECTION",
+        constant: "TIME_PROTECTION_ON",
+        ty: "u8",
+        default: |_| 0,
+        min: 0,
+        max: 1,
+        doc: "1: domain switches flush per-domain state and start the next domain at a fixed time.",
+    },
+    Option {
+        env: "ATOLL_DOMAIN_PAD_US",
+        constant: "DOMAIN_PAD_US",
+        ty: "u64",
+        default: |_| 100,
+        min: 1,
+        max: 100_000,
+        doc: "With time protection: a domain starts this long after the tick that ended the last one.",
     },
 ];
 

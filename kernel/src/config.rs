@@ -1,3 +1,6 @@
 //! The kernel's build options (see `build.rs`): seL4's configuration variables of the same
 //! meaning, with seL4's defaults.
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
+
+/// Whether the kernel is built with time protection.
+pub const TIME_PROTECTION: bool = TIME_PROTECTION_ON == 1;

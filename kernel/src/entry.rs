@@ -3,6 +3,7 @@
 //! handleSyscall, handleInterruptEntry, handleUserLevelFault, handleVMFaultEvent).
 use crate::arch::cpu;
 use crate::arch::trap::{self, Event, Exception};
+use crate::config::TIME_PROTECTION;
 use crate::ipc::fault::Fault;
 use crate::ipc::fault_handler::raise as raise_fault;
 use crate::object::irq;
@@ -73,6 +74,12 @@ pub fn schedule_and_return() -> ! {
 #[inline(always)]
 fn run_chosen() {
     sched::schedule();
+    // With time protection, a new domain's turn begins with its own interrupts only, and those
+    // that came in other domains' turns now reach it (possibly waking a thread to choose).
+    if TIME_PROTECTION && sched::take_domain_switched() {
+        irq::enter_domain(sched::current_domain());
+        sched::schedule();
+    }
     if let Some(thread) = sched::current() {
         sched::activate(thread);
         sched::run(thread);

@@ -1,7 +1,7 @@
 //! The scheduler: seL4's ready queues (per domain and priority), the scheduler action, the
 //! time slice, thread states, the FPU owner, and the choice of the thread to run next.
-use crate::arch::{cpu, vspace};
-use crate::config::{NUM_DOMAIN_SCHEDULES, NUM_DOMAINS, TIME_SLICE_TICKS};
+use crate::arch::{cpu, timer, vspace};
+use crate::config::{DOMAIN_PAD_US, NUM_DOMAIN_SCHEDULES, NUM_DOMAINS, TIME_PROTECTION, TIME_SLICE_TICKS};
 use crate::memory::{Handle, KernelCell, KernelWord, ReadyQueues, Tcb, ThreadList, ThreadState};
 use crate::preemption;
 use atoll_abi::tcb::TCB_FLAG_FPU_DISABLED;
@@ -33,6 +33,11 @@ static CURRENT_DOMAIN: KernelWord<u8> = KernelWord::new(0);
 /// current entry (ksDomainTime). Until user level configures it, domain 0 runs for good.
 static DOMAIN_SCHEDULE: KernelCell<DomainSchedule<NUM_DOMAIN_SCHEDULES>> = KernelCell::new(DomainSchedule::new());
 static DOMAIN_TIME: KernelWord<u64> = KernelWord::new(MAX_DURATION);
+
+/// With time protection: when the domain that just began may first run (a timebase deadline),
+/// and whether a domain switch has happened since the entry layer last asked.
+static DOMAIN_START: KernelWord<Option<u64>> = KernelWord::new(None);
+static DOMAIN_SWITCHED: KernelWord<bool> = KernelWord::new(false);
 
 /// The running thread; None while idle.
 static CURRENT: KernelWord<Option<Handle<Tcb>>> = KernelWord::new(None);
@@ -199,16 +204,40 @@ pub fn set_domain(thread: Handle<Tcb>, domain: u8) {
 }
 
 /// The next entry of the domain schedule begins (seL4's prepareNextDomain and nextDomain): the
-/// FPU's registers go back to their owner, so the new domain inherits no FPU state.
+/// FPU's registers go back to their owner, so the new domain inherits no FPU state. With time
+/// protection the processor's other per-domain state is flushed too, and the new domain may
+/// start only a fixed time after the tick that ended the last one.
 fn next_domain() {
-    if let Some(owner) = FPU_OWNER.get() {
+    if TIME_PROTECTION {
+        cpu::flush_for_domain_switch(FPU_OWNER.get());
+        vspace::forget_loaded();
+        DOMAIN_START.set(Some(timer::last_deadline() + timer::from_us(DOMAIN_PAD_US)));
+        DOMAIN_SWITCHED.set(true);
+    } else if let Some(owner) = FPU_OWNER.get() {
         cpu::save_fpu(owner);
-        FPU_OWNER.set(None);
     }
+    FPU_OWNER.set(None);
     let (domain, duration) = DOMAIN_SCHEDULE.borrow_mut().advance();
     CURRENT_DOMAIN.set(domain);
     DOMAIN_TIME.set(duration);
     preemption::reset();
+}
+
+/// Whether a domain switch happened since the last call (time protection only).
+pub fn take_domain_switched() -> bool {
+    let switched = DOMAIN_SWITCHED.get();
+    DOMAIN_SWITCHED.set(false);
+    switched
+}
+
+/// With time protection, the first return to user level after a domain switch waits for the
+/// new domain's start time, so it starts then whatever the last domain made the kernel do.
+#[inline(always)]
+fn wait_for_domain_start() {
+    if TIME_PROTECTION && let Some(start) = DOMAIN_START.get() {
+        DOMAIN_START.set(None);
+        timer::wait_until(start);
+    }
 }
 
 /// DomainSet_ScheduleConfigure: sets one entry of the domain schedule.
@@ -310,6 +339,7 @@ pub fn claim_fpu(thread: Handle<Tcb>) -> bool {
 /// Enters `thread` in user mode: its address space, its FPU access, its registers.
 pub fn run(thread: Handle<Tcb>) -> ! {
     vspace::activate(thread);
+    wait_for_domain_start();
     cpu::enter_user(thread, fpu_usable(thread))
 }
 

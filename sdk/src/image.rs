@@ -19,8 +19,19 @@ pub fn image_frame_cap(vaddr: u64) -> u64 {
 /// the root task's image at the same address (through copies of the frame caps). `new_object`
 /// creates a kernel object of the given type in a fresh slot; `new_slot` hands out empty slots.
 pub fn vspace_sharing_image(
+    new_object: impl FnMut(ObjectType) -> u64,
+    new_slot: impl FnMut() -> u64,
+) -> Result<u64, crate::invocation::Failure> {
+    vspace_with_image(new_object, new_slot, CapRights::ALL_RIGHTS)
+}
+
+/// As `vspace_sharing_image`, with the image's frames mapped with `rights` (read-only keeps the
+/// image's statics from being shared memory: a thread in the new space can read the code and
+/// constants but write nothing of the image).
+pub fn vspace_with_image(
     mut new_object: impl FnMut(ObjectType) -> u64,
     mut new_slot: impl FnMut() -> u64,
+    rights: CapRights,
 ) -> Result<u64, crate::invocation::Failure> {
     let root = new_object(ObjectType::RiscvPageTable);
     vspace::asid_pool_assign(slots::CAP_INIT_THREAD_ASID_POOL, root)?;
@@ -36,7 +47,7 @@ pub fn vspace_sharing_image(
     for (index, frame) in (info.user_image_frames.start..info.user_image_frames.end).enumerate() {
         let copy = new_slot();
         cnode::copy(path(copy), path(frame), CapRights::ALL_RIGHTS)?;
-        vspace::page_map(copy, root, start + index as u64 * 4096, CapRights::ALL_RIGHTS, 0)?;
+        vspace::page_map(copy, root, start + index as u64 * 4096, rights, 0)?;
     }
     Ok(root)
 }

@@ -5,7 +5,7 @@ use std::process::Command;
 pub const TARGET: &str = "riscv64gc-unknown-none-elf";
 /// Cargo profile of the bare-metal builds (see the workspace Cargo.toml).
 pub const PROFILE: &str = "kernel";
-const TARGET_CRATES: [&str; 4] = ["atoll-kernel", "atoll-loader", "atoll-demo", "atoll-tests"];
+const TARGET_CRATES: [&str; 5] = ["atoll-kernel", "atoll-loader", "atoll-demo", "atoll-tests", "atoll-isolation"];
 
 pub struct Artifacts {
     /// `atoll_bootimage::FLAG_*` bits for images made from these.
@@ -14,6 +14,7 @@ pub struct Artifacts {
     pub kernel: PathBuf,
     pub demo: PathBuf,
     pub tests: PathBuf,
+    pub isolation: PathBuf,
     pub out_dir: PathBuf,
 }
 
@@ -54,6 +55,18 @@ pub const CONFIGS: &[Config] = &[
             ("ATOLL_NUM_DOMAIN_SCHEDULES", "100"),
             ("ATOLL_PLATFORM_RAM_MB", "2048"),
             ("ATOLL_NO_DEVICE_TREE", "1"),
+        ],
+    },
+    Config {
+        name: "partitioned",
+        about: "the microkit configuration with time protection on, for partitioned systems",
+        options: &[
+            ("ATOLL_ROOT_CNODE_BITS", "17"),
+            ("ATOLL_NUM_DOMAINS", "16"),
+            ("ATOLL_NUM_DOMAIN_SCHEDULES", "100"),
+            ("ATOLL_PLATFORM_RAM_MB", "2048"),
+            ("ATOLL_NO_DEVICE_TREE", "1"),
+            ("ATOLL_TIME_PROTECTION", "1"),
         ],
     },
 ];
@@ -100,6 +113,7 @@ pub fn build_target_with(target_dir: &Path, options: &[(&str, &str)]) -> Result<
         kernel: dir.join("atoll-kernel"),
         demo: dir.join("atoll-demo"),
         tests: dir.join("atoll-tests"),
+        isolation: dir.join("atoll-isolation"),
         out_dir,
     })
 }

@@ -16,6 +16,15 @@ fn qemu(image: &Path) -> Command {
     command
 }
 
+/// As `qemu`, with virtual time that does not follow the host while the guest idles
+/// (`sleep=off`), so a run repeats bit for bit.
+fn qemu_exact(image: &Path) -> Command {
+    let mut command = Command::new("qemu-system-riscv64");
+    let args = ARGS.map(|arg| if arg == "shift=0" { "shift=0,sleep=off" } else { arg });
+    command.args(args).args(["-nographic", "-no-reboot", "-kernel"]).arg(image);
+    command
+}
+
 pub fn command_line(image: &str) -> String {
     format!("qemu-system-riscv64 {} -nographic -kernel {image}", ARGS.join(" "))
 }
@@ -38,6 +47,11 @@ impl Session {
         Session::start_with_input(image, None)
     }
 
+    /// As `start`, with QEMU's virtual time independent of the host (`sleep=off`).
+    pub fn start_exact(image: &Path) -> Result<Session, String> {
+        Session::spawn(qemu_exact(image), None)
+    }
+
     /// As `start`, with the guest's console input connected so `type_text` can type on it.
     pub fn start_interactive(image: &Path) -> Result<Session, String> {
         Session::start_with_input(image, Some(&[]))
@@ -51,8 +65,12 @@ impl Session {
     }
 
     fn start_with_input(image: &Path, input: Option<&[u8]>) -> Result<Session, String> {
+        Session::spawn(qemu(image), input)
+    }
+
+    fn spawn(mut command: Command, input: Option<&[u8]>) -> Result<Session, String> {
         use std::io::Write;
-        let mut child = qemu(image)
+        let mut child = command
             .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

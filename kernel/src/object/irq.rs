@@ -1,12 +1,14 @@
 //! Interrupts as seL4 hands them to user level: IRQControl issues handler caps, a handler cap
 //! names the notification its interrupt signals and acknowledges it; the kernel keeps the timer.
 use crate::arch::interrupt;
+use crate::config::TIME_PROTECTION;
 use crate::cspace::cdt;
 use crate::cspace::{Cap, Slot, delete_one, ensure_empty_slot, lookup_slot_for_cnode_op};
 use crate::error::SyscallError;
 use crate::ipc::notification;
 use crate::memory::{KernelCell, MAX_IRQS, caps, irq_slot};
 use crate::message::Message;
+use crate::sched;
 use atoll_abi::{CapType, InvocationLabel as L};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -112,8 +114,48 @@ pub fn handle_external_interrupt() {
         interrupt::complete(irq);
         return;
     }
+    // With time protection, an interrupt of another domain waits, masked, for that domain.
+    if TIME_PROTECTION && domain_of(irq).is_some_and(|domain| domain != sched::current_domain()) {
+        interrupt::mask(irq, true);
+        DEFERRED.borrow_mut()[irq as usize] = true;
+        return;
+    }
+    deliver(irq);
+}
+
+fn deliver(irq: u64) {
     let cap = irq_slot(irq).cap();
     if cap.is(CapType::Notification) && cap.endpoint_rights().send {
         notification::signal(caps::notification(cap), cap.badge());
+    }
+}
+
+/// With time protection, interrupts are partitioned: an IRQ belongs to the domain of the thread
+/// bound to its notification (a driver thread, as in a Microkit protection domain); an IRQ whose
+/// notification has no bound thread belongs to no domain and is delivered whenever it comes.
+fn domain_of(irq: u64) -> Option<u8> {
+    let cap = irq_slot(irq).cap();
+    if !cap.is(CapType::Notification) {
+        return None;
+    }
+    caps::notification(cap).bound_tcb().map(|thread| thread.domain())
+}
+
+/// Interrupts claimed in another domain's turn, delivered when their domain next runs.
+static DEFERRED: KernelCell<[bool; MAX_IRQS]> = KernelCell::new([false; MAX_IRQS]);
+
+/// Time protection, at the start of `domain`'s turn: only its interrupts (and those of no
+/// domain) may interrupt it, and the ones that came while other domains ran are delivered now.
+/// Every IRQ is visited, so the cost does not depend on what other domains did.
+pub fn enter_domain(domain: u8) {
+    for irq in 1..MAX_IRQS as u64 {
+        if STATES.borrow_mut()[irq as usize] != IrqState::Signal {
+            continue;
+        }
+        let mine = domain_of(irq).is_none_or(|d| d == domain);
+        interrupt::mask(irq, !mine);
+        if mine && core::mem::take(&mut DEFERRED.borrow_mut()[irq as usize]) {
+            deliver(irq);
+        }
     }
 }

@@ -41,3 +41,17 @@ pub fn restore(thread: Handle<Tcb>) {
         );
     }
 }
+
+/// Zeroes the FPU registers and fcsr, so nothing of the last owner's state stays in them.
+pub fn clear() {
+    // SAFETY: only FPU registers are written; sstatus.FS is never Off in the kernel.
+    unsafe {
+        core::arch::asm!(
+            ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
+            "fmv.d.x f\\n, zero",
+            ".endr",
+            "fscsr zero",
+            options(nostack, nomem),
+        );
+    }
+}

@@ -16,6 +16,13 @@ mod qemu_virt {
     pub const CLINT: (u64, u64) = (0x0200_0000, 0x1_0000);
     pub const TEST_DEVICE: u64 = 0x10_0000;
     pub const TIMEBASE_HZ: u64 = 10_000_000;
+    /// Cycles per timebase tick under `-icount shift=0`: one instruction per nanosecond.
+    pub const CYCLES_PER_TICK: u64 = 100;
+}
+
+/// Cycles per timebase tick, for time protection's exact padding (QEMU `virt` with icount).
+pub fn cycles_per_tick() -> u64 {
+    qemu_virt::CYCLES_PER_TICK
 }
 
 #[derive(Clone, Copy)]

@@ -1,0 +1,147 @@
+//! Executable non-interference tests. A Low partition (domain 1) and a High partition (domain 2)
+//! share no capability and no writable memory. High acts on a secret; Low records everything it
+//! observes through the kernel: results and addresses (storage) and `rdcycle` times (timing).
+//! The root task runs the experiment once per secret, from the same kernel state each time, and
+//! compares Low's records. Secret 0 runs twice first, as a control: if those two runs differ,
+//! the experiment itself is not repeatable and proves nothing.
+//!
+//! Under QEMU with `-icount shift=0,sleep=off` every run is exact, so records are either
+//! bit-identical or the difference is a channel. Storage must never differ. Timing must not
+//! differ in a kernel built with time protection; without it, the measured leak is reported.
+#![no_std]
+#![no_main]
+
+mod high;
+mod low;
+mod partition;
+
+use atoll_sdk::abi::slots;
+use atoll_sdk::{BootInfo, domain, println, syscall, tcb};
+use low::{SLICES, STORAGE_WORDS, TIMING_OFFSET, TIMING_WORDS};
+use partition::{ROOT_VIEW, Spec};
+
+atoll_sdk::root_task!(main);
+
+/// The kernel build option, as the harness builds this root task with the kernel's environment.
+const TIME_PROTECTION: bool = match option_env!("ATOLL_TIME_PROTECTION") {
+    Some(value) => value.len() == 1 && value.as_bytes()[0] == b'1',
+    None => false,
+};
+const STORAGE: usize = SLICES * STORAGE_WORDS;
+const TIMING: usize = SLICES * TIMING_WORDS;
+/// The runs: secret 0 twice (the control), then every other secret.
+const RUNS: [u64; 6] = [0, 0, 1, 2, 3, 4];
+/// seL4's DSCHED_MAX_DURATION.
+const FOREVER: u64 = u64::MAX >> 8;
+
+struct Records {
+    storage: [u64; STORAGE],
+    timing: [u64; TIMING],
+}
+
+fn run(secret: u64) -> Records {
+    let done = partition::notification();
+    let low = partition::build(Spec { domain: 1, entry: low::main, arg: 0, untyped_bits: 16, done: Some(done) });
+    let high = partition::build(Spec { domain: 2, entry: high::main, arg: secret, untyped_bits: 20, done: None });
+    // One tick each for Low, High and the root task, round and round.
+    let cap = slots::CAP_DOMAIN;
+    for (index, domain) in [1, 2, 0].into_iter().enumerate() {
+        domain::schedule_configure(cap, index as u64, domain, 1).expect("schedule entry");
+    }
+    // Start just after a tick, so every run starts at the same phase of the tick grid.
+    let mut last = syscall::read_cycle();
+    loop {
+        let now = syscall::read_cycle();
+        if now - last > 100 {
+            break;
+        }
+        last = now;
+    }
+    domain::schedule_set_start(cap, 0).expect("starting the schedule");
+    syscall::wait(done);
+    tcb::suspend(low.tcb).expect("stopping Low");
+    tcb::suspend(high.tcb).expect("stopping High");
+    domain::schedule_configure(cap, 0, 0, FOREVER).expect("schedule back to domain 0");
+    domain::schedule_set_start(cap, 0).expect("restarting the schedule");
+    domain::schedule_configure(cap, 1, 0, 0).expect("end marker");
+    domain::schedule_configure(cap, 2, 0, 0).expect("end marker");
+    let view = ROOT_VIEW as *const u64;
+    // SAFETY: Low's records frame is mapped at ROOT_VIEW until the arena is revoked below.
+    let read = |index: usize| unsafe { view.add(index).read_volatile() };
+    let records = Records {
+        storage: core::array::from_fn(read),
+        timing: core::array::from_fn(|index| read(TIMING_OFFSET + index)),
+    };
+    partition::reset();
+    records
+}
+
+/// How many of the observations differ between any runs, and the most distinct values any one
+/// of them took (log2 of that bounds the bits per observation).
+fn compare<const N: usize>(records: &[[u64; N]]) -> (usize, usize) {
+    let (mut differing, mut most) = (0, 1);
+    for index in 0..N {
+        let mut values = [0u64; RUNS.len()];
+        let mut distinct = 0;
+        for record in records {
+            if !values[..distinct].contains(&record[index]) {
+                values[distinct] = record[index];
+                distinct += 1;
+            }
+        }
+        if distinct > 1 {
+            differing += 1;
+        }
+        most = most.max(distinct);
+    }
+    (differing, most)
+}
+
+fn bits(distinct: usize) -> f64 {
+    let mut bits = 0.0;
+    let mut n = distinct;
+    while n > 1 {
+        bits += 1.0;
+        n /= 2;
+    }
+    bits
+}
+
+fn main(_: &'static BootInfo) -> ! {
+    println!(
+        "isolation: Low (domain 1) observes while High (domain 2) acts on a secret; time protection {}",
+        if TIME_PROTECTION { "on" } else { "off" }
+    );
+    for (secret, what) in high::SECRETS {
+        println!("isolation: secret {secret}: High {what}");
+    }
+    partition::init();
+    let mut storage = [[0u64; STORAGE]; RUNS.len()];
+    let mut timing = [[0u64; TIMING]; RUNS.len()];
+    for (index, secret) in RUNS.into_iter().enumerate() {
+        let records = run(secret);
+        storage[index] = records.storage;
+        timing[index] = records.timing;
+        println!("isolation: run {index} (secret {secret}): storage {:x?}...", &records.storage[..STORAGE_WORDS]);
+        println!("isolation: run {index} (secret {secret}): timing {:?}...", &records.timing[..TIMING_WORDS]);
+    }
+    let same = |equal: bool| if equal { "identical" } else { "DIFFERENT" };
+    println!("isolation: control storage (secret 0 twice): {}", same(storage[0] == storage[1]));
+    println!("isolation: control timing (secret 0 twice): {}", same(timing[0] == timing[1]));
+    let (storage_diff, _) = compare(&storage);
+    println!(
+        "isolation: storage: {} of {STORAGE} observations differ across secrets{}",
+        storage_diff,
+        if storage_diff == 0 { " (identical)" } else { "" }
+    );
+    let (timing_diff, most) = compare(&timing);
+    println!(
+        "isolation: timing: {} of {TIMING} observations differ across secrets, up to {most} distinct values \
+         (about {} bits per observation){}",
+        timing_diff,
+        bits(most),
+        if timing_diff == 0 { " (identical)" } else { "" }
+    );
+    println!("isolation: done");
+    syscall::debug_halt()
+}
