@@ -2,12 +2,12 @@
 //! DomainSet_Set, ScheduleConfigure and ScheduleSetStart, their errors, and, in a kernel built
 //! with more than one domain, that each domain runs only in its own turn.
 use crate::framework::{Outcome, Test};
-use crate::support::kernel_config::{NUM_DOMAIN_SCHEDULES, NUM_DOMAINS, TICK};
+use crate::support::kernel_config::{NUM_DOMAIN_SCHEDULES, NUM_DOMAINS, TICK, TIME_PROTECTION};
 use crate::support::{alloc_slot, done, new_helper, new_object, park, start, stop, wait_done};
 use crate::{check, check_eq, check_err, check_ok};
 use atoll_sdk::abi::{Error, InvocationLabel, ObjectType, slots};
 use atoll_sdk::invocation::invoke;
-use atoll_sdk::{BootInfo, domain, syscall};
+use atoll_sdk::{BootInfo, cnode, domain, syscall};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Tests for every kernel.
@@ -34,6 +34,13 @@ pub const MANY_DOMAINS: &[Test] = if NUM_DOMAINS == 1 {
             run: lower_priority_thread_runs_in_its_domains_turn,
         },
     ]
+};
+
+/// Tests for a kernel built with time protection (and more than one domain).
+pub const TIME_PROTECTED: &[Test] = if !TIME_PROTECTION || NUM_DOMAINS == 1 {
+    &[]
+} else {
+    &[Test { name: "domains::interrupt_waits_for_its_domain", run: interrupt_waits_for_its_domain }]
 };
 
 /// seL4's DSCHED_MAX_DURATION: a duration fits in 56 bits.
@@ -258,5 +265,60 @@ fn lower_priority_thread_runs_in_its_domains_turn(_: &'static BootInfo) -> Outco
     reset_schedule()?;
     check!(COUNT[0].load(Ordering::SeqCst) > 0, "domain 0's thread never ran");
     check!(COUNT[1].load(Ordering::SeqCst) > 0, "domain 1's thread never ran");
+    Ok(())
+}
+
+/// Waits on its notification (bound to it, so the IRQ's domain is its domain), stamps the time
+/// it was woken, and says so.
+extern "C" fn stamp_when_signalled(notification: u64) -> ! {
+    syscall::wait(notification);
+    STAMP.store(syscall::read_time(), Ordering::SeqCst);
+    done();
+    park()
+}
+
+/// Time protection: the UART's interrupt belongs to domain 1 (its notification is bound to a
+/// domain-1 thread). Raised in domain 0's turn, it does not enter the kernel then (domain 0
+/// runs on without a pause) and reaches its thread only in domain 1's turn.
+fn interrupt_waits_for_its_domain(bootinfo: &'static BootInfo) -> Outcome {
+    let cap = slots::CAP_DOMAIN;
+    let (uart, untyped) = crate::vspace_tests::map_uart(bootinfo)?;
+    let handler = alloc_slot();
+    check_ok!(atoll_sdk::irq::control_get(slots::CAP_IRQ_CONTROL, 10, slots::CAP_INIT_THREAD_CNODE, handler, 64));
+    let notification = new_object(ObjectType::Notification, 0);
+    check_ok!(atoll_sdk::irq::set_notification(handler, notification));
+    let driver = new_helper(100, 0);
+    check_ok!(domain::set(cap, 1, driver.tcb));
+    check_ok!(atoll_sdk::tcb::bind_notification(driver.tcb, notification));
+    STAMP.store(0, Ordering::SeqCst);
+    start(&driver, stamp_when_signalled, notification);
+    check_ok!(domain::schedule_configure(cap, 0, 0, 5));
+    check_ok!(domain::schedule_configure(cap, 1, 1, 5));
+    check_ok!(domain::schedule_set_start(cap, 0));
+    // Domain 0's turn has just begun (4 ticks or more are left). Raise the interrupt, then
+    // watch the cycle counter for a pause (a kernel entry) over half a tick.
+    let raised = syscall::read_time();
+    let interrupt_enable = (uart + 1) as *mut u8;
+    // SAFETY: the UART's interrupt-enable register, mapped read-write; enabling the
+    // transmitter-empty interrupt raises it at once (the transmitter is idle).
+    unsafe { core::ptr::write_volatile(interrupt_enable, 0x02) };
+    let mut last = syscall::read_cycle();
+    let mut longest = 0;
+    while syscall::read_time() < raised + TICK / 2 {
+        let now = syscall::read_cycle();
+        longest = longest.max(now - last);
+        last = now;
+    }
+    wait_done();
+    // SAFETY: as above; the source goes off before the acknowledgement.
+    unsafe { core::ptr::write_volatile(interrupt_enable, 0x00) };
+    let stamp = STAMP.load(Ordering::SeqCst);
+    check_ok!(atoll_sdk::irq::ack(handler));
+    stop(driver);
+    check_ok!(cnode::delete(crate::support::root_slot(handler)));
+    check_ok!(cnode::revoke(crate::support::root_slot(untyped)));
+    reset_schedule()?;
+    check!(longest < 1_000, "domain 0 paused {longest} cycles after another domain's interrupt came");
+    check!(stamp >= raised + 3 * TICK, "the driver ran {} after the interrupt, in domain 0's turn", stamp - raised);
     Ok(())
 }

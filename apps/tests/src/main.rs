@@ -42,6 +42,7 @@ const GROUPS: &[&[Test]] = &[
     sched_tests::TESTS,
     domain_tests::ANY_DOMAIN,
     domain_tests::MANY_DOMAINS,
+    domain_tests::TIME_PROTECTED,
     fpu_tests::TESTS,
     vspace_tests::TESTS,
     irq_tests::TESTS,

@@ -20,6 +20,8 @@ pub mod kernel_config {
     /// Whether the image's loader hands the kernel a device tree (xtask sets
     /// ATOLL_NO_DEVICE_TREE for a configuration whose loader hands over none).
     pub const DEVICE_TREE: bool = option_env!("ATOLL_NO_DEVICE_TREE").is_none();
+    /// ATOLL_TIME_PROTECTION
+    pub const TIME_PROTECTION: bool = option(option_env!("ATOLL_TIME_PROTECTION"), 0) == 1;
     /// One kernel tick in timebase units (10 MHz).
     pub const TICK: u64 = TIMER_TICK_MS * 10_000;
 

@@ -54,6 +54,10 @@ pub fn mask(irq: u64, disable: bool) {
     let bit = 1u32 << (irq % 32);
     let word = read(offset);
     write(offset, if disable { word & !bit } else { word | bit });
+    // Rewrite the threshold (unchanged): QEMU's PLIC re-evaluates its output on that write but
+    // not on an enable write, so a source already pending when enabled would wait for its
+    // next edge.
+    write(0x20_0000 + 0x1000 * CONTEXT, 0);
 }
 
 /// Claims the highest pending interrupt (0: none).
