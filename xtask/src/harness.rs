@@ -203,7 +203,8 @@ fn isolation(time_protection: bool) -> (u32, u32) {
         if time_protection && !timing.ends_with("(identical)") {
             return Err(format!("timing leaks with time protection on: {timing}"));
         }
-        Ok(format!("storage: {storage}; timing: {timing}; control timing {control_timing}"))
+        let switch = find("domain switch:")?;
+        Ok(format!("storage: {storage}; timing: {timing}; control timing {control_timing}; {switch}"))
     })();
     report(name, outcome)
 }

@@ -17,7 +17,7 @@ mod partition;
 
 use atoll_sdk::abi::slots;
 use atoll_sdk::{BootInfo, domain, println, syscall, tcb};
-use low::{SLICES, STORAGE_WORDS, TIMING_OFFSET, TIMING_WORDS};
+use low::{SLICES, STORAGE_WORDS, TIMING_OFFSET, TIMING_WORDS, USABLE_OFFSET};
 use partition::{ROOT_VIEW, Spec};
 
 atoll_sdk::root_task!(main);
@@ -29,6 +29,11 @@ const TIME_PROTECTION: bool = match option_env!("ATOLL_TIME_PROTECTION") {
 };
 const STORAGE: usize = SLICES * STORAGE_WORDS;
 const TIMING: usize = SLICES * TIMING_WORDS;
+/// The kernel tick (ATOLL_TIMER_TICK_MS, default 2), for the slice length.
+const TIMER_TICK_MS: u64 = match option_env!("ATOLL_TIMER_TICK_MS") {
+    Some(_) => panic!("the isolation test assumes the default 2 ms tick"),
+    None => 2,
+};
 /// The runs: secret 0 twice (the control), then every other secret.
 const RUNS: [u64; 6] = [0, 0, 1, 2, 3, 4];
 /// seL4's DSCHED_MAX_DURATION.
@@ -37,6 +42,8 @@ const FOREVER: u64 = u64::MAX >> 8;
 struct Records {
     storage: [u64; STORAGE],
     timing: [u64; TIMING],
+    /// Cycles Low ran in each whole slice.
+    usable: [u64; SLICES - 1],
 }
 
 fn run(secret: u64) -> Records {
@@ -71,6 +78,7 @@ fn run(secret: u64) -> Records {
     let records = Records {
         storage: core::array::from_fn(read),
         timing: core::array::from_fn(|index| read(TIMING_OFFSET + index)),
+        usable: core::array::from_fn(|index| read(USABLE_OFFSET + index)),
     };
     partition::reset();
     records
@@ -116,10 +124,17 @@ fn main(_: &'static BootInfo) -> ! {
         println!("isolation: secret {secret}: High {what}");
     }
     partition::init();
+    let mut switch_cost = (u64::MAX, 0);
     let mut storage = [[0u64; STORAGE]; RUNS.len()];
     let mut timing = [[0u64; TIMING]; RUNS.len()];
     for (index, secret) in RUNS.into_iter().enumerate() {
         let records = run(secret);
+        // A slice is one tick; what Low did not get of it went to the tick and the switch.
+        let slice = 10_000_000 / 1000 * TIMER_TICK_MS * 100;
+        for usable in records.usable {
+            let cost = slice.saturating_sub(usable);
+            switch_cost = (switch_cost.0.min(cost), switch_cost.1.max(cost));
+        }
         storage[index] = records.storage;
         timing[index] = records.timing;
         println!("isolation: run {index} (secret {secret}): storage {:x?}...", &records.storage[..STORAGE_WORDS]);
@@ -141,6 +156,11 @@ fn main(_: &'static BootInfo) -> ! {
         timing_diff,
         bits(most),
         if timing_diff == 0 { " (identical)" } else { "" }
+    );
+    println!(
+        "isolation: domain switch: Low lost {} to {} cycles of each {TIMER_TICK_MS} ms slice to the tick and the \
+         switch into its domain",
+        switch_cost.0, switch_cost.1
     );
     println!("isolation: done");
     syscall::debug_halt()
