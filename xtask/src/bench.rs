@@ -195,10 +195,33 @@ pub fn bench() -> Result<(), String> {
     println!("      sel4bench's kernel settings, printing on) in seL4's own elfloader image, same QEMU; min of 100.");
     println!("sel4bench: seL4's own benchmark on seL4 where it measures the same operation; its page_mapping");
     println!("      app measures an error path on RISC-V 64 (its retypes fail), so it has no map figure here.");
+    domain_switch_rows()?;
     let json = format!("[\n  {}\n]\n", rows.iter().map(|r| r.json.clone()).collect::<Vec<_>>().join(",\n  "));
     let path = build::workspace_root().join("target").join("bench").join("results.json");
     std::fs::write(&path, json).map_err(|e| e.to_string())?;
     println!("xtask: wrote {}", path.display());
+    Ok(())
+}
+
+/// The domain switch with and without time protection, from the isolation experiment: the
+/// cycles of each 2 ms slice that Low loses to the tick and the switch into its domain.
+fn domain_switch_rows() -> Result<(), String> {
+    println!();
+    println!("Domain switch (apps/isolation, 2 ms slices, -icount shift=0,sleep=off): cycles of each slice");
+    println!("the Low partition loses to the tick and the switch into its domain.");
+    let mut least = Vec::new();
+    for (config, label) in [("microkit", "time protection off"), ("partitioned", "time protection on")] {
+        let lines = crate::harness::isolation_lines(config)?;
+        let line = lines.iter().find(|l| l.contains("domain switch:")).ok_or("the isolation run did not finish")?;
+        let numbers: Vec<u64> =
+            line.split_whitespace().filter_map(|word| word.parse().ok()).filter(|&n| n > 2).collect();
+        let (min, max) = (numbers.first().copied().unwrap_or(0), numbers.get(1).copied().unwrap_or(0));
+        println!("{:<34} {:>7} {:>7}", format!("domain switch, {label}"), min, max);
+        least.push(min);
+    }
+    if let [off, on] = least[..] {
+        println!("{:<34} {:>7}", "cost of the padding", on.saturating_sub(off));
+    }
     Ok(())
 }
 

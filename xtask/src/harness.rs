@@ -167,18 +167,7 @@ fn isolation(time_protection: bool) -> (u32, u32) {
         ("harness::isolation_without_time_protection", "microkit")
     };
     let outcome = (|| -> Result<String, String> {
-        let artifacts = build::build_config(build::config(config)?)?;
-        let image = build::image_for(&artifacts, &artifacts.isolation, "isolation")?;
-        let mut session = qemu::Session::start_exact(&image)?;
-        let deadline = Instant::now() + Duration::from_secs(120);
-        let mut lines = Vec::new();
-        while let Some(line) = session.next_line(deadline) {
-            let done = line.contains("isolation: done");
-            lines.push(line);
-            if done {
-                break;
-            }
-        }
+        let lines = isolation_lines(config)?;
         let find = |prefix: &str| {
             lines
                 .iter()
@@ -207,6 +196,24 @@ fn isolation(time_protection: bool) -> (u32, u32) {
         Ok(format!("storage: {storage}; timing: {timing}; control timing {control_timing}; {switch}"))
     })();
     report(name, outcome)
+}
+
+/// Runs the isolation experiment in a configuration under `-icount shift=0,sleep=off`; returns
+/// its console lines.
+pub fn isolation_lines(config: &str) -> Result<Vec<String>, String> {
+    let artifacts = build::build_config(build::config(config)?)?;
+    let image = build::image_for(&artifacts, &artifacts.isolation, "isolation")?;
+    let mut session = qemu::Session::start_exact(&image)?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut lines = Vec::new();
+    while let Some(line) = session.next_line(deadline) {
+        let done = line.contains("isolation: done");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    Ok(lines)
 }
 
 /// The demo's user-level UART driver echoes what is typed and halts on `q`.

@@ -30,6 +30,10 @@ pub const MANY_DOMAINS: &[Test] = if NUM_DOMAINS == 1 {
         Test { name: "domains::end_marker_needs_domain_zero", run: end_marker_needs_domain_zero },
         Test { name: "domains::idle_domain_does_not_lend_its_time", run: idle_domain_does_not_lend_its_time },
         Test {
+            name: "domains::blocked_thread_moved_to_another_domain_wakes_there",
+            run: blocked_thread_moved_to_another_domain_wakes_there,
+        },
+        Test {
             name: "domains::lower_priority_thread_runs_in_its_domains_turn",
             run: lower_priority_thread_runs_in_its_domains_turn,
         },
@@ -320,5 +324,30 @@ fn interrupt_waits_for_its_domain(bootinfo: &'static BootInfo) -> Outcome {
     reset_schedule()?;
     check!(longest < 1_000, "domain 0 paused {longest} cycles after another domain's interrupt came");
     check!(stamp >= raised + 3 * TICK, "the driver ran {} after the interrupt, in domain 0's turn", stamp - raised);
+    Ok(())
+}
+
+/// DomainSet_Set on a thread blocked on a notification succeeds (as in seL4); signalled while
+/// domain 0 runs, it is woken in domain 1's turn, not at once.
+fn blocked_thread_moved_to_another_domain_wakes_there(_: &'static BootInfo) -> Outcome {
+    let cap = slots::CAP_DOMAIN;
+    let notification = new_object(ObjectType::Notification, 0);
+    let waiter = new_helper(200, 0);
+    STAMP.store(0, Ordering::SeqCst);
+    start(&waiter, stamp_when_signalled, notification);
+    // It runs at once (higher priority, same domain) and blocks on the notification.
+    check_ok!(domain::set(cap, 1, waiter.tcb));
+    check_ok!(domain::schedule_configure(cap, 0, 0, 5));
+    check_ok!(domain::schedule_configure(cap, 1, 1, 5));
+    check_ok!(domain::schedule_set_start(cap, 0));
+    let signalled = syscall::read_time();
+    syscall::signal(notification);
+    let still_waiting = STAMP.load(Ordering::SeqCst) == 0;
+    wait_done();
+    let stamp = STAMP.load(Ordering::SeqCst);
+    stop(waiter);
+    reset_schedule()?;
+    check!(still_waiting, "the signalled thread ran in domain 0's turn");
+    check!(stamp >= signalled + 3 * TICK, "it ran {} after the signal", stamp - signalled);
     Ok(())
 }
