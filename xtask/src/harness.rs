@@ -76,9 +76,12 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
     setup::ensure_tools()?;
     if with_host_tests {
         println!("xtask: host unit tests");
-        // The workspace's host crates, then the ABI once more in the MCS configuration.
-        let runs: [&[&str]; 2] =
-            [&["test", "--release"], &["test", "--release", "-p", "atoll-abi", "--features", "mcs"]];
+        // The workspace's host crates, then the ABI and kernel-core again in the MCS configuration.
+        let runs: [&[&str]; 3] = [
+            &["test", "--release"],
+            &["test", "--release", "-p", "atoll-abi", "--features", "mcs"],
+            &["test", "--release", "-p", "atoll-kernel-core", "--features", "mcs"],
+        ];
         for args in runs {
             let status = build::cargo().args(args).status().map_err(|e| format!("cargo: {e}"))?;
             if !status.success() {

@@ -9,7 +9,9 @@
 //! untyped       is_device[58] size_bits[52..58] paddr              free_index (bytes used)
 //! endpoint      send[58] receive[57] grant[56] grant_reply[55] paddr   badge
 //! notification  send[58] receive[57] paddr                         badge
-//! reply         master[58] grant[57] tcb paddr                     -
+//! reply         master[58] grant[57] tcb paddr (MCS: reply object)   -
+//! sched context size_bits[52..58] paddr (MCS)                      -
+//! sched control -                                                  core (MCS)
 //! cnode         radix[53..59] guard_size[47..53] paddr             guard
 //! thread        tcb paddr                                          -
 //! irq handler   -                                                  irq
@@ -227,5 +229,27 @@ impl Cap {
     /// IRQ control, ASID control or domain: caps that name no object.
     pub const fn control(ty: CapType) -> Cap {
         Cap::tagged(ty, 0)
+    }
+
+    // --- MCS: scheduling context and scheduling control ---
+    /// A scheduling context of 2^`size_bits` bytes (refills fill what the core leaves).
+    #[cfg(feature = "mcs")]
+    pub const fn sched_context(paddr: u64, size_bits: u32) -> Cap {
+        Cap::tagged(CapType::SchedContext, paddr).set0(52, 6, size_bits as u64)
+    }
+    #[cfg(feature = "mcs")]
+    pub const fn sched_context_size_bits(&self) -> u32 {
+        self.get0(52, 6) as u32
+    }
+    /// The authority to configure scheduling contexts on core `core`.
+    #[cfg(feature = "mcs")]
+    pub const fn sched_control(core: u64) -> Cap {
+        let mut cap = Cap::tagged(CapType::SchedControl, 0);
+        cap.words[1] = core;
+        cap
+    }
+    #[cfg(feature = "mcs")]
+    pub const fn sched_control_core(&self) -> u64 {
+        self.words[1]
     }
 }

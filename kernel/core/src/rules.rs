@@ -7,7 +7,8 @@ use atoll_abi::{CapRights, CapType};
 
 pub use arch::mask_vm_rights;
 
-/// Whether a cap names memory (seL4's cap_get_capIsPhysical).
+/// Whether a cap names memory (seL4's cap_get_capIsPhysical). With MCS, reply caps name reply
+/// objects and scheduling-context caps their objects; without, a reply cap names a thread.
 pub fn is_physical(cap: Cap) -> bool {
     let ty = cap.cap_type();
     matches!(
@@ -18,7 +19,18 @@ pub fn is_physical(cap: Cap) -> bool {
             | CapType::CNode
             | CapType::Thread
             | CapType::Zombie
-    ) || arch::is_physical(ty)
+    ) || is_mcs_object(ty)
+        || arch::is_physical(ty)
+}
+
+#[cfg(feature = "mcs")]
+fn is_mcs_object(ty: CapType) -> bool {
+    matches!(ty, CapType::Reply | CapType::SchedContext)
+}
+
+#[cfg(not(feature = "mcs"))]
+fn is_mcs_object(_: CapType) -> bool {
+    false
 }
 
 /// Size in bits of the memory a physical cap names (seL4's cap_get_capSizeBits).
@@ -32,6 +44,10 @@ pub fn size_bits(cap: Cap) -> u32 {
         CapType::Thread => TCB_BITS as u32,
         CapType::Zombie if cap.zombie_is_tcb() => TCB_BITS as u32,
         CapType::Zombie => cap.zombie_radix() + SLOT_BITS as u32,
+        #[cfg(feature = "mcs")]
+        CapType::Reply => atoll_abi::object::REPLY_BITS as u32,
+        #[cfg(feature = "mcs")]
+        CapType::SchedContext => cap.sched_context_size_bits(),
         _ => arch::size_bits(ty, cap),
     }
 }
@@ -57,6 +73,12 @@ pub fn same_region_as(a: Cap, b: Cap) -> bool {
         Domain => b.is(ty),
         IrqControl => b.is(IrqControl) || b.is(IrqHandler),
         IrqHandler => b.is(IrqHandler) && a.irq() == b.irq(),
+        #[cfg(feature = "mcs")]
+        SchedContext => {
+            b.is(SchedContext) && a.paddr() == b.paddr() && a.sched_context_size_bits() == b.sched_context_size_bits()
+        }
+        #[cfg(feature = "mcs")]
+        SchedControl => b.is(SchedControl) && a.sched_control_core() == b.sched_control_core(),
         Null | Zombie => false,
         _ => arch::same_region_as(ty, a, b),
     }
@@ -94,7 +116,10 @@ pub enum DeriveError {
 /// slot has CDT children. A null result means "cannot be copied".
 pub fn derive(cap: Cap, has_children: bool) -> Result<Cap, DeriveError> {
     match cap.cap_type() {
-        CapType::Zombie | CapType::IrqControl | CapType::Reply => Ok(Cap::NULL),
+        CapType::Zombie | CapType::IrqControl => Ok(Cap::NULL),
+        // A non-MCS reply cap is the kernel's to place; an MCS one names a reply object and
+        // copies like any object cap.
+        CapType::Reply if !cfg!(feature = "mcs") => Ok(Cap::NULL),
         CapType::Untyped if has_children => Err(DeriveError::RevokeFirst),
         _ => arch::derive(cap),
     }

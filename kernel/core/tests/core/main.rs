@@ -8,6 +8,7 @@ mod cdt_props;
 mod cspace;
 mod domain;
 mod links;
+mod mcs_caps;
 mod queue_props;
 mod ready_props;
 mod refill_props;
