@@ -160,7 +160,8 @@ fn configuration_passes_the_suite(config: &str) -> (u32, u32) {
 
 /// The non-interference experiment (`apps/isolation`) in the `partitioned` configuration (time
 /// protection on) or the `microkit` one (off), under `-icount shift=0,sleep=off`. Storage must
-/// never leak, and the control (secret 0 twice) must repeat its storage record. With time
+/// never leak, the control (secret 0 twice) must repeat its storage record, and the positive
+/// control (partitions sharing a notification) must show the secret. With time
 /// protection, timing must not leak and the control must repeat exactly; without it, the
 /// measured timing leak is reported.
 fn isolation(time_protection: bool) -> (u32, u32) {
@@ -188,6 +189,10 @@ fn isolation(time_protection: bool) -> (u32, u32) {
         }
         if !storage.ends_with("(identical)") {
             return Err(format!("storage leaks: {storage}"));
+        }
+        // The comparison must be able to see a channel: a notification both hold is one.
+        if !find("positive control")?.ends_with("yes") {
+            return Err("the positive control (a shared notification) went unseen".into());
         }
         if time_protection && !control_timing.ends_with("identical") {
             return Err(format!("the control's timing record did not repeat: {control_timing}"));

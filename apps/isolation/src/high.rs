@@ -72,7 +72,20 @@ fn kernel_work() {
     yield_now();
 }
 
-pub extern "C" fn main(secret: u64) -> ! {
+/// With SHARED_CHANNEL set in its argument (the positive control), High signals the notification
+/// it shares with Low when the secret is odd, and otherwise spins.
+pub const SHARED_CHANNEL: u64 = 0x100;
+
+pub extern "C" fn main(arg: u64) -> ! {
+    let secret = arg & 0xff;
+    if arg & SHARED_CHANNEL != 0 {
+        loop {
+            if secret & 1 == 1 {
+                signal(slot::SHARED);
+            }
+            core::hint::spin_loop();
+        }
+    }
     match secret {
         0 => loop {
             core::hint::spin_loop();

@@ -90,7 +90,9 @@ fn first_fp_instruction() -> u64 {
     value
 }
 
-pub extern "C" fn main(_: u64) -> ! {
+/// `poll_shared` (the positive control): Low polls the notification it shares with High instead
+/// of signalling and polling its own.
+pub extern "C" fn main(poll_shared: u64) -> ! {
     let mut storage = Record { base: RECORDS as *mut u64, next: 0 };
     let mut timing = Record { base: (RECORDS as *mut u64).wrapping_add(TIMING_OFFSET), next: 0 };
     let mut last = read_cycle();
@@ -121,6 +123,9 @@ pub extern "C" fn main(_: u64) -> ! {
         let (unmapped, unmap_time) = timed(|| code(vspace::page_unmap(frame)));
         let identified = debug_cap_identify(frame);
         let (badge, poll_time) = timed(|| {
+            if poll_shared == 1 {
+                return poll(slot::SHARED);
+            }
             signal(slot::NOTIFICATION);
             poll(slot::NOTIFICATION)
         });

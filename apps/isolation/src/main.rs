@@ -46,10 +46,23 @@ struct Records {
     usable: [u64; SLICES - 1],
 }
 
-fn run(secret: u64) -> Records {
+/// One run. With `share`, the partitions also hold one notification (the positive control).
+fn run(secret: u64, share: bool) -> Records {
     let done = partition::notification();
-    let low = partition::build(Spec { domain: 1, entry: low::main, arg: 0, untyped_bits: 16, done: Some(done) });
-    let high = partition::build(Spec { domain: 2, entry: high::main, arg: secret, untyped_bits: 20, done: None });
+    let shared = share.then(partition::notification);
+    let low = partition::build(Spec {
+        domain: 1,
+        entry: low::main,
+        arg: share as u64,
+        untyped_bits: 16,
+        done: Some(done),
+        shared,
+    });
+    let high_arg = if share { secret | high::SHARED_CHANNEL } else { secret };
+    // High signals with badge 1, so Low's poll shows whether it did.
+    let shared = shared.map(|slot| partition::badged(slot, 1));
+    let high =
+        partition::build(Spec { domain: 2, entry: high::main, arg: high_arg, untyped_bits: 20, done: None, shared });
     // One tick each for Low, High and the root task, round and round.
     let cap = slots::CAP_DOMAIN;
     for (index, domain) in [1, 2, 0].into_iter().enumerate() {
@@ -128,7 +141,7 @@ fn main(_: &'static BootInfo) -> ! {
     let mut storage = [[0u64; STORAGE]; RUNS.len()];
     let mut timing = [[0u64; TIMING]; RUNS.len()];
     for (index, secret) in RUNS.into_iter().enumerate() {
-        let records = run(secret);
+        let records = run(secret, false);
         // A slice is one tick; what Low did not get of it went to the tick and the switch.
         let slice = 10_000_000 / 1000 * TIMER_TICK_MS * 100;
         for usable in records.usable {
@@ -161,6 +174,12 @@ fn main(_: &'static BootInfo) -> ! {
         "isolation: domain switch: Low lost {} to {} cycles of each {TIMER_TICK_MS} ms slice to the tick and the \
          switch into its domain",
         switch_cost.0, switch_cost.1
+    );
+    // The positive control: with a notification both hold, High's secret must show.
+    let (quiet, loud) = (run(0, true), run(1, true));
+    println!(
+        "isolation: positive control (High signals a notification Low polls): storage differs: {}",
+        if quiet.storage != loud.storage { "yes" } else { "NO" }
     );
     println!("isolation: done");
     syscall::debug_halt()

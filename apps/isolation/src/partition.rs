@@ -25,6 +25,8 @@ pub mod slot {
     pub const TCB: u64 = 5;
     /// Low only: the notification it shares with the root task, to say it is done.
     pub const DONE: u64 = 6;
+    /// The positive control only: a notification both partitions hold (a deliberate channel).
+    pub const SHARED: u64 = 7;
     /// Free slots for the partition's own objects start here.
     pub const FREE: u64 = 10;
     pub const RADIX: u64 = 8;
@@ -105,10 +107,12 @@ pub struct Spec {
     pub arg: u64,
     pub untyped_bits: u64,
     pub done: Option<u64>,
+    /// A root-task slot whose cap goes to slot SHARED (the positive control's channel).
+    pub shared: Option<u64>,
 }
 
 pub fn build(spec: Spec) -> Partition {
-    let Spec { domain, entry, arg, untyped_bits, done } = spec;
+    let Spec { domain, entry, arg, untyped_bits, done, shared } = spec;
     let view_records = done.is_some();
     let notification = new_object(ObjectType::Notification, 0);
     let cnode = new_object(ObjectType::CapTable, slot::RADIX);
@@ -146,6 +150,9 @@ pub fn build(spec: Spec) -> Partition {
     if let Some(done) = done {
         cnode::copy(own(slot::DONE), path(done), CapRights::ALL_RIGHTS).expect("the done notification");
     }
+    if let Some(shared) = shared {
+        cnode::copy(own(slot::SHARED), path(shared), CapRights::ALL_RIGHTS).expect("the shared notification");
+    }
 
     let guard = CNodeCapData::new(0, 64 - slot::RADIX).word();
     tcb::configure(thread, 0, cnode, guard, root, 0, IPC_BUFFER, ipc_frame).expect("configuring");
@@ -163,4 +170,11 @@ pub fn build(spec: Spec) -> Partition {
 /// A notification in a root-task slot, made from the arena.
 pub fn notification() -> u64 {
     new_object(ObjectType::Notification, 0)
+}
+
+/// A copy of the notification in `slot` that signals with `badge`.
+pub fn badged(slot: u64, badge: u64) -> u64 {
+    let copy = alloc_slot();
+    cnode::mint(path(copy), path(slot), CapRights::ALL_RIGHTS, badge).expect("minting a badged notification");
+    copy
 }
