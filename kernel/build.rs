@@ -14,7 +14,9 @@
 //!   kernel, used when the loader passes no device tree (default 2048, as seL4 Microkit's);
 //! - `ATOLL_TIME_PROTECTION`: 1 turns time protection on (default 0): a domain switch flushes
 //!   what one domain leaves behind, interrupts are partitioned by domain, and the next domain
-//!   starts `ATOLL_DOMAIN_PAD_US` microseconds (default 100) after the tick that ended the last.
+//!   starts `ATOLL_DOMAIN_PAD_US` microseconds (default 100) after the tick that ended the last;
+//! - `ATOLL_PRINTING`: 0 compiles the kernel's diagnostics out (seL4's `KernelPrinting`,
+//!   default 1); `seL4_DebugPutChar` stays, so root tasks can still print.
 use std::fmt::Write;
 
 struct Option {
@@ -28,7 +30,7 @@ struct Option {
     doc: &'static str,
 }
 
-const OPTIONS: [Option; 8] = [
+const OPTIONS: [Option; 9] = [
     Option {
         env: "ATOLL_TIMER_TICK_MS",
         constant: "TIMER_TICK_MS",
@@ -100,6 +102,15 @@ const OPTIONS: [Option; 8] = [
         min: 1,
         max: 100_000,
         doc: "With time protection: a domain starts this long after the tick that ended the last one.",
+    },
+    Option {
+        env: "ATOLL_PRINTING",
+        constant: "PRINTING_ON",
+        ty: "u8",
+        default: |_| 1,
+        min: 0,
+        max: 1,
+        doc: "1: the kernel prints its diagnostics (seL4's KernelPrinting); 0: they are compiled out.",
     },
 ];
 

@@ -4,3 +4,7 @@ include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
 /// Whether the kernel is built with time protection.
 pub const TIME_PROTECTION: bool = TIME_PROTECTION_ON == 1;
+
+/// Whether kernel diagnostics are printed (seL4's KernelPrinting): `ATOLL_PRINTING`, and never
+/// in the benchmark build.
+pub const PRINTING: bool = PRINTING_ON == 1 && !cfg!(feature = "benchmark");

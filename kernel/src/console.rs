@@ -10,21 +10,13 @@ pub fn putchar(byte: u8) {
     atoll_sbi::console_putchar(byte);
 }
 
-/// Kernel diagnostics; compiled out of the benchmark build.
-#[cfg(not(feature = "benchmark"))]
-#[macro_export]
-macro_rules! kprintln {
-    ($($arg:tt)*) => {
-        $crate::console::print(format_args!("{}\n", format_args!($($arg)*)))
-    };
-}
-
-#[cfg(feature = "benchmark")]
+/// Kernel diagnostics; compiled out when `config::PRINTING` is off (the benchmark build, or
+/// `ATOLL_PRINTING=0`).
 #[macro_export]
 macro_rules! kprintln {
     ($($arg:tt)*) => {{
-        if false {
-            $crate::console::print(format_args!($($arg)*));
+        if $crate::config::PRINTING {
+            $crate::console::print(format_args!("{}\n", format_args!($($arg)*)));
         }
     }};
 }

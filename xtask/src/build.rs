@@ -41,6 +41,11 @@ pub struct Config {
 pub const CONFIGS: &[Config] = &[
     Config { name: "default", about: "seL4's defaults: 12-bit root CNode, one domain", options: &[] },
     Config {
+        name: "release",
+        about: "seL4's defaults with the kernel's diagnostics compiled out (seL4's KernelPrinting off)",
+        options: &[("ATOLL_PRINTING", "0")],
+    },
+    Config {
         name: "sel4test",
         about: "as sel4test builds seL4: 13-bit root CNode",
         options: &[("ATOLL_ROOT_CNODE_BITS", "13")],
