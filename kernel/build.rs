@@ -135,6 +135,11 @@ fn main() {
         values.push(value);
         writeln!(config, "/// {}\npub const {}: {} = {value};", option.doc, option.constant, option.ty).unwrap();
     }
+    // The pad waits inside a tick; a pad of a tick or more would swallow ticks.
+    let (tick_ms, pad_us) = (values[0], values[7]);
+    if pad_us >= tick_ms * 1000 {
+        panic!("ATOLL_DOMAIN_PAD_US ({pad_us}) must be shorter than the tick ({tick_ms} ms)");
+    }
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("config.rs");
     std::fs::write(out, config).unwrap();
 }

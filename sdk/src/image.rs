@@ -25,18 +25,45 @@ pub fn vspace_sharing_image(
     vspace_with_image(new_object, new_slot, CapRights::ALL_RIGHTS)
 }
 
-/// As `vspace_sharing_image`, with the image's frames mapped with `rights` (read-only keeps the
-/// image's statics from being shared memory: a thread in the new space can read the code and
-/// constants but write nothing of the image).
+/// As `vspace_sharing_image`, with the image's frames mapped with `rights`.
 pub fn vspace_with_image(
+    new_object: impl FnMut(ObjectType) -> u64,
+    new_slot: impl FnMut() -> u64,
+    rights: CapRights,
+) -> Result<u64, crate::invocation::Failure> {
+    vspace_with_image_up_to(new_object, new_slot, rights, bootinfo().ipc_buffer)
+}
+
+unsafe extern "C" {
+    /// The end of the code, defined by the linker (constants come before it, writable data
+    /// after it on later pages).
+    static etext: u8;
+}
+
+/// The first page after the image's code and constants.
+pub fn code_end() -> u64 {
+    (&raw const etext as u64).next_multiple_of(4096)
+}
+
+/// A new VSpace with only the image's code and constants mapped, read-only: a thread there
+/// runs the image's functions but can neither read nor write its data, stack or statics.
+pub fn vspace_with_image_code(
+    new_object: impl FnMut(ObjectType) -> u64,
+    new_slot: impl FnMut() -> u64,
+) -> Result<u64, crate::invocation::Failure> {
+    vspace_with_image_up_to(new_object, new_slot, CapRights::CAN_READ, code_end())
+}
+
+fn vspace_with_image_up_to(
     mut new_object: impl FnMut(ObjectType) -> u64,
     mut new_slot: impl FnMut() -> u64,
     rights: CapRights,
+    end: u64,
 ) -> Result<u64, crate::invocation::Failure> {
     let root = new_object(ObjectType::RiscvPageTable);
     vspace::asid_pool_assign(slots::CAP_INIT_THREAD_ASID_POOL, root)?;
     let info = bootinfo();
-    let (start, end) = (image_start(), info.ipc_buffer);
+    let start = image_start();
     vspace::page_table_map(new_object(ObjectType::RiscvPageTable), root, start, 0)?;
     let mut region = start & !((2 << 20) - 1);
     while region < end {
@@ -44,7 +71,8 @@ pub fn vspace_with_image(
         region += 2 << 20;
     }
     let path = |index| cnode::SlotPath { root: slots::CAP_INIT_THREAD_CNODE, index, depth: 64 };
-    for (index, frame) in (info.user_image_frames.start..info.user_image_frames.end).enumerate() {
+    let frames = (end - start) / 4096;
+    for (index, frame) in (info.user_image_frames.start..info.user_image_frames.end).take(frames as usize).enumerate() {
         let copy = new_slot();
         cnode::copy(path(copy), path(frame), CapRights::ALL_RIGHTS)?;
         vspace::page_map(copy, root, start + index as u64 * 4096, rights, 0)?;

@@ -200,6 +200,10 @@ fn isolation(time_protection: bool) -> (u32, u32) {
         if time_protection && !timing.ends_with("(identical)") {
             return Err(format!("timing leaks with time protection on: {timing}"));
         }
+        let lengths = find("slice lengths:")?;
+        if time_protection && !lengths.ends_with("(identical)") {
+            return Err(format!("Low's slice lengths leak with time protection on: {lengths}"));
+        }
         let switch = find("domain switch:")?;
         Ok(format!("storage: {storage}; timing: {timing}; control timing {control_timing}; {switch}"))
     })();

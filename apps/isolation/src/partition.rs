@@ -116,9 +116,10 @@ pub fn build(spec: Spec) -> Partition {
     let view_records = done.is_some();
     let notification = new_object(ObjectType::Notification, 0);
     let cnode = new_object(ObjectType::CapTable, slot::RADIX);
-    // The image is mapped read-only: code and constants are shared, no writable memory is.
-    let root = atoll_sdk::image::vspace_with_image(|ty| new_object(ty, 0), alloc_slot, CapRights::CAN_READ)
-        .expect("a VSpace with the image");
+    // Only the image's code and constants are mapped, read-only: the partitions share no
+    // writable memory and cannot read the root task's (its stack holds the secret).
+    let root = atoll_sdk::image::vspace_with_image_code(|ty| new_object(ty, 0), alloc_slot)
+        .expect("a VSpace with the image's code");
     for _ in 0..2 {
         vspace::page_table_map(new_object(ObjectType::RiscvPageTable, 0), root, PRIVATE, 0).expect("private tables");
     }

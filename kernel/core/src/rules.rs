@@ -77,8 +77,9 @@ pub fn same_region_as(a: Cap, b: Cap) -> bool {
         SchedContext => {
             b.is(SchedContext) && a.paddr() == b.paddr() && a.sched_context_size_bits() == b.sched_context_size_bits()
         }
+        // seL4 counts any two scheduling-control caps as the same region, whatever their core.
         #[cfg(feature = "mcs")]
-        SchedControl => b.is(SchedControl) && a.sched_control_core() == b.sched_control_core(),
+        SchedControl => b.is(SchedControl),
         Null | Zombie => false,
         _ => arch::same_region_as(ty, a, b),
     }

@@ -36,6 +36,7 @@ fn decode_and_set(message: &Message) -> Result<(), SyscallError> {
         return Err(SyscallError::InvalidArgument { argument: 1 });
     }
     sched::set_domain(caps::thread(target.cap), domain as u8);
+    super::irq::partition_changed();
     Ok(())
 }
 

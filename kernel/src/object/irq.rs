@@ -20,8 +20,35 @@ enum IrqState {
 static STATES: KernelCell<[IrqState; MAX_IRQS]> = KernelCell::new([IrqState::Inactive; MAX_IRQS]);
 
 fn set_state(irq: u64, state: IrqState) {
+    // An interrupt claimed for a domain that never ran before its handler went is finished
+    // here, or the controller would never raise it again.
+    if state == IrqState::Inactive && core::mem::take(&mut DEFERRED.borrow_mut()[irq as usize]) {
+        complete_claim(irq);
+    }
     STATES.borrow_mut()[irq as usize] = state;
     interrupt::mask(irq, state == IrqState::Inactive);
+}
+
+/// Finishes the claim of `irq` (IRQHandler_Ack). The interrupt controller may ignore the completion of a source it
+/// has masked, so with time protection a source masked for another domain is unmasked for the
+/// completion (the kernel runs with interrupts off) and masked again.
+fn complete_claim(irq: u64) {
+    if !TIME_PROTECTION {
+        return interrupt::complete(irq);
+    }
+    interrupt::mask(irq, false);
+    interrupt::complete(irq);
+    let mine = domain_of(irq).is_none_or(|domain| domain == sched::current_domain());
+    interrupt::mask(irq, !mine);
+}
+
+/// With time protection, an IRQ's domain follows its notification's bound thread: after a bind,
+/// an unbind, a domain change or a new handler, the masks are set again for the running domain
+/// (and deferred interrupts that now belong to it are delivered).
+pub fn partition_changed() {
+    if TIME_PROTECTION {
+        enter_domain(sched::current_domain());
+    }
 }
 
 /// seL4's Arch_checkIRQ: 1 ..= maxIRQ.
@@ -83,12 +110,19 @@ pub fn invoke(op: IrqOp) {
             set_state(irq, IrqState::Signal);
             cdt::insert(Cap::irq_handler(irq), control_slot, dest);
         }
-        IrqOp::Ack(irq) => interrupt::complete(irq),
+        IrqOp::Ack(irq) => complete_claim(irq),
         IrqOp::SetNotification { irq, cap, slot } => {
             delete_one(irq_slot(irq));
             cdt::insert(cap, slot, irq_slot(irq));
+            partition_changed();
         }
-        IrqOp::Clear(irq) => delete_one(irq_slot(irq)),
+        IrqOp::Clear(irq) => {
+            delete_one(irq_slot(irq));
+            // A deferred interrupt has nobody to go to now: finish its claim.
+            if core::mem::take(&mut DEFERRED.borrow_mut()[irq as usize]) {
+                complete_claim(irq);
+            }
+        }
     }
 }
 

@@ -398,8 +398,14 @@ pub fn invoke(op: TcbOp, caller: Handle<Tcb>) -> Result<Reply, Interrupted> {
         }
         TcbOp::Suspend(target) => suspend(target),
         TcbOp::Resume(target) => restart(target),
-        TcbOp::Bind { target, notification: ntfn } => notification::bind(ntfn, target),
-        TcbOp::Unbind(target) => notification::unbind(target),
+        TcbOp::Bind { target, notification: ntfn } => {
+            notification::bind(ntfn, target);
+            super::irq::partition_changed();
+        }
+        TcbOp::Unbind(target) => {
+            notification::unbind(target);
+            super::irq::partition_changed();
+        }
         TcbOp::SetTlsBase { target, base } => {
             target.set_reg(reg::TLS, base);
             if target == caller {

@@ -44,7 +44,8 @@ pub fn restore(thread: Handle<Tcb>) {
 
 /// Zeroes the FPU registers and fcsr, so nothing of the last owner's state stays in them.
 pub fn clear() {
-    // SAFETY: only FPU registers are written; sstatus.FS is never Off in the kernel.
+    // SAFETY: only FPU registers are written, and the kernel keeps nothing in them; the caller
+    // has turned the FPU on (flush_for_domain_switch does first).
     unsafe {
         core::arch::asm!(
             ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",

@@ -59,7 +59,8 @@ pub fn wait_until(deadline: u64) {
     }
     const MARGIN_CYCLES: u64 = 2000;
     // Where cycles and the timebase are not tied as the platform says (no icount, or real
-    // hardware), the target means nothing: never spin more than a tick's worth past the wake.
+    // hardware), the target means nothing: never spin more than two timebase ticks' worth of
+    // cycles (plus the margin) past the wake.
     let per_tick = platform::cycles_per_tick();
     let bound = csr::cycle().saturating_add(2 * per_tick + MARGIN_CYCLES);
     spin_until_cycle(((deadline + 1) * per_tick + MARGIN_CYCLES).min(bound));
