@@ -65,6 +65,37 @@ impl Queue {
         links.set_prev(node, 0);
     }
 
+    /// Inserts `node` in order of `key`, after every node whose key is not greater, so nodes with
+    /// equal keys keep their arrival order (seL4's tcbReleaseEnqueue, for the MCS release queue
+    /// ordered by release time). Returns whether `node` became the head, when the timer must be
+    /// reprogrammed.
+    pub fn insert_ordered(&mut self, links: &mut impl Links, node: u64, key: impl Fn(u64) -> u64) -> bool {
+        let new = key(node);
+        if self.head == 0 || new < key(self.head) {
+            self.prepend(links, node);
+            return true;
+        }
+        if key(self.tail) <= new {
+            self.append(links, node);
+            return false;
+        }
+        // Somewhere in the middle: after the last node whose key is not greater.
+        let mut before = self.head;
+        loop {
+            let next = links.next(before);
+            if next == 0 || new < key(next) {
+                break;
+            }
+            before = next;
+        }
+        let after = links.next(before);
+        links.set_next(node, after);
+        links.set_prev(node, before);
+        links.set_next(before, node);
+        links.set_prev(after, node);
+        false
+    }
+
     /// Takes the head out.
     pub fn pop(&mut self, links: &mut impl Links) -> Option<u64> {
         let head = self.head;

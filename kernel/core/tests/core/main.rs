@@ -9,6 +9,7 @@ mod cspace;
 mod domain;
 mod links;
 mod mcs_caps;
+mod ordered_queue_props;
 mod queue_props;
 mod ready_props;
 mod refill_props;
