@@ -45,10 +45,21 @@ impl FpState {
 /// last yield. All of it happens in one asm block, so nothing but the kernel can touch the FP
 /// registers in between. The caller's fcsr (rounding mode) is put back afterwards.
 fn hold_fp_across_yields(state: &FpState, rounds: u64) -> FpState {
+    const MOST: usize = 64;
+    let yield_call = [Syscall::Yield.value() as i64 as u64, 0, 0, 0, 0];
+    let calls = [yield_call; MOST];
+    hold_fp_across_calls(state, &calls[..(rounds as usize).clamp(1, MOST)])
+}
+
+/// Loads `state` into the FPU, then in the same asm block makes each system call of `calls`
+/// (`a7`, then `a0` to `a3`), and returns the FP state found after the last one.
+fn hold_fp_across_calls(state: &FpState, calls: &[[u64; 5]]) -> FpState {
+    assert!(!calls.is_empty());
     let mut found = FpState { regs: [0; 32], fcsr: 0 };
     let fcsr: u64;
-    // SAFETY: reads `state.regs` and writes `found.regs`, both valid 32-word arrays; every
-    // register the block or the kernel may change is declared clobbered.
+    // SAFETY: reads `state.regs` and `calls` (a non-empty slice of 5-word records), writes
+    // `found.regs`, all valid arrays; every register the block or the kernel may change is
+    // declared clobbered, and the loop's pointers live in registers the kernel preserves.
     unsafe {
         asm!(
             "csrr {saved}, fcsr",
@@ -86,10 +97,14 @@ fn hold_fp_across_yields(state: &FpState, rounds: u64) -> FpState {
             "fld f30, 240({values})",
             "fld f31, 248({values})",
             "2:",
-            "mv a7, {yield_number}",
+            "ld a7, 0({next})",
+            "ld a0, 8({next})",
+            "ld a1, 16({next})",
+            "ld a2, 24({next})",
+            "ld a3, 32({next})",
             "ecall",
-            "addi {rounds}, {rounds}, -1",
-            "bnez {rounds}, 2b",
+            "addi {next}, {next}, 40",
+            "bltu {next}, {end}, 2b",
             "fsd f0, 0({out})",
             "fsd f1, 8({out})",
             "fsd f2, 16({out})",
@@ -126,9 +141,9 @@ fn hold_fp_across_yields(state: &FpState, rounds: u64) -> FpState {
             "csrw fcsr, {saved}",
             values = in(reg) state.regs.as_ptr(),
             out = in(reg) found.regs.as_mut_ptr(),
+            next = inout(reg) calls.as_ptr() => _,
+            end = in(reg) calls.as_ptr().add(calls.len()),
             fcsr_in = in(reg) state.fcsr,
-            yield_number = in(reg) Syscall::Yield.value() as i64,
-            rounds = inout(reg) rounds.max(1) => _,
             saved = out(reg) _,
             fcsr_out = lateout(reg) fcsr,
             out("a0") _, out("a1") _, out("a2") _, out("a3") _,
@@ -366,115 +381,6 @@ fn state_survives_disable_and_reenable(_: &'static BootInfo) -> Outcome {
     Ok(())
 }
 
-/// Loads `state` into the FPU, then in the same asm block makes two system calls (`a7`, `a0`
-/// to `a3` for each), and returns the FP state found after them.
-fn hold_fp_across_two_calls(state: &FpState, first: [u64; 5], second: [u64; 5]) -> FpState {
-    let mut found = FpState { regs: [0; 32], fcsr: 0 };
-    let fcsr: u64;
-    let calls = [first, second];
-    // SAFETY: reads `state.regs` and `calls`, writes `found.regs`, all valid arrays; every
-    // register the block or the kernel may change is declared clobbered.
-    unsafe {
-        asm!(
-            "csrr {saved}, fcsr",
-            "csrw fcsr, {fcsr_in}",
-            "fld f0, 0({values})",
-            "fld f1, 8({values})",
-            "fld f2, 16({values})",
-            "fld f3, 24({values})",
-            "fld f4, 32({values})",
-            "fld f5, 40({values})",
-            "fld f6, 48({values})",
-            "fld f7, 56({values})",
-            "fld f8, 64({values})",
-            "fld f9, 72({values})",
-            "fld f10, 80({values})",
-            "fld f11, 88({values})",
-            "fld f12, 96({values})",
-            "fld f13, 104({values})",
-            "fld f14, 112({values})",
-            "fld f15, 120({values})",
-            "fld f16, 128({values})",
-            "fld f17, 136({values})",
-            "fld f18, 144({values})",
-            "fld f19, 152({values})",
-            "fld f20, 160({values})",
-            "fld f21, 168({values})",
-            "fld f22, 176({values})",
-            "fld f23, 184({values})",
-            "fld f24, 192({values})",
-            "fld f25, 200({values})",
-            "fld f26, 208({values})",
-            "fld f27, 216({values})",
-            "fld f28, 224({values})",
-            "fld f29, 232({values})",
-            "fld f30, 240({values})",
-            "fld f31, 248({values})",
-            "ld a7, 0({calls})",
-            "ld a0, 8({calls})",
-            "ld a1, 16({calls})",
-            "ld a2, 24({calls})",
-            "ld a3, 32({calls})",
-            "ecall",
-            "ld a7, 40({calls})",
-            "ld a0, 48({calls})",
-            "ld a1, 56({calls})",
-            "ld a2, 64({calls})",
-            "ld a3, 72({calls})",
-            "ecall",
-            "fsd f0, 0({out})",
-            "fsd f1, 8({out})",
-            "fsd f2, 16({out})",
-            "fsd f3, 24({out})",
-            "fsd f4, 32({out})",
-            "fsd f5, 40({out})",
-            "fsd f6, 48({out})",
-            "fsd f7, 56({out})",
-            "fsd f8, 64({out})",
-            "fsd f9, 72({out})",
-            "fsd f10, 80({out})",
-            "fsd f11, 88({out})",
-            "fsd f12, 96({out})",
-            "fsd f13, 104({out})",
-            "fsd f14, 112({out})",
-            "fsd f15, 120({out})",
-            "fsd f16, 128({out})",
-            "fsd f17, 136({out})",
-            "fsd f18, 144({out})",
-            "fsd f19, 152({out})",
-            "fsd f20, 160({out})",
-            "fsd f21, 168({out})",
-            "fsd f22, 176({out})",
-            "fsd f23, 184({out})",
-            "fsd f24, 192({out})",
-            "fsd f25, 200({out})",
-            "fsd f26, 208({out})",
-            "fsd f27, 216({out})",
-            "fsd f28, 224({out})",
-            "fsd f29, 232({out})",
-            "fsd f30, 240({out})",
-            "fsd f31, 248({out})",
-            "csrr {fcsr_out}, fcsr",
-            "csrw fcsr, {saved}",
-            values = in(reg) state.regs.as_ptr(),
-            out = in(reg) found.regs.as_mut_ptr(),
-            calls = in(reg) calls.as_ptr(),
-            fcsr_in = in(reg) state.fcsr,
-            saved = out(reg) _,
-            fcsr_out = lateout(reg) fcsr,
-            out("a0") _, out("a1") _, out("a2") _, out("a3") _,
-            out("a4") _, out("a5") _, out("a6") _, out("a7") _,
-            out("f0") _, out("f1") _, out("f2") _, out("f3") _, out("f4") _, out("f5") _, out("f6") _, out("f7") _,
-            out("f8") _, out("f9") _, out("f10") _, out("f11") _, out("f12") _, out("f13") _, out("f14") _, out("f15") _,
-            out("f16") _, out("f17") _, out("f18") _, out("f19") _, out("f20") _, out("f21") _, out("f22") _, out("f23") _,
-            out("f24") _, out("f25") _, out("f26") _, out("f27") _, out("f28") _, out("f29") _, out("f30") _, out("f31") _,
-            options(nostack),
-        );
-    }
-    found.fcsr = fcsr;
-    found
-}
-
 fn own_flag_cleared_gives_fpu_back_at_once(_: &'static BootInfo) -> Outcome {
     // seL4 16.0.0: a thread that disables its own FPU and enables it again goes on with its FP
     // registers as they were, without an FP instruction in between to bring them back.
@@ -482,10 +388,9 @@ fn own_flag_cleared_gives_fpu_back_at_once(_: &'static BootInfo) -> Outcome {
     let info = MessageInfo::new(InvocationLabel::TcbSetFlags.value(), 0, 0, 2).word();
     let tcb = slots::CAP_INIT_THREAD_TCB;
     let mine = FpState::pattern(0x5e1f, ROOT_FCSR);
-    let found = hold_fp_across_two_calls(
+    let found = hold_fp_across_calls(
         &mine,
-        [call, tcb, info, 0, TCB_FLAG_FPU_DISABLED],
-        [call, tcb, info, TCB_FLAG_FPU_DISABLED, 0],
+        &[[call, tcb, info, 0, TCB_FLAG_FPU_DISABLED], [call, tcb, info, TCB_FLAG_FPU_DISABLED, 0]],
     );
     check_eq!(found, mine);
     check_eq!(check_ok!(tcb::set_flags(tcb, 0, 0)), 0);
