@@ -11,16 +11,17 @@ use std::time::{Duration, Instant};
 const ARGS: [&str; 10] = ["-machine", "virt", "-cpu", "rv64", "-m", "3072M", "-bios", "default", "-icount", "shift=0"];
 
 fn qemu(image: &Path) -> Command {
-    let mut command = Command::new("qemu-system-riscv64");
-    command.args(ARGS).args(["-nographic", "-no-reboot", "-kernel"]).arg(image);
-    command
+    qemu_with(image, ARGS)
 }
 
 /// As `qemu`, with virtual time that does not follow the host while the guest idles
 /// (`sleep=off`), so a run repeats bit for bit.
 fn qemu_exact(image: &Path) -> Command {
+    qemu_with(image, ARGS.map(|arg| if arg == "shift=0" { "shift=0,sleep=off" } else { arg }))
+}
+
+fn qemu_with(image: &Path, args: [&str; 10]) -> Command {
     let mut command = Command::new("qemu-system-riscv64");
-    let args = ARGS.map(|arg| if arg == "shift=0" { "shift=0,sleep=off" } else { arg });
     command.args(args).args(["-nographic", "-no-reboot", "-kernel"]).arg(image);
     command
 }

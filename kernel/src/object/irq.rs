@@ -38,8 +38,7 @@ fn complete_claim(irq: u64) {
     }
     interrupt::mask(irq, false);
     interrupt::complete(irq);
-    let mine = domain_of(irq).is_none_or(|domain| domain == sched::current_domain());
-    interrupt::mask(irq, !mine);
+    interrupt::mask(irq, !belongs_to(irq, sched::current_domain()));
 }
 
 /// With time protection, an IRQ's domain follows its notification's bound thread: after a bind,
@@ -149,7 +148,7 @@ pub fn handle_external_interrupt() {
         return;
     }
     // With time protection, an interrupt of another domain waits, masked, for that domain.
-    if TIME_PROTECTION && domain_of(irq).is_some_and(|domain| domain != sched::current_domain()) {
+    if TIME_PROTECTION && !belongs_to(irq, sched::current_domain()) {
         interrupt::mask(irq, true);
         DEFERRED.borrow_mut()[irq as usize] = true;
         return;
@@ -175,6 +174,11 @@ fn domain_of(irq: u64) -> Option<u8> {
     caps::notification(cap).bound_tcb().map(|thread| thread.domain())
 }
 
+/// Whether `irq` may interrupt `domain`'s turn: it is that domain's, or no domain's.
+fn belongs_to(irq: u64, domain: u8) -> bool {
+    domain_of(irq).is_none_or(|owner| owner == domain)
+}
+
 /// Interrupts claimed in another domain's turn, delivered when their domain next runs.
 static DEFERRED: KernelCell<[bool; MAX_IRQS]> = KernelCell::new([false; MAX_IRQS]);
 
@@ -186,7 +190,7 @@ pub fn enter_domain(domain: u8) {
         if STATES.borrow_mut()[irq as usize] != IrqState::Signal {
             continue;
         }
-        let mine = domain_of(irq).is_none_or(|d| d == domain);
+        let mine = belongs_to(irq, domain);
         interrupt::mask(irq, !mine);
         if mine && core::mem::take(&mut DEFERRED.borrow_mut()[irq as usize]) {
             deliver(irq);
