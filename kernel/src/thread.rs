@@ -1,6 +1,8 @@
 //! A thread's life cycle as TCB invocations and deletion drive it: seL4's suspend and restart.
 use crate::arch::reg;
-use crate::ipc::{self, transfer};
+use crate::ipc;
+#[cfg(not(feature = "mcs"))]
+use crate::ipc::transfer;
 use crate::memory::{Handle, Tcb, ThreadState};
 use crate::sched;
 
@@ -13,6 +15,8 @@ pub fn suspend(thread: Handle<Tcb>) {
     }
     sched::set_state(thread, ThreadState::Inactive);
     sched::forget(thread);
+    #[cfg(feature = "mcs")]
+    sched::cancel_yield_to(thread);
 }
 
 /// Starts a stopped thread again (seL4's restart): a thread blocked on send, receive, a
@@ -20,9 +24,21 @@ pub fn suspend(thread: Handle<Tcb>) {
 pub fn restart(thread: Handle<Tcb>) {
     if thread.state().is_stopped() {
         ipc::cancel_ipc(thread);
-        transfer::setup_reply_master(thread);
-        sched::set_state(thread, ThreadState::Restart);
-        sched::enqueue(thread);
-        sched::possible_switch_to(thread);
+        #[cfg(not(feature = "mcs"))]
+        {
+            transfer::setup_reply_master(thread);
+            sched::set_state(thread, ThreadState::Restart);
+            sched::enqueue(thread);
+            sched::possible_switch_to(thread);
+        }
+        #[cfg(feature = "mcs")]
+        {
+            sched::set_state(thread, ThreadState::Restart);
+            sched::unblock_check(thread.sched_context());
+            sched::resume(thread.sched_context());
+            if sched::is_schedulable(thread) {
+                sched::possible_switch_to(thread);
+            }
+        }
     }
 }

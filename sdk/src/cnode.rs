@@ -51,7 +51,8 @@ pub fn revoke(slot: SlotPath) -> Result<(), Failure> {
     unit(invoke(slot.root, L::CNodeRevoke, &[slot.index, slot.depth], &[]))
 }
 
-/// seL4_CNode_SaveCaller.
+/// seL4_CNode_SaveCaller (non-MCS; MCS has reply objects instead).
+#[cfg(not(feature = "mcs"))]
 pub fn save_caller(slot: SlotPath) -> Result<(), Failure> {
     unit(invoke(slot.root, L::CNodeSaveCaller, &[slot.index, slot.depth], &[]))
 }

@@ -11,6 +11,8 @@ pub mod image;
 pub mod invocation;
 pub mod irq;
 pub mod runtime;
+#[cfg(feature = "mcs")]
+pub mod sched;
 pub mod syscall;
 pub mod tcb;
 pub mod vspace;

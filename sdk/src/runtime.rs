@@ -61,6 +61,19 @@ pub fn ipc_buffer() -> &'static mut atoll_abi::IpcBuffer {
     unsafe { &mut *(address as *mut atoll_abi::IpcBuffer) }
 }
 
+/// MCS: the reply object `syscall::recv` and friends use for this thread, kept in its IPC
+/// buffer's `userData` word (free for user level).
+#[cfg(feature = "mcs")]
+pub fn reply_cap() -> u64 {
+    ipc_buffer().user_data
+}
+
+/// MCS: sets this thread's reply object (see [`reply_cap`]).
+#[cfg(feature = "mcs")]
+pub fn set_reply_cap(cptr: u64) {
+    ipc_buffer().user_data = cptr;
+}
+
 /// Names the root task's main function: `atoll_sdk::root_task!(main);` with
 /// `fn main(bootinfo: &'static BootInfo) -> !`.
 #[macro_export]

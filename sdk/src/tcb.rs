@@ -7,6 +7,7 @@ fn unit<T>(result: Result<T, Failure>) -> Result<(), Failure> {
 }
 
 /// seL4_TCB_Configure (non-MCS), with seL4's eight arguments.
+#[cfg(not(feature = "mcs"))]
 #[allow(clippy::too_many_arguments)]
 pub fn configure(
     tcb: u64,
@@ -30,14 +31,52 @@ pub fn set_mc_priority(tcb: u64, authority: u64, mcp: u64) -> Result<(), Failure
     unit(invoke(tcb, L::TcbSetMcPriority, &[mcp], &[authority]))
 }
 
+#[cfg(not(feature = "mcs"))]
 pub fn set_sched_params(tcb: u64, authority: u64, mcp: u64, priority: u64) -> Result<(), Failure> {
     unit(invoke(tcb, L::TcbSetSchedParams, &[mcp, priority], &[authority]))
+}
+
+/// seL4_TCB_Configure (MCS): no fault endpoint (that is SetSchedParams' or SetSpace's).
+#[cfg(feature = "mcs")]
+pub fn configure(
+    tcb: u64,
+    cspace_root: u64,
+    cspace_root_data: u64,
+    vspace_root: u64,
+    vspace_root_data: u64,
+    buffer: u64,
+    buffer_frame: u64,
+) -> Result<(), Failure> {
+    let mrs = [cspace_root_data, vspace_root_data, buffer];
+    unit(invoke(tcb, L::TcbConfigure, &mrs, &[cspace_root, vspace_root, buffer_frame]))
+}
+
+/// seL4_TCB_SetSchedParams (MCS): priorities, the scheduling context (0: none) and the fault
+/// endpoint (0: none), whose caps are copied into the TCB.
+#[cfg(feature = "mcs")]
+pub fn set_sched_params(
+    tcb: u64,
+    authority: u64,
+    mcp: u64,
+    priority: u64,
+    sched_context: u64,
+    fault_ep: u64,
+) -> Result<(), Failure> {
+    unit(invoke(tcb, L::TcbSetSchedParams, &[mcp, priority], &[authority, sched_context, fault_ep]))
+}
+
+/// seL4_TCB_SetTimeoutEndpoint (MCS).
+#[cfg(feature = "mcs")]
+pub fn set_timeout_endpoint(tcb: u64, timeout_ep: u64) -> Result<(), Failure> {
+    unit(invoke(tcb, L::TcbSetTimeoutEndpoint, &[], &[timeout_ep]))
 }
 
 pub fn set_ipc_buffer(tcb: u64, buffer: u64, frame: u64) -> Result<(), Failure> {
     unit(invoke(tcb, L::TcbSetIpcBuffer, &[buffer], &[frame]))
 }
 
+/// seL4_TCB_SetSpace. Without MCS the fault endpoint is a cptr the kernel looks up at each
+/// fault; with MCS it is a cap copied into the TCB.
 pub fn set_space(
     tcb: u64,
     fault_ep: u64,
@@ -46,7 +85,11 @@ pub fn set_space(
     vspace_root: u64,
     vspace_data: u64,
 ) -> Result<(), Failure> {
-    unit(invoke(tcb, L::TcbSetSpace, &[fault_ep, cspace_data, vspace_data], &[cspace_root, vspace_root]))
+    if cfg!(feature = "mcs") {
+        unit(invoke(tcb, L::TcbSetSpace, &[cspace_data, vspace_data], &[fault_ep, cspace_root, vspace_root]))
+    } else {
+        unit(invoke(tcb, L::TcbSetSpace, &[fault_ep, cspace_data, vspace_data], &[cspace_root, vspace_root]))
+    }
 }
 
 pub fn suspend(tcb: u64) -> Result<(), Failure> {
@@ -118,7 +161,8 @@ pub mod context {
 
 /// Starts `entry(arg)` on the thread `tcb` in the caller's CSpace and VSpace, with the given
 /// stack top, IPC buffer (address and frame cap) and priority. The thread finds its IPC
-/// buffer through `tp`.
+/// buffer through `tp`. (Non-MCS: with MCS a thread also needs a scheduling context.)
+#[cfg(not(feature = "mcs"))]
 #[allow(clippy::too_many_arguments)]
 pub fn start_thread(
     tcb: u64,

@@ -210,7 +210,7 @@ fn domain_switch_rows() -> Result<(), String> {
     println!("Domain switch (apps/isolation, 2 ms slices, -icount shift=0,sleep=off): cycles of each slice");
     println!("the Low partition loses to the tick and the switch into its domain.");
     let mut least = Vec::new();
-    for (config, label) in [("microkit", "time protection off"), ("partitioned", "time protection on")] {
+    for (config, label) in [("domains", "time protection off"), ("partitioned", "time protection on")] {
         let lines = crate::harness::isolation_lines(config)?;
         let line = lines.iter().find(|l| l.contains("domain switch:")).ok_or("the isolation run did not finish")?;
         let numbers: Vec<u64> =

@@ -35,24 +35,41 @@ pub struct Config {
     /// `ATOLL_*` variables for the build; `ATOLL_NO_DEVICE_TREE` is not the kernel's but the
     /// image's: its loader hands over no device tree (the test suite reads it too).
     pub options: &'static [(&'static str, &'static str)],
+    /// seL4's MCS configuration: the kernel, SDK and test suite are built with their `mcs`
+    /// feature (and only those root tasks that have one).
+    pub mcs: bool,
 }
 
 /// The configurations `--config` selects; the first is the default.
 pub const CONFIGS: &[Config] = &[
-    Config { name: "default", about: "seL4's defaults: 12-bit root CNode, one domain", options: &[] },
+    Config { name: "default", about: "seL4's defaults: 12-bit root CNode, one domain", options: &[], mcs: false },
     Config {
         name: "release",
         about: "seL4's defaults with the kernel's diagnostics compiled out (seL4's KernelPrinting off)",
         options: &[("ATOLL_PRINTING", "0")],
+        mcs: false,
     },
     Config {
         name: "sel4test",
         about: "as sel4test builds seL4: 13-bit root CNode",
         options: &[("ATOLL_ROOT_CNODE_BITS", "13")],
+        mcs: false,
+    },
+    Config {
+        name: "mcs",
+        about: "seL4's defaults with MCS: scheduling contexts, reply objects, budgets and periods",
+        options: &[],
+        mcs: true,
+    },
+    Config {
+        name: "sel4test-mcs",
+        about: "as sel4test builds seL4 with MCS: 13-bit root CNode",
+        options: &[("ATOLL_ROOT_CNODE_BITS", "13")],
+        mcs: true,
     },
     Config {
         name: "microkit",
-        about: "as seL4 Microkit builds seL4: 17-bit root CNode, 16 domains, 100 domain-schedule entries, \
+        about: "as seL4 Microkit builds seL4: MCS, 17-bit root CNode, 16 domains, 100 domain-schedule entries, \
                 2 GiB of RAM built in, and a loader that passes no device tree",
         options: &[
             ("ATOLL_ROOT_CNODE_BITS", "17"),
@@ -61,10 +78,23 @@ pub const CONFIGS: &[Config] = &[
             ("ATOLL_PLATFORM_RAM_MB", "2048"),
             ("ATOLL_NO_DEVICE_TREE", "1"),
         ],
+        mcs: true,
+    },
+    Config {
+        name: "domains",
+        about: "the microkit configuration without MCS, for partitioned systems on the kernel tick",
+        options: &[
+            ("ATOLL_ROOT_CNODE_BITS", "17"),
+            ("ATOLL_NUM_DOMAINS", "16"),
+            ("ATOLL_NUM_DOMAIN_SCHEDULES", "100"),
+            ("ATOLL_PLATFORM_RAM_MB", "2048"),
+            ("ATOLL_NO_DEVICE_TREE", "1"),
+        ],
+        mcs: false,
     },
     Config {
         name: "partitioned",
-        about: "the microkit configuration with time protection on, for partitioned systems",
+        about: "the domains configuration with time protection on, for partitioned systems",
         options: &[
             ("ATOLL_ROOT_CNODE_BITS", "17"),
             ("ATOLL_NUM_DOMAINS", "16"),
@@ -73,6 +103,7 @@ pub const CONFIGS: &[Config] = &[
             ("ATOLL_NO_DEVICE_TREE", "1"),
             ("ATOLL_TIME_PROTECTION", "1"),
         ],
+        mcs: false,
     },
 ];
 
@@ -92,16 +123,23 @@ pub fn build_target() -> Result<Artifacts, String> {
 /// As `build_target`, for a configuration; each has its own target directory.
 pub fn build_config(config: &Config) -> Result<Artifacts, String> {
     let root = workspace_root().join("target");
-    let dir = if config.options.is_empty() { root } else { root.join(format!("config-{}", config.name)) };
-    build_target_with(&dir, config.options)
+    let dir =
+        if config.options.is_empty() && !config.mcs { root } else { root.join(format!("config-{}", config.name)) };
+    build_target_with(&dir, config.options, config.mcs)
 }
 
-/// As `build_target`, into `target_dir` with kernel build options (`ATOLL_*` variables) set.
-pub fn build_target_with(target_dir: &Path, options: &[(&str, &str)]) -> Result<Artifacts, String> {
+/// As `build_target`, into `target_dir` with kernel build options (`ATOLL_*` variables) set,
+/// in the MCS configuration if `mcs`.
+pub fn build_target_with(target_dir: &Path, options: &[(&str, &str)], mcs: bool) -> Result<Artifacts, String> {
     let mut command = cargo();
     command.args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"]).arg(target_dir);
-    for krate in TARGET_CRATES {
-        command.args(["-p", krate]);
+    if mcs {
+        command.args(["-p", "atoll-kernel", "-p", "atoll-loader", "-p", "atoll-tests"]);
+        command.args(["--features", "atoll-kernel/mcs,atoll-tests/mcs"]);
+    } else {
+        for krate in TARGET_CRATES {
+            command.args(["-p", krate]);
+        }
     }
     command.envs(options.iter().copied());
     let status = command.status().map_err(|e| format!("cargo: {e}"))?;

@@ -100,6 +100,7 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
         benchmark_repeats(),
         benchmark_fails_on_failed_operation(),
         demo_echoes(&artifacts),
+        configuration_passes_the_suite("mcs"),
         configuration_passes_the_suite("microkit"),
         configuration_passes_the_suite("partitioned"),
         isolation(true),
@@ -129,26 +130,33 @@ fn run_suite(image: &std::path::Path, echo: bool) -> Result<(Report, Vec<String>
     Ok((report, lines))
 }
 
-/// The whole suite in a configuration seL4 users build: `microkit` (17-bit root CNode, 16
-/// domains, no device tree) and `partitioned` (the same with time protection, which adds its
-/// own tests). The root task must see the 17-bit root CNode, and the tests for more than one
-/// domain (and for time protection) must have run.
+/// The whole suite in a configuration seL4 users build: `mcs` (seL4's defaults with MCS),
+/// `microkit` (MCS, 17-bit root CNode, 16 domains, no device tree) and `partitioned` (without
+/// MCS, 16 domains, with time protection, which adds its own tests). The root task must see the
+/// configuration's root CNode, and the configuration's own tests (MCS, more than one domain,
+/// time protection) must have run.
 fn configuration_passes_the_suite(config: &str) -> (u32, u32) {
     let name = format!("harness::{config}_configuration_passes_the_suite");
     let outcome = (|| -> Result<String, String> {
-        let artifacts = build::build_config(build::config(config)?)?;
+        let settings = build::config(config)?;
+        let artifacts = build::build_config(settings)?;
         let image = build::image_for(&artifacts, &artifacts.tests, "tests")?;
         let (report, lines) = run_suite(&image, false)?;
         let (passed, failed) = report.verdict()?;
         if failed != 0 {
             return Err(format!("{failed} tests failed in the {config} configuration: {:?}", report.failed));
         }
-        if !lines.iter().any(|line| line.contains("root CNode: 2^17 slots")) {
-            return Err("the root task did not see a 17-bit root CNode".into());
+        let bits = settings.options.iter().find(|(name, _)| *name == "ATOLL_ROOT_CNODE_BITS").map_or("12", |o| o.1);
+        if !lines.iter().any(|line| line.contains(&format!("root CNode: 2^{bits} slots"))) {
+            return Err(format!("the root task did not see a {bits}-bit root CNode"));
         }
         let ran = |test: &str| report.passed.iter().any(|t| t == test);
-        if !ran("domains::idle_domain_does_not_lend_its_time") {
+        let domains = settings.options.iter().any(|(name, _)| *name == "ATOLL_NUM_DOMAINS");
+        if domains && !ran("domains::idle_domain_does_not_lend_its_time") {
             return Err("the tests for more than one domain did not run".into());
+        }
+        if settings.mcs && !ran("mcs::passive_server_runs_on_callers_context") {
+            return Err("the MCS tests did not run".into());
         }
         if config == "partitioned" && !ran("domains::interrupt_waits_for_its_domain") {
             return Err("the time-protection tests did not run".into());
@@ -159,7 +167,7 @@ fn configuration_passes_the_suite(config: &str) -> (u32, u32) {
 }
 
 /// The non-interference experiment (`apps/isolation`) in the `partitioned` configuration (time
-/// protection on) or the `microkit` one (off), under `-icount shift=0,sleep=off`. Storage must
+/// protection on) or the `domains` one (off), under `-icount shift=0,sleep=off`. Storage must
 /// never leak, the control (secret 0 twice) must repeat its storage record, and the positive
 /// control (partitions sharing a notification) must show the secret. With time
 /// protection, timing must not leak and the control must repeat exactly; without it, the
@@ -168,7 +176,7 @@ fn isolation(time_protection: bool) -> (u32, u32) {
     let (name, config) = if time_protection {
         ("harness::isolation_with_time_protection", "partitioned")
     } else {
-        ("harness::isolation_without_time_protection", "microkit")
+        ("harness::isolation_without_time_protection", "domains")
     };
     let outcome = (|| -> Result<String, String> {
         let lines = isolation_lines(config)?;

@@ -119,11 +119,18 @@ fn bootinfo_fields(bootinfo: &'static BootInfo) -> Outcome {
 }
 
 fn slot_regions_follow_sel4_order(bootinfo: &'static BootInfo) -> Outcome {
-    // seL4 fills slots after the initial caps in this order: paging, extra bootinfo, image
-    // frames, untypeds; everything after is empty.
+    // seL4 fills slots after the initial caps in this order: paging, extra bootinfo, (MCS:
+    // one SchedControl cap per core), image frames, untypeds; everything after is empty.
     check_eq!(bootinfo.user_image_paging.start, slots::NUM_INITIAL_CAPS);
     check_eq!(bootinfo.extra_bi_pages.start, bootinfo.user_image_paging.end);
+    #[cfg(not(feature = "mcs"))]
     check_eq!(bootinfo.user_image_frames.start, bootinfo.extra_bi_pages.end);
+    #[cfg(feature = "mcs")]
+    {
+        check_eq!(bootinfo.schedcontrol.start, bootinfo.extra_bi_pages.end);
+        check_eq!(bootinfo.schedcontrol.end, bootinfo.schedcontrol.start + 1);
+        check_eq!(bootinfo.user_image_frames.start, bootinfo.schedcontrol.end);
+    }
     check_eq!(bootinfo.untyped.start, bootinfo.user_image_frames.end);
     check_eq!(bootinfo.empty.start, bootinfo.untyped.end);
     check_eq!(bootinfo.empty.end, 1 << bootinfo.init_thread_cnode_size_bits);
@@ -149,6 +156,10 @@ fn initial_caps_have_sel4_types(_: &'static BootInfo) -> Outcome {
         (slots::CAP_DOMAIN, CapType::Domain),
         (slots::CAP_SMMU_SID_CONTROL, CapType::Null),
         (slots::CAP_SMMU_CB_CONTROL, CapType::Null),
+        // The initial thread's scheduling context (MCS).
+        #[cfg(feature = "mcs")]
+        (slots::CAP_INIT_THREAD_SC, CapType::SchedContext),
+        #[cfg(not(feature = "mcs"))]
         (slots::CAP_INIT_THREAD_SC, CapType::Null),
         (slots::CAP_SMC, CapType::Null),
     ];
@@ -164,6 +175,8 @@ fn slot_regions_hold_their_cap_types(bootinfo: &'static BootInfo) -> Outcome {
         (bootinfo.extra_bi_pages, CapType::Frame),
         (bootinfo.user_image_frames, CapType::Frame),
         (bootinfo.untyped, CapType::Untyped),
+        #[cfg(feature = "mcs")]
+        (bootinfo.schedcontrol, CapType::SchedControl),
     ];
     for (region, ty) in regions {
         for slot in region.start..region.end {

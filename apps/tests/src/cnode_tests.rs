@@ -37,6 +37,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "cnode::copy_of_unmapped_page_table_is_illegal", run: copy_of_unmapped_page_table_is_illegal },
     Test { name: "cnode::irq_control_cannot_be_copied", run: irq_control_cannot_be_copied },
     Test { name: "cnode::cancel_badged_sends_needs_full_endpoint", run: cancel_badged_sends_needs_full_endpoint },
+    #[cfg(not(feature = "mcs"))]
     Test {
         name: "cnode::save_caller_without_caller_leaves_slot_empty",
         run: save_caller_without_caller_leaves_slot_empty,
@@ -285,6 +286,7 @@ fn cancel_badged_sends_needs_full_endpoint(_: &'static BootInfo) -> Outcome {
     Ok(())
 }
 
+#[cfg(not(feature = "mcs"))]
 fn save_caller_without_caller_leaves_slot_empty(_: &'static BootInfo) -> Outcome {
     let slot = alloc_slot();
     check_ok!(cnode::save_caller(root_slot(slot)));

@@ -47,6 +47,12 @@ pub const TIME_PROTECTED: &[Test] = if !TIME_PROTECTION || NUM_DOMAINS == 1 {
     &[Test { name: "domains::interrupt_waits_for_its_domain", run: interrupt_waits_for_its_domain }]
 };
 
+/// A domain-schedule duration of `n` kernel ticks: without MCS durations count ticks, with MCS
+/// they are timebase ticks (seL4 16.0.0's domain.c).
+fn ticks(n: u64) -> u64 {
+    if cfg!(feature = "mcs") { n * TICK } else { n }
+}
+
 /// seL4's DSCHED_MAX_DURATION: a duration fits in 56 bits.
 const MAX_DURATION: u64 = u64::MAX >> 8;
 
@@ -183,7 +189,7 @@ fn set_start_restarts_the_schedule_at_once(_: &'static BootInfo) -> Outcome {
     // A short entry for domain 0 (the last one before the end marker) becomes the start: the
     // root task keeps running through it, and the schedule goes on.
     let entry = NUM_DOMAIN_SCHEDULES - 2;
-    check_ok!(domain::schedule_configure(cap, entry, 0, 3));
+    check_ok!(domain::schedule_configure(cap, entry, 0, ticks(3)));
     check_ok!(domain::schedule_set_start(cap, entry));
     let helper = new_helper(100, 0);
     RECORD.store(0, Ordering::SeqCst);
@@ -215,8 +221,8 @@ fn idle_domain_does_not_lend_its_time(_: &'static BootInfo) -> Outcome {
     STAMP.store(0, Ordering::SeqCst);
     start(&other, stamp_and_signal, notification);
     check_eq!(STAMP.load(Ordering::SeqCst), 0);
-    check_ok!(domain::schedule_configure(cap, 0, 0, 5));
-    check_ok!(domain::schedule_configure(cap, 1, 1, 5));
+    check_ok!(domain::schedule_configure(cap, 0, 0, ticks(5)));
+    check_ok!(domain::schedule_configure(cap, 1, 1, ticks(5)));
     let begin = syscall::read_time();
     check_ok!(domain::schedule_set_start(cap, 0));
     // Domain 0's turn (4 to 5 ticks, depending on the tick's phase) passes before domain 1's
@@ -255,8 +261,8 @@ fn lower_priority_thread_runs_in_its_domains_turn(_: &'static BootInfo) -> Outco
     let cap = slots::CAP_DOMAIN;
     let notification = new_object(ObjectType::Notification, 0);
     COUNT.iter().for_each(|c| c.store(0, Ordering::SeqCst));
-    check_ok!(domain::schedule_configure(cap, 0, 0, 5));
-    check_ok!(domain::schedule_configure(cap, 1, 1, 5));
+    check_ok!(domain::schedule_configure(cap, 0, 0, ticks(5)));
+    check_ok!(domain::schedule_configure(cap, 1, 1, ticks(5)));
     check_ok!(domain::schedule_set_start(cap, 0));
     let low = new_helper(50, 0);
     check_ok!(domain::set(cap, 1, low.tcb));
@@ -296,8 +302,8 @@ fn interrupt_waits_for_its_domain(bootinfo: &'static BootInfo) -> Outcome {
     check_ok!(atoll_sdk::tcb::bind_notification(driver.tcb, notification));
     STAMP.store(0, Ordering::SeqCst);
     start(&driver, stamp_when_signalled, notification);
-    check_ok!(domain::schedule_configure(cap, 0, 0, 5));
-    check_ok!(domain::schedule_configure(cap, 1, 1, 5));
+    check_ok!(domain::schedule_configure(cap, 0, 0, ticks(5)));
+    check_ok!(domain::schedule_configure(cap, 1, 1, ticks(5)));
     check_ok!(domain::schedule_set_start(cap, 0));
     // Domain 0's turn has just begun (4 ticks or more are left). Raise the interrupt, then
     // watch the cycle counter for a pause (a kernel entry) over half a tick.
@@ -337,8 +343,8 @@ fn blocked_thread_moved_to_another_domain_wakes_there(_: &'static BootInfo) -> O
     start(&waiter, stamp_when_signalled, notification);
     // It runs at once (higher priority, same domain) and blocks on the notification.
     check_ok!(domain::set(cap, 1, waiter.tcb));
-    check_ok!(domain::schedule_configure(cap, 0, 0, 5));
-    check_ok!(domain::schedule_configure(cap, 1, 1, 5));
+    check_ok!(domain::schedule_configure(cap, 0, 0, ticks(5)));
+    check_ok!(domain::schedule_configure(cap, 1, 1, ticks(5)));
     check_ok!(domain::schedule_set_start(cap, 0));
     let signalled = syscall::read_time();
     syscall::signal(notification);

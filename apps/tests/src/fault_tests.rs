@@ -8,6 +8,9 @@ use atoll_sdk::abi::{CapRights, MessageInfo, ObjectType};
 use atoll_sdk::invocation::reply_mr;
 use atoll_sdk::syscall;
 use atoll_sdk::{BootInfo, cnode};
+/// seL4_Fault_VMFault's label (5 without MCS, 6 with it).
+const VM_FAULT: u64 = atoll_sdk::abi::FaultType::VmFault.value();
+
 use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const TESTS: &[Test] = &[
@@ -106,7 +109,7 @@ fn vm_fault_on_read(_: &'static BootInfo) -> Outcome {
     let helper = spawn(100, badged, read_address, address);
     let fault = syscall::recv(endpoint);
     // seL4_Fault_VMFault: IP, address, prefetch (0), FSR (5: load access fault).
-    check_eq!((fault.info.label(), fault.info.length()), (5, 4));
+    check_eq!((fault.info.label(), fault.info.length()), (VM_FAULT, 4));
     check_eq!(&fault.mrs[1..4], &[address, 0, 5][..]);
     stop(helper);
     Ok(())
@@ -119,7 +122,7 @@ fn vm_fault_on_execute(_: &'static BootInfo) -> Outcome {
     let target: extern "C" fn(u64) -> ! = unsafe { core::mem::transmute(address as usize) };
     let helper = spawn(100, badged, target, 0);
     let fault = syscall::recv(endpoint);
-    check_eq!((fault.info.label(), fault.info.length()), (5, 4));
+    check_eq!((fault.info.label(), fault.info.length()), (VM_FAULT, 4));
     check_eq!(&fault.mrs[..4], &[address, address, 1, 1][..]);
     stop(helper);
     Ok(())

@@ -12,6 +12,8 @@ mod fpu_tests;
 mod framework;
 mod ipc_tests;
 mod irq_tests;
+#[cfg(feature = "mcs")]
+mod mcs_tests;
 mod notification_tests;
 mod restart_tests;
 mod retype_tests;
@@ -28,7 +30,6 @@ use framework::Test;
 atoll_sdk::root_task!(main);
 
 const GROUPS: &[&[Test]] = &[
-    boot_tests::TESTS,
     syscall_tests::TESTS,
     cnode_tests::TESTS,
     cspace_tests::TESTS,
@@ -46,11 +47,18 @@ const GROUPS: &[&[Test]] = &[
     fpu_tests::TESTS,
     vspace_tests::TESTS,
     irq_tests::TESTS,
+    #[cfg(feature = "mcs")]
+    mcs_tests::TESTS,
 ];
 
 fn main(bootinfo: &'static BootInfo) -> ! {
     println!("Atoll on-target tests");
+    // The boot tests see the root CNode as the kernel left it; then the root thread gets what
+    // the rest need.
+    let (boot_passed, boot_failed) = framework::run_all(&[boot_tests::TESTS], bootinfo);
+    support::init_root_thread();
     let (passed, failed) = framework::run_all(GROUPS, bootinfo);
+    let (passed, failed) = (passed + boot_passed, failed + boot_failed);
     println!("{passed} passed, {failed} failed");
     // Last, a syscall number seL4 does not have. The caller has no fault handler, so seL4 stops
     // it and the kernel goes on; the harness checks the kernel's diagnostic line.

@@ -54,7 +54,9 @@ fn every_object_type(_: &'static BootInfo) -> Outcome {
 fn bad_object_type_is_invalid_argument(_: &'static BootInfo) -> Outcome {
     let untyped = fresh_untyped(12);
     let slot = alloc_slot();
-    for ty in [9, 10, u64::MAX] {
+    // The first numbers past the last object type (MCS adds two non-arch types).
+    let count = atoll_sdk::abi::object::OBJECT_TYPE_COUNT;
+    for ty in [count, count + 1, u64::MAX] {
         let failure = check_err!(
             cnode::untyped_retype(untyped, ty, 0, slots::CAP_INIT_THREAD_CNODE, 0, 0, slot, 1),
             Error::InvalidArgument

@@ -133,11 +133,13 @@ static mut IPC_PAGES: [IpcPage; KITS] = [const { IpcPage([0; 4096]) }; KITS];
 static mut STACKS: [Stack; KITS] = [const { Stack([0; STACK_BYTES]) }; KITS];
 static NEXT_KIT: AtomicU64 = AtomicU64::new(0);
 
-/// A helper thread started by a test: its TCB slot and IPC buffer address.
+/// A helper thread started by a test: its TCB slot, IPC buffer address and (MCS) its
+/// scheduling context's slot (0 without MCS).
 #[derive(Clone, Copy, Debug)]
 pub struct Helper {
     pub tcb: u64,
     pub ipc_buffer: u64,
+    pub sc: u64,
 }
 
 pub use atoll_sdk::image::image_frame_cap;
@@ -161,10 +163,91 @@ pub fn new_helper_in(vspace: u64, priority: u64, fault_ep: u64) -> Helper {
     // SAFETY: only the address of the kit's IPC page is taken.
     let ipc_buffer = unsafe { core::ptr::addr_of!(IPC_PAGES[kit]) } as u64;
     let frame = image_frame_cap(ipc_buffer);
-    atoll_sdk::tcb::configure(tcb, fault_ep, slots::CAP_INIT_THREAD_CNODE, 0, vspace, 0, ipc_buffer, frame)
+    configure(tcb, fault_ep, slots::CAP_INIT_THREAD_CNODE, 0, vspace, 0, ipc_buffer, frame)
         .expect("configuring a helper thread");
     atoll_sdk::tcb::set_priority(tcb, slots::CAP_INIT_THREAD_TCB, priority).expect("helper priority");
-    Helper { tcb, ipc_buffer }
+    let sc = give_budget(tcb);
+    #[cfg(feature = "mcs")]
+    {
+        // The helper's own reply object, for `syscall::recv` and `reply` (MCS).
+        let reply = new_object(ObjectType::Reply, 0);
+        let user_data = (ipc_buffer as usize + IPC_BUFFER_USER_DATA) as *mut u64;
+        // SAFETY: the word lies in this kit's IPC page, which no running thread uses now.
+        unsafe { user_data.write_volatile(reply) };
+    }
+    Helper { tcb, ipc_buffer, sc }
+}
+
+/// Byte offset of `userData` in an IPC buffer.
+#[cfg(feature = "mcs")]
+const IPC_BUFFER_USER_DATA: usize = core::mem::offset_of!(atoll_sdk::abi::IpcBuffer, user_data);
+
+/// seL4_TCB_Configure with a fault endpoint, in either configuration: with MCS, Configure
+/// takes none and the fault endpoint is set with SetSpace.
+#[allow(clippy::too_many_arguments)]
+pub fn configure(
+    tcb: u64,
+    fault_ep: u64,
+    cspace: u64,
+    cspace_data: u64,
+    vspace: u64,
+    vspace_data: u64,
+    buffer: u64,
+    frame: u64,
+) -> Result<(), Failure> {
+    #[cfg(not(feature = "mcs"))]
+    return atoll_sdk::tcb::configure(tcb, fault_ep, cspace, cspace_data, vspace, vspace_data, buffer, frame);
+    #[cfg(feature = "mcs")]
+    {
+        atoll_sdk::tcb::configure(tcb, cspace, cspace_data, vspace, vspace_data, buffer, frame)?;
+        if fault_ep != 0 {
+            atoll_sdk::tcb::set_space(tcb, fault_ep, cspace, cspace_data, vspace, vspace_data)?;
+        }
+        Ok(())
+    }
+}
+
+/// seL4_TCB_SetSchedParams for priorities only, in either configuration (MCS: no scheduling
+/// context or fault endpoint is given, so a thread that has none keeps none).
+pub fn set_sched_params(tcb: u64, authority: u64, mcp: u64, priority: u64) -> Result<(), Failure> {
+    #[cfg(not(feature = "mcs"))]
+    return atoll_sdk::tcb::set_sched_params(tcb, authority, mcp, priority);
+    #[cfg(feature = "mcs")]
+    atoll_sdk::tcb::set_sched_params(tcb, authority, mcp, priority, 0, 0)
+}
+
+/// MCS: a new round-robin scheduling context with a 5 ms budget, bound to `tcb`, so it can run
+/// (as a thread without MCS can); returns its slot. Without MCS, nothing to do (0).
+pub fn give_budget(#[allow(unused_variables)] tcb: u64) -> u64 {
+    #[cfg(feature = "mcs")]
+    {
+        let sc = new_sched_context(5_000, 5_000);
+        atoll_sdk::sched::bind(sc, tcb).expect("binding a helper's scheduling context");
+        sc
+    }
+    #[cfg(not(feature = "mcs"))]
+    0
+}
+
+/// MCS: a new scheduling context with `budget_us` in every `period_us`.
+#[cfg(feature = "mcs")]
+pub fn new_sched_context(budget_us: u64, period_us: u64) -> u64 {
+    let sc = new_object(ObjectType::SchedContext, atoll_sdk::abi::object::MIN_SCHED_CONTEXT_BITS as u64);
+    atoll_sdk::sched::configure_flags(sched_control(), sc, budget_us, period_us, 0, 0, 0)
+        .expect("configuring a scheduling context");
+    sc
+}
+
+/// MCS: the SchedControl cap of core 0.
+#[cfg(feature = "mcs")]
+pub fn sched_control() -> u64 {
+    bootinfo().schedcontrol.start
+}
+
+/// MCS: the root thread gets a reply object for `syscall::recv` and `reply`.
+pub fn init_root_thread() {
+    #[cfg(feature = "mcs")]
+    atoll_sdk::runtime::set_reply_cap(new_object(ObjectType::Reply, 0));
 }
 
 fn stack_top(helper: &Helper) -> u64 {
@@ -218,6 +301,11 @@ pub fn park() -> ! {
 /// A helper says it has finished its part.
 pub fn done() {
     atoll_sdk::syscall::signal(DONE.load(Ordering::Relaxed));
+}
+
+/// The notification `done` signals (MCS helpers signal it and wait in one call).
+pub fn done_notification() -> u64 {
+    DONE.load(Ordering::Relaxed)
 }
 
 /// Waits until a helper calls `done`.

@@ -3,7 +3,8 @@
 //! TLS base, TCB flags, and what deleting or faulting a thread leaves behind.
 use crate::framework::{Outcome, Test};
 use crate::support::{
-    Board, alloc_slot, done, new_helper, new_object, park, root_slot, spawn, start, stop, wait_done, yield_times,
+    Board, alloc_slot, configure, done, new_helper, new_object, park, root_slot, set_sched_params, spawn, start, stop,
+    wait_done, yield_times,
 };
 use crate::{check, check_eq, check_err, check_ok};
 use atoll_sdk::abi::{CapRights, Error, MessageInfo, ObjectType, slots};
@@ -219,13 +220,13 @@ fn priority_above_authority_mcp_is_range_error(_: &'static BootInfo) -> Outcome 
     check_ok!(tcb::set_mc_priority(authority, slots::CAP_INIT_THREAD_TCB, 50));
     let failure = check_err!(tcb::set_priority(target, authority, 51), Error::RangeError);
     check_eq!(failure.detail(), &[0u64, 50][..]);
-    let failure = check_err!(tcb::set_sched_params(target, authority, 51, 10), Error::RangeError);
+    let failure = check_err!(set_sched_params(target, authority, 51, 10), Error::RangeError);
     check_eq!(failure.detail(), &[0u64, 50][..]);
-    let failure = check_err!(tcb::set_sched_params(target, authority, 10, 51), Error::RangeError);
+    let failure = check_err!(set_sched_params(target, authority, 10, 51), Error::RangeError);
     check_eq!(failure.detail(), &[0u64, 50][..]);
     check_ok!(tcb::set_priority(target, authority, 50));
     check_ok!(tcb::set_mc_priority(target, authority, 50));
-    check_ok!(tcb::set_sched_params(target, authority, 50, 50));
+    check_ok!(set_sched_params(target, authority, 50, 50));
     // The root task's own MCP is the highest priority, for others and for itself.
     let failure = check_err!(tcb::set_priority(target, slots::CAP_INIT_THREAD_TCB, 256), Error::RangeError);
     check_eq!(failure.detail(), &[0u64, 255][..]);
@@ -268,16 +269,16 @@ fn configure_checks_cspace_and_vspace_roots(info: &'static BootInfo) -> Outcome 
     let (cnode_cap, vspace, frame) =
         (slots::CAP_INIT_THREAD_CNODE, slots::CAP_INIT_THREAD_VSPACE, slots::CAP_INIT_THREAD_IPC_BUFFER);
     let buffer = info.ipc_buffer;
-    check_err!(tcb::configure(target, 0, endpoint, 0, vspace, 0, buffer, frame), Error::IllegalOperation);
-    check_err!(tcb::configure(target, 0, vspace, 0, vspace, 0, buffer, frame), Error::IllegalOperation);
-    check_err!(tcb::configure(target, 0, cnode_cap, 0, endpoint, 0, buffer, frame), Error::IllegalOperation);
-    check_err!(tcb::configure(target, 0, cnode_cap, 0, cnode_cap, 0, buffer, frame), Error::IllegalOperation);
-    check_err!(tcb::configure(target, 0, cnode_cap, 0, vspace, 0, buffer, endpoint), Error::IllegalOperation);
-    check_err!(tcb::configure(target, 0, cnode_cap, 0, vspace, 0, buffer + 64, frame), Error::AlignmentError);
+    check_err!(configure(target, 0, endpoint, 0, vspace, 0, buffer, frame), Error::IllegalOperation);
+    check_err!(configure(target, 0, vspace, 0, vspace, 0, buffer, frame), Error::IllegalOperation);
+    check_err!(configure(target, 0, cnode_cap, 0, endpoint, 0, buffer, frame), Error::IllegalOperation);
+    check_err!(configure(target, 0, cnode_cap, 0, cnode_cap, 0, buffer, frame), Error::IllegalOperation);
+    check_err!(configure(target, 0, cnode_cap, 0, vspace, 0, buffer, endpoint), Error::IllegalOperation);
+    check_err!(configure(target, 0, cnode_cap, 0, vspace, 0, buffer + 64, frame), Error::AlignmentError);
     // A null CSpace root (an empty slot) is not a CNode either (sel4test THREADS0004/0005).
     let empty = alloc_slot();
-    check_err!(tcb::configure(target, 0, empty, 0, vspace, 0, buffer, frame), Error::IllegalOperation);
-    check_ok!(tcb::configure(target, 0, cnode_cap, 0, vspace, 0, buffer, frame));
+    check_err!(configure(target, 0, empty, 0, vspace, 0, buffer, frame), Error::IllegalOperation);
+    check_ok!(configure(target, 0, cnode_cap, 0, vspace, 0, buffer, frame));
     // SetSpace applies the same checks to the CSpace root.
     check_err!(tcb::set_space(target, 0, endpoint, 0, vspace, 0), Error::IllegalOperation);
     check_err!(tcb::set_space(target, 0, empty, 0, vspace, 0), Error::IllegalOperation);

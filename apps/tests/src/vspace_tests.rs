@@ -11,6 +11,9 @@ use atoll_sdk::vspace::{
     asid_control_make_pool, asid_pool_assign, page_map, page_table_map, page_table_unmap, page_unmap,
 };
 use atoll_sdk::{BootInfo, cnode};
+/// seL4_Fault_VMFault's label (5 without MCS, 6 with it).
+const VM_FAULT: u64 = atoll_sdk::abi::FaultType::VmFault.value();
+
 use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const TESTS: &[Test] = &[
@@ -145,7 +148,7 @@ fn unmap_then_access_faults(_: &'static BootInfo) -> Outcome {
     // SAFETY: mapped read-write.
     unsafe { core::ptr::write_volatile(base as *mut u64, 3) };
     check_ok!(page_unmap(page));
-    check_eq!(probe(read_probe, base + 8), (5, base + 8, 0, 5));
+    check_eq!(probe(read_probe, base + 8), (VM_FAULT, base + 8, 0, 5));
     // Mapping it again shows the same memory.
     check_ok!(page_map(page, VSPACE, base, CapRights::ALL_RIGHTS, 0));
     // SAFETY: mapped again.
@@ -159,7 +162,7 @@ fn read_only_mapping_faults_on_write(_: &'static BootInfo) -> Outcome {
     check_ok!(page_map(page, VSPACE, base, CapRights::new(false, false, true, false), 0));
     // SAFETY: mapped read-only; reading is fine.
     check_eq!(unsafe { core::ptr::read_volatile(base as *const u64) }, 0);
-    check_eq!(probe(write_probe, base), (5, base, 0, 7));
+    check_eq!(probe(write_probe, base), (VM_FAULT, base, 0, 7));
     Ok(())
 }
 
@@ -168,13 +171,13 @@ fn deleting_frame_cap_unmaps(_: &'static BootInfo) -> Outcome {
     let page = frame();
     check_ok!(page_map(page, VSPACE, base + 0x1000, CapRights::ALL_RIGHTS, 0));
     check_ok!(cnode::delete(root_slot(page)));
-    check_eq!(probe(read_probe, base + 0x1000), (5, base + 0x1000, 0, 5));
+    check_eq!(probe(read_probe, base + 0x1000), (VM_FAULT, base + 0x1000, 0, 5));
     Ok(())
 }
 
 fn kernel_window_is_out_of_reach(_: &'static BootInfo) -> Outcome {
     let kernel = 0xffff_ffc0_8020_0000u64;
-    check_eq!(probe(read_probe, kernel), (5, kernel, 0, 5));
+    check_eq!(probe(read_probe, kernel), (VM_FAULT, kernel, 0, 5));
     Ok(())
 }
 
@@ -246,13 +249,14 @@ fn thread_in_new_address_space(_: &'static BootInfo) -> Outcome {
     // A thread in that empty address space faults on its very first instruction.
     let endpoint = fault_endpoint();
     let tcb = new_object(ObjectType::Tcb, 0);
-    check_ok!(atoll_sdk::tcb::configure(tcb, endpoint, slots::CAP_INIT_THREAD_CNODE, 0, root, 0, 0, 0));
+    check_ok!(crate::support::configure(tcb, endpoint, slots::CAP_INIT_THREAD_CNODE, 0, root, 0, 0, 0));
     check_ok!(atoll_sdk::tcb::set_priority(tcb, slots::CAP_INIT_THREAD_TCB, 100));
+    crate::support::give_budget(tcb);
     let mut regs = [0u64; 32];
     regs[0] = 0x7000;
     check_ok!(atoll_sdk::tcb::write_registers(tcb, true, &regs));
     let fault = syscall::recv(endpoint);
-    check_eq!((fault.info.label(), fault.mrs[0], fault.mrs[1], fault.mrs[2]), (5, 0x7000, 0x7000, 1));
+    check_eq!((fault.info.label(), fault.mrs[0], fault.mrs[1], fault.mrs[2]), (VM_FAULT, 0x7000, 0x7000, 1));
     check_ok!(cnode::delete(root_slot(tcb)));
     let _ = MessageInfo::new(0, 0, 0, 0);
     Ok(())
@@ -375,6 +379,6 @@ fn large_and_huge_frames(bootinfo: &'static BootInfo) -> Outcome {
         check_eq!(core::ptr::read_volatile((huge_vaddr + 0x3fff_fff8) as *const u64), 30);
     }
     check_ok!(cnode::revoke(root_slot(huge_untyped)));
-    check_eq!(probe(read_probe, huge_vaddr), (5, huge_vaddr, 0, 5));
+    check_eq!(probe(read_probe, huge_vaddr), (VM_FAULT, huge_vaddr, 0, 5));
     Ok(())
 }

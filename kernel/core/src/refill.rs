@@ -266,6 +266,25 @@ impl<B: RefillBuffer> Refills<'_, B> {
         true
     }
 
+    /// A round-robin context ran `usage` ticks: they move from the head to the tail (seL4's
+    /// commitTime for a round-robin context).
+    pub fn round_robin_use(&mut self, usage: u64) {
+        debug_assert!(self.is_round_robin());
+        let (head, tail) = (self.head(), self.tail());
+        let used = usage.min(head.amount);
+        self.set_head(Refill { time: head.time, amount: head.amount - used });
+        self.buffer.set(self.ring.tail, Refill { time: tail.time, amount: tail.amount + used });
+    }
+
+    /// A round-robin context's slice ended: the whole budget is back in the head (seL4's
+    /// chargeBudget for a round-robin context).
+    pub fn round_robin_refill(&mut self) {
+        debug_assert!(self.is_round_robin());
+        let (head, tail) = (self.head(), self.tail());
+        self.set_head(Refill { time: head.time, amount: head.amount + tail.amount });
+        self.buffer.set(self.ring.tail, Refill { time: tail.time, amount: 0 });
+    }
+
     /// Whether the refills are in time order without overlap (seL4's refill_ordered).
     pub fn is_ordered(&self) -> bool {
         if self.is_round_robin() {

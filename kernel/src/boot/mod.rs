@@ -50,6 +50,8 @@ pub extern "C" fn boot_main(
         entry: v_entry,
         dtb: Region { start: dtb_paddr, end: dtb_paddr + dtb_size },
     };
+    #[cfg(feature = "mcs")]
+    sched::start_clock();
     let root_tcb = rootserver::create(&machine, &image, dtb_bytes);
     sched::set_current(root_tcb);
     timer::start();

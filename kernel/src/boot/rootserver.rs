@@ -121,6 +121,8 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     let ipc_buffer = alloc(&mut free, PAGE_BITS as u32);
     let bootinfo_paddr = alloc(&mut free, PAGE_BITS as u32);
     let asid_pool = alloc(&mut free, PAGE_BITS as u32);
+    #[cfg(feature = "mcs")]
+    let sched_context = alloc(&mut free, atoll_abi::object::MIN_SCHED_CONTEXT_BITS as u32);
 
     let cnode_cap = Cap::cnode(cnode, ROOT_CNODE_BITS, 64 - ROOT_CNODE_BITS, 0);
     let mut slots = Slots { cnode: cnode_cap, next: slots::NUM_INITIAL_CAPS };
@@ -174,6 +176,15 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     }
     bootinfo.extra_bi_pages = SlotRegion { start: extra_start, end: slots.next };
 
+    // MCS: one SchedControl cap per core, after the extra bootinfo pages (seL4's
+    // init_sched_control).
+    #[cfg(feature = "mcs")]
+    {
+        let start = slots.next;
+        slots.push(Cap::sched_control(0));
+        bootinfo.schedcontrol = SlotRegion { start, end: slots.next };
+    }
+
     address_space.map_page(ipc_buffer_vptr, ipc_buffer, false);
     let ipc_buffer_cap = frame(ipc_buffer).with_mapping(IT_ASID, ipc_buffer_vptr);
     slots.put(slots::CAP_INIT_THREAD_IPC_BUFFER, ipc_buffer_cap);
@@ -211,10 +222,15 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
     tcb.set_max_controlled_priority(MAX_PRIORITY);
     tcb.set_state_only(ThreadState::Running);
     tcb.set_name(b"rootserver");
-    tcb.set_time_slice(crate::config::TIME_SLICE_TICKS);
-    crate::ipc::transfer::setup_reply_master(tcb);
+    #[cfg(not(feature = "mcs"))]
+    {
+        tcb.set_time_slice(crate::config::TIME_SLICE_TICKS);
+        crate::ipc::transfer::setup_reply_master(tcb);
+    }
     crate::sched::register_thread(tcb);
     slots.put(slots::CAP_INIT_THREAD_TCB, tcb_cap);
+    #[cfg(feature = "mcs")]
+    slots.put(slots::CAP_INIT_THREAD_SC, root_sched_context(sched_context, tcb));
 
     create_untypeds(machine, &free, &mut slots, bootinfo);
     bootinfo.empty = SlotRegion { start: slots.next, end: ROOT_CNODE_SLOTS };
@@ -222,6 +238,23 @@ pub fn create(machine: &Machine, image: &UserImage, dtb: &[u8]) -> Handle<Tcb> {
 }
 
 /// Device untypeds for every non-RAM physical range, then untypeds for all free RAM.
+/// MCS: the root task runs round robin on a scheduling context with seL4's boot time slice
+/// (seL4's configure_sched_context with CONFIG_BOOT_THREAD_TIME_SLICE, 5 ms).
+#[cfg(feature = "mcs")]
+fn root_sched_context(paddr: u64, tcb: Handle<Tcb>) -> Cap {
+    const BOOT_THREAD_TIME_SLICE_US: u64 = 5_000;
+    let bits = atoll_abi::object::MIN_SCHED_CONTEXT_BITS as u32;
+    let cap = Cap::sched_context(paddr, bits);
+    let sc = caps::sched_context(cap);
+    sc.set_size_bits(bits as u8);
+    let budget = BOOT_THREAD_TIME_SLICE_US * atoll_kernel_core::refill::TICKS_PER_US;
+    let now = crate::sched::time_now();
+    sc.with_refills(|r| r.configure_new(atoll_kernel_core::refill::MIN_REFILLS, budget, 0, now));
+    sc.set_tcb(Some(tcb));
+    tcb.set_sched_context(Some(sc));
+    cap
+}
+
 fn create_untypeds(
     machine: &Machine,
     free: &RegionSet<{ super::devices::MAX_REGIONS }>,

@@ -13,10 +13,27 @@ use atoll_abi::{LookupFailureType, MessageInfo};
 #[derive(Clone, Copy, Debug)]
 #[allow(clippy::enum_variant_names)]
 pub enum Fault {
-    CapFault { cptr: u64, in_receive: bool, lookup: LookupFault },
-    UnknownSyscall { number: u64 },
-    UserException { cause: u64 },
-    VmFault { addr: u64, instruction: bool, fsr: u64 },
+    CapFault {
+        cptr: u64,
+        in_receive: bool,
+        lookup: LookupFault,
+    },
+    UnknownSyscall {
+        number: u64,
+    },
+    UserException {
+        cause: u64,
+    },
+    VmFault {
+        addr: u64,
+        instruction: bool,
+        fsr: u64,
+    },
+    /// MCS: a scheduling context with this badge ran out of budget.
+    #[cfg(feature = "mcs")]
+    Timeout {
+        badge: u64,
+    },
 }
 
 impl Fault {
@@ -40,6 +57,11 @@ impl Fault {
             Fault::VmFault { addr, instruction, fsr } => {
                 record.label = FaultType::VmFault.value();
                 record.words = [addr, instruction as u64, fsr, 0];
+            }
+            #[cfg(feature = "mcs")]
+            Fault::Timeout { badge } => {
+                record.label = FaultType::Timeout.value();
+                record.words[0] = badge;
             }
         }
         record
@@ -82,6 +104,17 @@ pub fn transfer(sender: Handle<Tcb>, receiver: Handle<Tcb>, badge: u64) {
             words[layout::USER_EXCEPTION_NUMBER] = record.words[0];
             layout::USER_EXCEPTION_LENGTH
         }
+        #[cfg(feature = "mcs")]
+        Some(FaultType::Timeout) => {
+            words[layout::TIMEOUT_DATA] = record.words[0];
+            match sender.sched_context() {
+                Some(sc) => {
+                    words[layout::TIMEOUT_CONSUMED] = crate::sched::take_consumed_us(sc);
+                    layout::TIMEOUT_LENGTH
+                }
+                None => layout::TIMEOUT_DATA + 1,
+            }
+        }
         _ => {
             words[..layout::VM_FAULT_LENGTH].copy_from_slice(&[
                 sender.fault_ip(),
@@ -103,6 +136,9 @@ pub fn handle_reply(faulter: Handle<Tcb>, replier: Handle<Tcb>) -> bool {
     let registers: &[usize] = match FaultType::from_value(faulter.fault().label) {
         Some(FaultType::UnknownSyscall) => &UNKNOWN_SYSCALL_REGISTERS,
         Some(FaultType::UserException) => &USER_EXCEPTION_REGISTERS,
+        // The timeout reply may set every register (seL4's timeoutMessage).
+        #[cfg(feature = "mcs")]
+        Some(FaultType::Timeout) => &crate::arch::context::USER_CONTEXT,
         _ => return true,
     };
     let count = (info.length() as usize).min(registers.len());

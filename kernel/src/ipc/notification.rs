@@ -1,5 +1,7 @@
 //! Notifications: a word of badges OR-ed together by signals, with waiting threads and an
 //! optional bound TCB (seL4's sendSignal, receiveSignal, completeSignal, cancelAllSignals).
+//! With MCS a notification may carry a scheduling context, lent to a passive thread that it
+//! wakes and taken back when that thread waits again.
 use crate::arch::reg;
 use crate::memory::{Blocking, Handle, Notification, Tcb, ThreadQueue, ThreadState, WaitingOn};
 use crate::sched;
@@ -39,6 +41,46 @@ fn deliver(thread: Handle<Tcb>, badge: u64) {
     thread.set_reg(reg::BADGE, badge);
 }
 
+/// A woken thread runs if it can: with MCS a passive one first gets the notification's
+/// scheduling context (seL4's maybeDonateSchedContext), and a sporadic context is unblocked.
+fn wake(ntfn: Handle<Notification>, thread: Handle<Tcb>) {
+    #[cfg(feature = "mcs")]
+    donate_sched_context(ntfn, thread);
+    #[cfg(not(feature = "mcs"))]
+    let _ = ntfn;
+    if sched::is_schedulable(thread) {
+        sched::possible_switch_to(thread);
+    }
+    #[cfg(feature = "mcs")]
+    sched::unblock_check(thread.sched_context());
+}
+
+#[cfg(feature = "mcs")]
+fn donate_sched_context(ntfn: Handle<Notification>, thread: Handle<Tcb>) {
+    if thread.sched_context().is_none()
+        && let Some(sc) = ntfn.sched_context()
+        && sc.tcb().is_none()
+    {
+        sched::donate(sc, thread);
+        sched::resume(Some(sc));
+    }
+}
+
+/// A thread that waits again gives back the notification's scheduling context it was lent
+/// (seL4's maybeReturnSchedContext).
+#[cfg(feature = "mcs")]
+pub fn return_sched_context(ntfn: Handle<Notification>, thread: Handle<Tcb>) {
+    if let Some(sc) = ntfn.sched_context()
+        && thread.sched_context() == Some(sc)
+    {
+        thread.set_sched_context(None);
+        sc.set_tcb(None);
+        if Some(thread) == sched::current() {
+            sched::reschedule_required();
+        }
+    }
+}
+
 /// seL4's sendSignal.
 pub fn signal(ntfn: Handle<Notification>, badge: u64) {
     let (mut queue, ntfn_state) = state(ntfn);
@@ -51,7 +93,7 @@ pub fn signal(ntfn: Handle<Notification>, badge: u64) {
                 super::cancel_ipc(bound);
                 sched::set_state(bound, ThreadState::Running);
                 deliver(bound, badge);
-                sched::possible_switch_to(bound);
+                wake(ntfn, bound);
             } else {
                 ntfn.set_word(badge);
                 set(ntfn, ThreadQueue::EMPTY, NtfnState::Active);
@@ -63,7 +105,7 @@ pub fn signal(ntfn: Handle<Notification>, badge: u64) {
             set(ntfn, queue, next);
             sched::set_state(thread, ThreadState::Running);
             deliver(thread, badge);
-            sched::possible_switch_to(thread);
+            wake(ntfn, thread);
         }
         NtfnState::Active => ntfn.set_word(ntfn.word() | badge),
     }
@@ -77,13 +119,22 @@ pub fn wait(ntfn: Handle<Notification>, thread: Handle<Tcb>, blocking: bool) {
             if blocking {
                 thread.set_blocking(Blocking { on: WaitingOn::Notification(ntfn), ..Blocking::default() });
                 sched::set_state(thread, ThreadState::BlockedOnNotification);
-                queue.append(thread);
+                queue.join(thread);
                 set(ntfn, queue, NtfnState::Waiting);
+                #[cfg(feature = "mcs")]
+                return_sched_context(ntfn, thread);
             } else {
                 deliver(thread, 0);
             }
         }
-        NtfnState::Active => complete_signal(ntfn, thread),
+        NtfnState::Active => {
+            complete_signal(ntfn, thread);
+            #[cfg(feature = "mcs")]
+            {
+                donate_sched_context(ntfn, thread);
+                sched::unblock_check(thread.sched_context());
+            }
+        }
     }
 }
 
@@ -111,7 +162,13 @@ pub fn cancel_all(ntfn: Handle<Notification>) {
     set(ntfn, ThreadQueue::EMPTY, NtfnState::Idle);
     while let Some(thread) = queue.pop() {
         sched::set_state(thread, ThreadState::Restart);
+        #[cfg(not(feature = "mcs"))]
         sched::enqueue(thread);
+        #[cfg(feature = "mcs")]
+        {
+            sched::unblock_check(thread.sched_context());
+            sched::possible_switch_to(thread);
+        }
     }
     sched::reschedule_required();
 }
@@ -134,4 +191,29 @@ pub fn unbind(thread: Handle<Tcb>) {
         ntfn.set_bound_tcb(None);
         thread.set_bound_notification(None);
     }
+}
+
+/// MCS: the notification lends `sc` to passive threads it wakes (SchedContext_Bind).
+#[cfg(feature = "mcs")]
+pub fn bind_sched_context(ntfn: Handle<Notification>, sc: Handle<crate::memory::SchedContext>) {
+    ntfn.set_sched_context(Some(sc));
+    sc.set_notification(Some(ntfn));
+}
+
+/// MCS: the notification no longer has a scheduling context (seL4's schedContext_unbindNtfn).
+#[cfg(feature = "mcs")]
+pub fn unbind_sched_context(ntfn: Handle<Notification>) {
+    if let Some(sc) = ntfn.sched_context() {
+        ntfn.set_sched_context(None);
+        sc.set_notification(None);
+    }
+}
+
+/// MCS: a waiting thread's priority changed; it moves to its new place (seL4's reorderNTFN).
+#[cfg(feature = "mcs")]
+pub fn requeue(ntfn: Handle<Notification>, thread: Handle<Tcb>) {
+    let (mut queue, ntfn_state) = state(ntfn);
+    queue.remove(thread);
+    queue.join(thread);
+    set(ntfn, queue, ntfn_state);
 }

@@ -4,13 +4,20 @@
 use super::fault;
 use crate::arch::{REGISTER_MRS, reg};
 use crate::cspace::cdt;
-use crate::cspace::{Cap, Slot, delete_one, lookup_slot, lookup_slot_for_cnode_op};
-use crate::memory::{Endpoint, Handle, Tcb, ThreadState, slot};
+#[cfg(not(feature = "mcs"))]
+use crate::cspace::{Cap, delete_one};
+use crate::cspace::{Slot, lookup_slot, lookup_slot_for_cnode_op};
+use crate::memory::{Endpoint, Handle, Tcb};
+#[cfg(not(feature = "mcs"))]
+use crate::memory::{ThreadState, slot};
 use crate::message::{self, ipc_buffer, word};
+#[cfg(not(feature = "mcs"))]
 use crate::sched;
 use atoll_abi::message::{MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH};
 use atoll_abi::{CapType, MessageInfo};
-use atoll_kernel_core::{cte::Cte, rules};
+#[cfg(not(feature = "mcs"))]
+use atoll_kernel_core::cte::Cte;
+use atoll_kernel_core::rules;
 
 /// A non-blocking receive found nobody: badge 0 (seL4's doNBRecvFailedTransfer).
 pub fn nb_receive_failed(thread: Handle<Tcb>) {
@@ -120,6 +127,7 @@ fn normal_transfer(
     message::set_received(receiver, badge, MessageInfo::new(info.label(), unwrapped, extra, length as u64));
 }
 
+#[cfg(not(feature = "mcs"))]
 /// Writes the master reply cap into a thread's reply slot if it has none (seL4's
 /// setupReplyMaster).
 pub fn setup_reply_master(thread: Handle<Tcb>) {
@@ -132,6 +140,7 @@ pub fn setup_reply_master(thread: Handle<Tcb>) {
     }
 }
 
+#[cfg(not(feature = "mcs"))]
 /// Blocks a caller on reply and gives the receiver a reply cap to it (seL4's setupCallerCap).
 pub fn setup_caller_cap(sender: Handle<Tcb>, receiver: Handle<Tcb>, can_grant: bool) {
     sched::set_state(sender, ThreadState::BlockedOnReply);
@@ -144,6 +153,7 @@ pub fn setup_caller_cap(sender: Handle<Tcb>, receiver: Handle<Tcb>, can_grant: b
     cdt::insert_unrevocable_child(Cap::reply(sender.paddr(), false, can_grant), reply_slot, caller_slot);
 }
 
+#[cfg(not(feature = "mcs"))]
 /// A thread blocked on reply is cancelled: its fault is dropped and the reply cap that
 /// points at it goes (seL4's cancelIPC, BlockedOnReply case).
 pub fn cancel_reply(thread: Handle<Tcb>) {
@@ -156,6 +166,7 @@ pub fn cancel_reply(thread: Handle<Tcb>) {
     }
 }
 
+#[cfg(not(feature = "mcs"))]
 /// seL4_Reply from the current thread (seL4's handleReply, non-MCS).
 pub fn reply(replier: Handle<Tcb>) {
     let caller_slot = replier.slot(slot::CALLER);
@@ -165,6 +176,7 @@ pub fn reply(replier: Handle<Tcb>) {
     }
 }
 
+#[cfg(not(feature = "mcs"))]
 /// Replies through the reply cap `cap` in `caller_slot` (seL4's doReplyTransfer).
 pub fn reply_with(replier: Handle<Tcb>, caller_slot: Slot, cap: Cap) {
     let caller = crate::memory::caps::thread(cap);

@@ -29,6 +29,10 @@ pub use handle::{Handle, KernelObject};
 pub use objects::{
     Blocking, Endpoint, FAULT_IP_OFFSET_FROM_CONTEXT, FaultRecord, Notification, Tcb, ThreadState, WaitingOn, slot,
 };
+#[cfg(feature = "mcs")]
+pub use objects::{CallLink, Reply, SchedContext};
+#[cfg(feature = "mcs")]
+pub use queues::ReleaseQueue;
 pub use queues::{ReadyQueues, ThreadList, ThreadQueue};
 pub use slots::{MAX_IRQS, Slot, cdt, irq_slot, resolve};
 pub use user::UserWords;

@@ -1,5 +1,6 @@
 //! Kernel object layouts and their typed fields: the thread control block, the endpoint and
-//! the notification (they name each other, so they are defined together).
+//! the notification, and with MCS the scheduling context and the reply object (they name each
+//! other, so they are defined together).
 use super::handle::{Handle, KernelObject};
 use crate::arch::{FpuState, UserContext};
 use atoll_kernel_core::cte::Cte;
@@ -31,13 +32,23 @@ impl ThreadState {
     }
 }
 
-/// Indexes into a TCB's own capability slots (seL4's tcbCTable, tcbVTable, ...).
+/// Indexes into a TCB's own capability slots (seL4's tcbCTable, tcbVTable, ...). MCS keeps
+/// the fault and timeout handlers as caps here; non-MCS keeps the reply master and the caller.
 pub mod slot {
     pub const CSPACE_ROOT: usize = 0;
     pub const VSPACE_ROOT: usize = 1;
+    #[cfg(not(feature = "mcs"))]
     pub const REPLY: usize = 2;
+    #[cfg(not(feature = "mcs"))]
     pub const CALLER: usize = 3;
+    #[cfg(not(feature = "mcs"))]
     pub const IPC_BUFFER: usize = 4;
+    #[cfg(feature = "mcs")]
+    pub const IPC_BUFFER: usize = 2;
+    #[cfg(feature = "mcs")]
+    pub const FAULT_HANDLER: usize = 3;
+    #[cfg(feature = "mcs")]
+    pub const TIMEOUT_HANDLER: usize = 4;
     pub const COUNT: usize = 5;
 }
 
@@ -61,6 +72,9 @@ pub struct Blocking {
     pub can_grant: bool,
     pub can_grant_reply: bool,
     pub is_call: bool,
+    /// MCS: the reply object a receiver waits with, or the one a caller waits on.
+    #[cfg(feature = "mcs")]
+    pub reply: Option<Handle<Reply>>,
 }
 
 /// The fault a thread raised, kept until its handler has been told (seL4's tcbFault).
@@ -88,13 +102,26 @@ pub struct Tcb {
     blocking: Blocking,
     fault: FaultRecord,
     ipc_buffer: u64,
+    /// Non-MCS: the fault endpoint's cptr (MCS keeps a cap in the TCB's slots instead).
+    #[cfg(not(feature = "mcs"))]
     fault_handler: u64,
     bound_notification: Option<Handle<Notification>>,
     priority: u8,
     max_controlled_priority: u8,
     domain: u8,
     in_ready_queue: bool,
+    /// Non-MCS: ticks left in the thread's time slice.
+    #[cfg(not(feature = "mcs"))]
     time_slice: u32,
+    /// MCS: the scheduling context the thread runs on (its own or a donated one), the one it
+    /// yielded to, and whether it waits in the release queue (seL4's tcbSchedContext,
+    /// tcbYieldTo, tcbInReleaseQueue).
+    #[cfg(feature = "mcs")]
+    sched_context: Option<Handle<SchedContext>>,
+    #[cfg(feature = "mcs")]
+    yield_to: Option<Handle<SchedContext>>,
+    #[cfg(feature = "mcs")]
+    in_release_queue: bool,
     flags: u64,
     /// Ready-queue links.
     pub(super) sched_next: u64,
@@ -123,15 +150,26 @@ super::handle::fields! { Tcb {
     blocking, set_blocking: Blocking;
     fault, set_fault: FaultRecord;
     ipc_buffer, set_ipc_buffer: u64;
-    fault_handler, set_fault_handler: u64;
     bound_notification, set_bound_notification: Option<Handle<Notification>>;
     priority, set_priority_only: u8;
     max_controlled_priority, set_max_controlled_priority: u8;
     domain, set_domain_only: u8;
     in_ready_queue, set_in_ready_queue: bool;
-    time_slice, set_time_slice: u32;
     flags, set_flags: u64;
     name, set_name_bytes: [u8; 32];
+} }
+
+#[cfg(not(feature = "mcs"))]
+super::handle::fields! { Tcb {
+    fault_handler, set_fault_handler: u64;
+    time_slice, set_time_slice: u32;
+} }
+
+#[cfg(feature = "mcs")]
+super::handle::fields! { Tcb {
+    sched_context, set_sched_context: Option<Handle<SchedContext>>;
+    yield_to, set_yield_to: Option<Handle<SchedContext>>;
+    in_release_queue, set_in_release_queue: bool;
 } }
 
 impl Handle<Tcb> {
@@ -212,6 +250,9 @@ pub struct Notification {
     pub(super) tail_and_state: u64,
     word: u64,
     bound_tcb: Option<Handle<Tcb>>,
+    /// MCS: the scheduling context a passive bound thread receives with a signal.
+    #[cfg(feature = "mcs")]
+    sched_context: Option<Handle<SchedContext>>,
 }
 
 // SAFETY: zeroed memory is an empty queue in state 0 (idle) with no bound thread; the setters
@@ -224,3 +265,153 @@ super::handle::fields! { Notification {
     word, set_word: u64;
     bound_tcb, set_bound_tcb: Option<Handle<Tcb>>;
 } }
+
+#[cfg(feature = "mcs")]
+super::handle::fields! { Notification {
+    sched_context, set_sched_context: Option<Handle<SchedContext>>;
+} }
+
+const _: () = assert!(core::mem::size_of::<Notification>() <= 1 << atoll_abi::object::NOTIFICATION_BITS);
+
+#[cfg(feature = "mcs")]
+pub use mcs::{CallLink, Reply, SchedContext};
+
+/// MCS objects: the scheduling context (its bookkeeping, then its refills to the end of the
+/// object) and the reply object, which links a caller to the scheduling context it lent.
+#[cfg(feature = "mcs")]
+mod mcs {
+    use super::super::handle::{Handle, KernelObject};
+    use super::{Notification, Tcb};
+    use atoll_abi::object::MIN_SCHED_CONTEXT_BITS;
+    use atoll_kernel_core::refill::{Refill, RefillBuffer, RefillRing, Refills};
+
+    /// seL4's sched_context_t: the refill ring's bookkeeping, what the context is bound to, and
+    /// the time it has run. The refills follow to the end of the object.
+    #[repr(C)]
+    pub struct SchedContext {
+        ring: RefillRing,
+        /// Ticks run since user level last asked (seL4's scConsumed).
+        consumed: u64,
+        tcb: Option<Handle<Tcb>>,
+        /// The head of the call stack: the newest reply that lent this context.
+        reply: Option<Handle<Reply>>,
+        notification: Option<Handle<Notification>>,
+        badge: u64,
+        /// The thread that yielded to this context with SchedContext_YieldTo.
+        yield_from: Option<Handle<Tcb>>,
+        size_bits: u8,
+        sporadic: bool,
+    }
+
+    /// Bytes of bookkeeping before the refills: seL4's kernel keeps 96, so a context of a given
+    /// size holds exactly as many refills here as there.
+    const HEADER_BYTES: usize = 96;
+    const REFILL_BYTES: usize = core::mem::size_of::<Refill>();
+    const _: () = assert!(core::mem::size_of::<SchedContext>() <= HEADER_BYTES);
+    const _: () = assert!(HEADER_BYTES + 2 * REFILL_BYTES <= 1 << MIN_SCHED_CONTEXT_BITS);
+
+    // SAFETY: zeroed memory is an unconfigured context (max 0 refills) bound to nothing; the
+    // setters write only live handles and the refill code keeps indexes below `max_refills`.
+    unsafe impl KernelObject for SchedContext {}
+
+    super::super::handle::fields! { SchedContext {
+        ring, set_ring: RefillRing;
+        consumed, set_consumed: u64;
+        tcb, set_tcb: Option<Handle<Tcb>>;
+        reply, set_reply: Option<Handle<Reply>>;
+        notification, set_notification: Option<Handle<Notification>>;
+        badge, set_badge: u64;
+        yield_from, set_yield_from: Option<Handle<Tcb>>;
+        size_bits, set_size_bits: u8;
+        sporadic, set_sporadic: bool;
+    } }
+
+    /// The refills of one scheduling context, as kernel-core's refill logic sees them.
+    pub struct RefillStore {
+        sc: Handle<SchedContext>,
+        capacity: usize,
+    }
+
+    impl RefillBuffer for RefillStore {
+        fn get(&self, index: usize) -> Refill {
+            assert!(index < self.capacity, "refill index inside the object");
+            // SAFETY: the refill lies inside the live object (checked above); read in place.
+            unsafe { self.at(index).read() }
+        }
+        fn set(&mut self, index: usize, refill: Refill) {
+            assert!(index < self.capacity, "refill index inside the object");
+            // SAFETY: as for `get`.
+            unsafe { self.at(index).write(refill) }
+        }
+    }
+
+    impl RefillStore {
+        /// The address of refill `index`; the caller checks it is below the capacity.
+        fn at(&self, index: usize) -> *mut Refill {
+            let base = self.sc.as_ptr().cast::<u8>();
+            base.wrapping_add(HEADER_BYTES + index * REFILL_BYTES).cast()
+        }
+    }
+
+    impl Handle<SchedContext> {
+        /// How many refills the object has room for (seL4's refill_absolute_max).
+        pub fn max_refills_for_size(size_bits: u32) -> usize {
+            ((1usize << size_bits) - HEADER_BYTES) / REFILL_BYTES
+        }
+
+        /// Runs `f` on the context's refills, then stores the ring back.
+        pub fn with_refills<R>(self, f: impl FnOnce(&mut Refills<'_, RefillStore>) -> R) -> R {
+            let mut ring = self.ring();
+            let mut store = RefillStore { sc: self, capacity: Self::max_refills_for_size(self.size_bits() as u32) };
+            let result = f(&mut Refills { ring: &mut ring, buffer: &mut store });
+            self.set_ring(ring);
+            result
+        }
+
+        /// The head refill (the context must be configured).
+        pub fn head_refill(self) -> Refill {
+            self.with_refills(|r| r.head())
+        }
+
+        /// Whether SchedControl has configured it (seL4's sc_active).
+        pub fn is_active(self) -> bool {
+            self.ring().max > 0
+        }
+
+        pub fn is_round_robin(self) -> bool {
+            self.ring().period == 0
+        }
+    }
+
+    /// One link of a call stack (seL4's call_stack_t): nothing, the next reply, or (at the top)
+    /// the scheduling context that was lent.
+    #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+    #[repr(C, u64)]
+    pub enum CallLink {
+        #[default]
+        None = 0,
+        Reply(Handle<Reply>),
+        Head(Handle<SchedContext>),
+    }
+
+    /// seL4's reply_t: the caller waiting on it and its place in a call stack.
+    #[repr(C)]
+    pub struct Reply {
+        tcb: Option<Handle<Tcb>>,
+        /// Toward older calls.
+        prev: Option<Handle<Reply>>,
+        /// Toward newer calls, or the lent context at the top.
+        next: CallLink,
+    }
+
+    const _: () = assert!(core::mem::size_of::<Reply>() <= 1 << atoll_abi::object::REPLY_BITS);
+
+    // SAFETY: zeroed memory is an unused reply (no caller, no links).
+    unsafe impl KernelObject for Reply {}
+
+    super::super::handle::fields! { Reply {
+        tcb, set_tcb: Option<Handle<Tcb>>;
+        prev, set_prev: Option<Handle<Reply>>;
+        next, set_next: CallLink;
+    } }
+}

@@ -86,9 +86,18 @@ impl ThreadQueue {
         unsafe { tcb_at(WaitLinks.next(thread.paddr())) }
     }
 
+    /// A blocking thread joins the queue: at the tail, or with MCS behind every thread of
+    /// higher or equal priority (seL4's tcbEPAppend and MCS tcbAppend).
     #[inline(always)]
-    pub fn append(&mut self, thread: Handle<Tcb>) {
+    pub fn join(&mut self, thread: Handle<Tcb>) {
+        #[cfg(not(feature = "mcs"))]
         self.0.append(&mut WaitLinks, thread.paddr());
+        #[cfg(feature = "mcs")]
+        {
+            // SAFETY: the key is read from queued live TCBs and from `thread`.
+            let key = |node: u64| 255 - unsafe { Handle::<Tcb>::from_paddr(node) }.priority() as u64;
+            self.0.insert_ordered(&mut WaitLinks, thread.paddr(), key);
+        }
     }
 
     /// Takes `thread` out; it must be in this queue (its thread state says so).
@@ -141,6 +150,35 @@ impl ReadyQueues {
 impl Default for ReadyQueues {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// MCS: threads whose scheduling context has no budget until a later time, in order of that
+/// time (seL4's ksReleaseQueue). Uses the ready-queue links: a thread is never in both.
+#[cfg(feature = "mcs")]
+pub struct ReleaseQueue(Queue);
+
+#[cfg(feature = "mcs")]
+impl ReleaseQueue {
+    pub const fn new() -> Self {
+        ReleaseQueue(Queue::EMPTY)
+    }
+
+    /// Inserts `thread` by the release time `ready_at` gives for queued threads; returns
+    /// whether it became the head.
+    pub fn insert(&mut self, thread: Handle<Tcb>, ready_at: impl Fn(Handle<Tcb>) -> u64) -> bool {
+        // SAFETY: the key is read from queued live TCBs and from `thread`.
+        let key = |node: u64| ready_at(unsafe { Handle::<Tcb>::from_paddr(node) });
+        self.0.insert_ordered(&mut ReadyLinks, thread.paddr(), key)
+    }
+
+    pub fn remove(&mut self, thread: Handle<Tcb>) {
+        self.0.remove(&mut ReadyLinks, thread.paddr());
+    }
+
+    pub fn head(&self) -> Option<Handle<Tcb>> {
+        // SAFETY: the head of a queue of live TCBs.
+        unsafe { tcb_at(self.0.head) }
     }
 }
 

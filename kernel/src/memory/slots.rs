@@ -59,6 +59,7 @@ impl Slot {
         self.cap().is_null()
     }
 
+    #[cfg(not(feature = "mcs"))]
     #[inline(always)]
     pub fn mdb(self) -> Mdb {
         RawSlots.mdb(self.0)
@@ -70,7 +71,8 @@ impl Slot {
         RawSlots.write(self.0, cte)
     }
 
-    /// The next slot in the derivation tree's list, if any.
+    /// The next slot in the derivation tree's list, if any (non-MCS reply caps).
+    #[cfg(not(feature = "mcs"))]
     #[inline(always)]
     pub fn next_in_tree(self) -> Option<Slot> {
         linked(self.mdb().next())
@@ -122,6 +124,7 @@ pub mod cdt {
     pub fn insert(new_cap: Cap, src: Slot, dest: Slot) {
         cdt::insert(&mut RawSlots, new_cap, src.0, dest.0)
     }
+    #[cfg(not(feature = "mcs"))]
     #[inline(always)]
     pub fn insert_unrevocable_child(new_cap: Cap, src: Slot, dest: Slot) {
         cdt::insert_unrevocable_child(&mut RawSlots, new_cap, src.0, dest.0)
@@ -142,6 +145,7 @@ pub mod cdt {
     pub fn unlink(slot: Slot) {
         cdt::unlink(&mut RawSlots, slot.0)
     }
+    #[cfg(not(feature = "mcs"))]
     #[inline(always)]
     pub fn is_parent_of(parent: Slot, child: Slot) -> bool {
         cdt::is_parent_of(&RawSlots, parent.0, child.0)

@@ -1,21 +1,36 @@
-//! CNode invocations: Copy, Mint, Move, Mutate, Rotate, Delete, Revoke, SaveCaller and
-//! CancelBadgedSends, decoded with seL4's checks in seL4's order, then performed.
+//! CNode invocations: Copy, Mint, Move, Mutate, Rotate, Delete, Revoke, SaveCaller (not with
+//! MCS) and CancelBadgedSends, decoded with seL4's checks in seL4's order, then performed.
 use super::delete;
 use crate::cspace::cdt;
 use crate::cspace::{Cap, LookupFault, Slot, ensure_empty_slot, lookup_slot_for_cnode_op};
 use crate::error::{Interrupted, SyscallError};
-use crate::memory::caps;
+use crate::memory::{Handle, Tcb, caps};
 use crate::message::Message;
 use atoll_abi::{CapRights, CapType, InvocationLabel};
 use atoll_kernel_core::rules;
 
 /// A checked CNode operation.
 pub enum CNodeOp {
-    Insert { cap: Cap, src: Slot, dest: Slot },
-    Move { cap: Cap, src: Slot, dest: Slot },
-    Rotate { src_cap: Cap, pivot_cap: Cap, src: Slot, pivot: Slot, dest: Slot },
+    Insert {
+        cap: Cap,
+        src: Slot,
+        dest: Slot,
+    },
+    Move {
+        cap: Cap,
+        src: Slot,
+        dest: Slot,
+    },
+    Rotate {
+        src_cap: Cap,
+        pivot_cap: Cap,
+        src: Slot,
+        pivot: Slot,
+        dest: Slot,
+    },
     Delete(Slot),
     Revoke(Slot),
+    #[cfg(not(feature = "mcs"))]
     SaveCaller(Slot),
     CancelBadgedSends(Cap),
 }
@@ -39,8 +54,12 @@ fn derive(slot: Slot, cap: Cap) -> Result<Cap, SyscallError> {
 /// Decodes a CNode invocation on `cnode` (seL4's decodeCNodeInvocation).
 pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
     use InvocationLabel as L;
+    #[cfg(not(feature = "mcs"))]
+    let last = L::CNodeSaveCaller;
+    #[cfg(feature = "mcs")]
+    let last = L::CNodeRotate;
     let label = InvocationLabel::from_value(message.label)
-        .filter(|l| (L::CNodeRevoke.value()..=L::CNodeSaveCaller.value()).contains(&l.value()))
+        .filter(|l| (L::CNodeRevoke.value()..=last.value()).contains(&l.value()))
         .ok_or(SyscallError::IllegalOperation)?;
     if message.length < 2 {
         return Err(SyscallError::TruncatedMessage);
@@ -80,6 +99,7 @@ pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
         }
         L::CNodeRevoke => Ok(CNodeOp::Revoke(dest)),
         L::CNodeDelete => Ok(CNodeOp::Delete(dest)),
+        #[cfg(not(feature = "mcs"))]
         L::CNodeSaveCaller => {
             ensure_empty_slot(dest)?;
             Ok(CNodeOp::SaveCaller(dest))
@@ -126,9 +146,9 @@ pub fn decode(message: &Message, cnode: Cap) -> Result<CNodeOp, SyscallError> {
     }
 }
 
-/// Performs a decoded CNode operation. `caller_slot` is the caller's reply slot (SaveCaller).
+/// Performs a decoded CNode operation for `caller` (whose reply slot SaveCaller empties).
 #[inline(always)]
-pub fn invoke(op: CNodeOp, caller_slot: Slot) -> Result<(), Interrupted> {
+pub fn invoke(op: CNodeOp, #[allow(unused_variables)] caller: Handle<Tcb>) -> Result<(), Interrupted> {
     match op {
         CNodeOp::Insert { cap, src, dest } => cdt::insert(cap, src, dest),
         CNodeOp::Move { cap, src, dest } => cdt::move_to(cap, src, dest),
@@ -142,7 +162,9 @@ pub fn invoke(op: CNodeOp, caller_slot: Slot) -> Result<(), Interrupted> {
         }
         CNodeOp::Delete(slot) => delete::delete(slot, true)?,
         CNodeOp::Revoke(slot) => delete::revoke(slot)?,
+        #[cfg(not(feature = "mcs"))]
         CNodeOp::SaveCaller(dest) => {
+            let caller_slot = caller.slot(crate::memory::slot::CALLER);
             let caller = caller_slot.cap();
             if caller.is(CapType::Reply) {
                 cdt::move_to(caller, caller_slot, dest);

@@ -16,6 +16,10 @@ pub fn object_size_bits(ty: ObjectType, user_bits: u64) -> u64 {
         ObjectType::Endpoint => ENDPOINT_BITS as u64,
         ObjectType::Notification => NOTIFICATION_BITS as u64,
         ObjectType::CapTable => user_bits.saturating_add(SLOT_BITS as u64),
+        #[cfg(feature = "mcs")]
+        ObjectType::SchedContext => user_bits,
+        #[cfg(feature = "mcs")]
+        ObjectType::Reply => atoll_abi::object::REPLY_BITS as u64,
         _ => arch_objects::size_bits(ty).expect("every object type has a size"),
     }
 }
@@ -39,6 +43,14 @@ pub fn create_object(ty: ObjectType, paddr: u64, user_bits: u64, is_device: bool
         }
         ObjectType::Notification => Cap::notification(paddr, 0, true, true),
         ObjectType::CapTable => Cap::cnode(paddr, user_bits as u32, 0, 0),
+        #[cfg(feature = "mcs")]
+        ObjectType::SchedContext => {
+            let cap = Cap::sched_context(paddr, user_bits as u32);
+            caps::sched_context(cap).set_size_bits(user_bits as u8);
+            cap
+        }
+        #[cfg(feature = "mcs")]
+        ObjectType::Reply => Cap::reply(paddr, false, true),
         _ => arch_objects::create(ty, paddr, is_device).expect("every object type can be created"),
     }
 }
@@ -46,6 +58,7 @@ pub fn create_object(ty: ObjectType, paddr: u64, user_bits: u64, is_device: bool
 /// A new thread from zeroed memory: inactive, priority 0, the creator's domain, a full time
 /// slice, named after its creator as in seL4's debug builds.
 fn init_thread(thread: Handle<Tcb>) {
+    #[cfg(not(feature = "mcs"))]
     thread.set_time_slice(crate::config::TIME_SLICE_TICKS);
     thread.set_domain_only(sched::current_domain());
     if let Some(creator) = sched::current() {

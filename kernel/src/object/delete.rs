@@ -47,6 +47,13 @@ fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
         CapType::Thread if is_final => {
             let thread = caps::thread(cap);
             notification::unbind(thread);
+            #[cfg(feature = "mcs")]
+            if let Some(sc) = thread.sched_context() {
+                if let Some(yielder) = sc.yield_from() {
+                    super::sched_context::complete_yield_to(yielder);
+                }
+                super::sched_context::unbind_thread(sc);
+            }
             crate::thread::suspend(thread);
             sched::unregister_thread(thread);
             Remainder::Zombie(tcb_zombie(cap))
@@ -61,8 +68,20 @@ fn finalise_cap(cap: Cap, is_final: bool) -> Remainder {
         }
         CapType::Notification if is_final => {
             let ntfn = caps::notification(cap);
+            #[cfg(feature = "mcs")]
+            notification::unbind_sched_context(ntfn);
             notification::unbind_any(ntfn);
             notification::cancel_all(ntfn);
+            Remainder::Removable
+        }
+        #[cfg(feature = "mcs")]
+        CapType::SchedContext if is_final => {
+            super::sched_context::finalise(caps::sched_context(cap));
+            Remainder::Removable
+        }
+        #[cfg(feature = "mcs")]
+        CapType::Reply if is_final => {
+            crate::ipc::reply::finalise(caps::reply(cap));
             Remainder::Removable
         }
         CapType::Zombie => Remainder::Zombie(cap),

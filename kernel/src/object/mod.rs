@@ -5,5 +5,7 @@ pub mod create;
 pub mod delete;
 pub mod domain;
 pub mod irq;
+#[cfg(feature = "mcs")]
+pub mod sched_context;
 pub mod tcb;
 pub mod untyped;

@@ -8,6 +8,8 @@ use crate::cspace::cdt;
 use crate::cspace::{Cap, Slot};
 use crate::error::{Interrupted, SyscallError};
 use crate::ipc::notification;
+#[cfg(feature = "mcs")]
+use crate::memory::SchedContext;
 use crate::memory::{Handle, Notification, Tcb, caps, slot};
 use crate::message::{self, ExtraCap, Message, Reply};
 use crate::sched;
@@ -17,6 +19,13 @@ use atoll_abi::{CapType, InvocationLabel as L};
 use atoll_kernel_core::rules;
 
 const IPC_BUFFER_ALIGN: u64 = 1 << atoll_abi::ipc_buffer::IPC_BUFFER_SIZE_BITS;
+
+/// A new fault handler: a cptr looked up at each fault without MCS; with MCS a cap (possibly
+/// null) copied into the TCB from its slot.
+#[cfg(not(feature = "mcs"))]
+pub type FaultHandler = u64;
+#[cfg(feature = "mcs")]
+pub type FaultHandler = (Cap, Slot);
 
 pub struct SpaceUpdate {
     croot: (Cap, Slot),
@@ -50,11 +59,20 @@ pub enum TcbOp {
     },
     Control {
         target: Handle<Tcb>,
-        fault_handler: Option<u64>,
+        fault_handler: Option<FaultHandler>,
         priority: Option<u8>,
         mcp: Option<u8>,
         space: Option<SpaceUpdate>,
         buffer: Option<BufferUpdate>,
+        /// MCS: a new scheduling context (None unbinds the thread's).
+        #[cfg(feature = "mcs")]
+        sc: Option<Option<Handle<SchedContext>>>,
+    },
+    /// MCS: a new timeout handler.
+    #[cfg(feature = "mcs")]
+    TimeoutHandler {
+        target: Handle<Tcb>,
+        handler: FaultHandler,
     },
     Suspend(Handle<Tcb>),
     Resume(Handle<Tcb>),
@@ -149,8 +167,25 @@ fn space_update(
     Ok(SpaceUpdate { croot: (croot_cap, croot.slot), vroot: (vroot_cap, vroot.slot) })
 }
 
+/// seL4's validFaultHandler (MCS): no cap, or an endpoint cap that may send and grant.
+#[cfg(feature = "mcs")]
+fn fault_handler(extra: ExtraCap, number: u64) -> Result<FaultHandler, SyscallError> {
+    let rights = extra.cap.endpoint_rights();
+    let valid =
+        extra.cap.is_null() || (extra.cap.is(CapType::Endpoint) && rights.send && (rights.grant || rights.grant_reply));
+    if !valid {
+        return Err(SyscallError::InvalidCapability { cap: number });
+    }
+    Ok((extra.cap, extra.slot))
+}
+
 /// Decodes an invocation of the TCB cap `cap` by thread `caller` (seL4's decodeTCBInvocation).
-pub fn decode(message: &Message, cap: Cap, caller: Handle<Tcb>) -> Result<TcbOp, SyscallError> {
+pub fn decode(
+    message: &Message,
+    cap: Cap,
+    caller: Handle<Tcb>,
+    #[allow(unused_variables)] slot: Slot,
+) -> Result<TcbOp, SyscallError> {
     let target = caps::thread(cap);
     let label = atoll_abi::InvocationLabel::from_value(message.label).ok_or(SyscallError::IllegalOperation)?;
     let control = |fault_handler, priority, mcp, space, buffer| TcbOp::Control {
@@ -160,6 +195,8 @@ pub fn decode(message: &Message, cap: Cap, caller: Handle<Tcb>) -> Result<TcbOp,
         mcp,
         space,
         buffer,
+        #[cfg(feature = "mcs")]
+        sc: None,
     };
     match label {
         L::TcbReadRegisters => {
@@ -204,6 +241,17 @@ pub fn decode(message: &Message, cap: Cap, caller: Handle<Tcb>) -> Result<TcbOp,
                 integer: flags & 8 != 0,
             })
         }
+        #[cfg(feature = "mcs")]
+        L::TcbConfigure => {
+            if message.length < 3 || message.extra_cap(2).is_none() {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let (croot_data, _vroot_data, buffer_addr) = (arg(message, 0)?, arg(message, 1)?, arg(message, 2)?);
+            let buffer = buffer_update(buffer_addr, message.extra_cap(2))?;
+            let space = space_update(target, extra(message, 0)?, croot_data, extra(message, 1)?)?;
+            Ok(control(None, None, None, Some(space), Some(buffer)))
+        }
+        #[cfg(not(feature = "mcs"))]
         L::TcbConfigure => {
             if message.length < 4 || message.extra_cap(2).is_none() {
                 return Err(SyscallError::TruncatedMessage);
@@ -226,6 +274,47 @@ pub fn decode(message: &Message, cap: Cap, caller: Handle<Tcb>) -> Result<TcbOp,
             let mcp = check_priority(mcp, authority.cap)?;
             Ok(control(None, None, Some(mcp), None, None))
         }
+        #[cfg(feature = "mcs")]
+        L::TcbSetSchedParams => {
+            if message.length < 2 || message.extra_cap(2).is_none() {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let (mcp, priority) = (arg(message, 0)?, arg(message, 1)?);
+            let (authority, sc_cap, handler) = (extra(message, 0)?, extra(message, 1)?, extra(message, 2)?);
+            let mcp = check_priority(mcp, authority.cap)?;
+            let priority = check_priority(priority, authority.cap)?;
+            let sc = match sc_cap.cap.cap_type() {
+                CapType::SchedContext => {
+                    let sc = caps::sched_context(sc_cap.cap);
+                    if target.sched_context() != Some(sc) && (target.sched_context().is_some() || sc.tcb().is_some()) {
+                        return Err(SyscallError::IllegalOperation);
+                    }
+                    if is_blocked(target) && !released(sc) {
+                        return Err(SyscallError::IllegalOperation);
+                    }
+                    Some(sc)
+                }
+                CapType::Null if target == caller => return Err(SyscallError::IllegalOperation),
+                CapType::Null => None,
+                _ => return Err(SyscallError::InvalidCapability { cap: 2 }),
+            };
+            let handler = fault_handler(handler, 3)?;
+            Ok(TcbOp::Control {
+                target,
+                fault_handler: Some(handler),
+                priority: Some(priority),
+                mcp: Some(mcp),
+                space: None,
+                buffer: None,
+                sc: (target.sched_context() != sc).then_some(sc),
+            })
+        }
+        #[cfg(feature = "mcs")]
+        L::TcbSetTimeoutEndpoint => {
+            let handler = fault_handler(extra(message, 0)?, 1)?;
+            Ok(TcbOp::TimeoutHandler { target, handler })
+        }
+        #[cfg(not(feature = "mcs"))]
         L::TcbSetSchedParams => {
             if message.length < 2 {
                 return Err(SyscallError::TruncatedMessage);
@@ -242,6 +331,17 @@ pub fn decode(message: &Message, cap: Cap, caller: Handle<Tcb>) -> Result<TcbOp,
             let buffer = buffer_update(addr, frame)?;
             Ok(control(None, None, None, None, Some(buffer)))
         }
+        #[cfg(feature = "mcs")]
+        L::TcbSetSpace => {
+            if message.length < 2 || message.extra_cap(2).is_none() {
+                return Err(SyscallError::TruncatedMessage);
+            }
+            let croot_data = arg(message, 0)?;
+            let space = space_update(target, extra(message, 1)?, croot_data, extra(message, 2)?)?;
+            let handler = fault_handler(extra(message, 0)?, 1)?;
+            Ok(control(Some(handler), None, None, Some(space), None))
+        }
+        #[cfg(not(feature = "mcs"))]
         L::TcbSetSpace => {
             if message.length < 3 || message.extra_cap(1).is_none() {
                 return Err(SyscallError::TruncatedMessage);
@@ -301,6 +401,50 @@ fn replace_slot(target: Handle<Tcb>, index: usize, new: Option<(Cap, Slot)>) -> 
         }
     }
     Ok(())
+}
+
+/// The space and IPC-buffer parts of seL4's invokeTCB_ThreadControl.
+fn control_space_and_buffer(
+    target: Handle<Tcb>,
+    caller: Handle<Tcb>,
+    space: Option<SpaceUpdate>,
+    buffer: Option<BufferUpdate>,
+) -> Result<(), Interrupted> {
+    if let Some(space) = space {
+        replace_slot(target, slot::CSPACE_ROOT, Some(space.croot))?;
+        replace_slot(target, slot::VSPACE_ROOT, Some(space.vroot))?;
+    }
+    if let Some(buffer) = buffer {
+        replace_slot(target, slot::IPC_BUFFER, None)?;
+        target.set_ipc_buffer(buffer.addr);
+        if let Some((cap, source)) = buffer.frame {
+            replace_slot(target, slot::IPC_BUFFER, Some((cap, source)))?;
+        }
+        if target == caller {
+            sched::reschedule_required();
+        }
+    }
+    Ok(())
+}
+
+/// MCS setPriority: a blocked thread moves to its new place in its wait queue.
+#[cfg(feature = "mcs")]
+fn set_priority(target: Handle<Tcb>, priority: u8) {
+    sched::set_priority(target, priority);
+    crate::ipc::requeue_by_priority(target);
+}
+
+/// seL4's isBlocked.
+#[cfg(feature = "mcs")]
+fn is_blocked(thread: Handle<Tcb>) -> bool {
+    use crate::memory::ThreadState::*;
+    matches!(thread.state(), BlockedOnReceive | BlockedOnSend | BlockedOnNotification | BlockedOnReply)
+}
+
+/// seL4's sc_released: configured, and its budget available now.
+#[cfg(feature = "mcs")]
+fn released(sc: Handle<SchedContext>) -> bool {
+    sc.is_active() && sched::ready_and_sufficient(sc)
 }
 
 /// Reads a thread's register for seL4_UserContext position `index`.
@@ -371,6 +515,7 @@ pub fn invoke(op: TcbOp, caller: Handle<Tcb>) -> Result<Reply, Interrupted> {
                 sched::reschedule_required();
             }
         }
+        #[cfg(not(feature = "mcs"))]
         TcbOp::Control { target, fault_handler, priority, mcp, space, buffer } => {
             if let Some(handler) = fault_handler {
                 target.set_fault_handler(handler);
@@ -381,21 +526,35 @@ pub fn invoke(op: TcbOp, caller: Handle<Tcb>) -> Result<Reply, Interrupted> {
             if let Some(priority) = priority {
                 sched::set_priority(target, priority);
             }
-            if let Some(space) = space {
-                replace_slot(target, slot::CSPACE_ROOT, Some(space.croot))?;
-                replace_slot(target, slot::VSPACE_ROOT, Some(space.vroot))?;
-            }
-            if let Some(buffer) = buffer {
-                replace_slot(target, slot::IPC_BUFFER, None)?;
-                target.set_ipc_buffer(buffer.addr);
-                if let Some((cap, source)) = buffer.frame {
-                    replace_slot(target, slot::IPC_BUFFER, Some((cap, source)))?;
-                }
-                if target == caller {
-                    sched::reschedule_required();
-                }
-            }
+            control_space_and_buffer(target, caller, space, buffer)?;
         }
+        #[cfg(feature = "mcs")]
+        TcbOp::Control { target, fault_handler, priority, mcp, space, buffer, sc } => {
+            if let Some(handler) = fault_handler {
+                replace_slot(target, slot::FAULT_HANDLER, Some(handler).filter(|(cap, _)| !cap.is_null()))?;
+            }
+            if let Some(mcp) = mcp {
+                target.set_max_controlled_priority(mcp);
+            }
+            if let Some(priority) = priority {
+                set_priority(target, priority);
+            }
+            match sc {
+                Some(Some(sc)) => super::sched_context::bind_thread(sc, target),
+                Some(None) => {
+                    if let Some(sc) = target.sched_context() {
+                        super::sched_context::unbind_thread(sc);
+                    }
+                }
+                None => {}
+            }
+            control_space_and_buffer(target, caller, space, buffer)?;
+        }
+        #[cfg(feature = "mcs")]
+        TcbOp::TimeoutHandler { target, handler } => {
+            replace_slot(target, slot::TIMEOUT_HANDLER, Some(handler).filter(|(cap, _)| !cap.is_null()))?;
+        }
+
         TcbOp::Suspend(target) => suspend(target),
         TcbOp::Resume(target) => restart(target),
         TcbOp::Bind { target, notification: ntfn } => {

@@ -55,6 +55,10 @@ pub fn decode(message: &Message, cap: Cap, slot: Slot) -> Result<Retype, Syscall
     if ty == ObjectType::Untyped && user_bits < MIN_UNTYPED_BITS as u64 {
         return Err(SyscallError::InvalidArgument { argument: 1 });
     }
+    #[cfg(feature = "mcs")]
+    if ty == ObjectType::SchedContext && user_bits < atoll_abi::object::MIN_SCHED_CONTEXT_BITS as u64 {
+        return Err(SyscallError::InvalidArgument { argument: 1 });
+    }
     let dest_cnode = if node_depth == 0 {
         root.cap
     } else {

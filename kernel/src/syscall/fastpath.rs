@@ -2,19 +2,24 @@
 //! the partner already waiting, no lower priority, a valid address space, no recorded fault)
 //! done in one short path. Every check comes first and changes nothing; if any fails, the
 //! general path runs, so the fastpath never changes what user level observes (seL4's
-//! fastpath.c does the same).
+//! fastpath.c does the same). With MCS the fastpath takes a call to a passive server, which
+//! runs on the caller's scheduling context, and the reply that gives it back; the context
+//! charged does not change, so no time needs accounting.
 use crate::arch::{REGISTER_MRS, SYSCALL_INSTRUCTION_LENGTH, reg, vspace};
-use crate::cspace::cdt;
-use crate::cspace::{Cap, Slot, delete_one};
+use crate::cspace::Cap;
+#[cfg(not(feature = "mcs"))]
+use crate::cspace::{cdt, delete_one};
 use crate::ipc::{endpoint, notification};
+#[cfg(feature = "mcs")]
+use crate::memory::{Blocking, CallLink};
 use crate::memory::{Handle, Tcb, ThreadState, caps, slot};
 use crate::sched;
 use atoll_abi::object::WORD_BITS;
 use atoll_abi::{CapType, MessageInfo, Syscall};
 
-/// The endpoint cap `cptr` names in the thread's CSpace, if it resolves to one.
+/// The cap `cptr` names in the thread's CSpace, if it resolves to one of type `ty`.
 #[inline(always)]
-fn endpoint_cap(thread: Handle<Tcb>, cptr: u64) -> Option<Cap> {
+fn cap_of_type(thread: Handle<Tcb>, cptr: u64, ty: CapType) -> Option<Cap> {
     let root = thread.slot(slot::CSPACE_ROOT).cap();
     let (radix, guard_size) = (root.cnode_radix(), root.cnode_guard_size());
     // The usual CSpace: one CNode whose guard and radix cover the whole word. Then the address
@@ -23,12 +28,17 @@ fn endpoint_cap(thread: Handle<Tcb>, cptr: u64) -> Option<Cap> {
         if cptr >> radix != root.cnode_guard() {
             return None;
         }
-        Slot::in_cnode(root, cptr & ((1 << radix) - 1))
+        crate::cspace::Slot::in_cnode(root, cptr & ((1 << radix) - 1))
     } else {
         crate::memory::resolve(root, cptr, WORD_BITS as u32).ok()?.0
     };
     let cap = slot.cap();
-    cap.is(CapType::Endpoint).then_some(cap)
+    cap.is(ty).then_some(cap)
+}
+
+#[inline(always)]
+fn endpoint_cap(thread: Handle<Tcb>, cptr: u64) -> Option<Cap> {
+    cap_of_type(thread, cptr, CapType::Endpoint)
 }
 
 /// Moves the message registers and sets badge and message info for the receiver.
@@ -66,6 +76,7 @@ pub fn try_fastpath(thread: Handle<Tcb>) {
     }
 }
 
+#[cfg(not(feature = "mcs"))]
 #[inline(always)]
 fn call(caller: Handle<Tcb>, info: MessageInfo) {
     // A recorded fault (kept by a thread restarted while sending it) makes the general path
@@ -97,6 +108,7 @@ fn call(caller: Handle<Tcb>, info: MessageInfo) {
     sched::run_in(server, root)
 }
 
+#[cfg(not(feature = "mcs"))]
 #[inline(always)]
 fn reply_recv(server: Handle<Tcb>, info: MessageInfo) {
     let Some(cap) = endpoint_cap(server, server.reg(reg::CAP)) else { return };
@@ -121,6 +133,96 @@ fn reply_recv(server: Handle<Tcb>, info: MessageInfo) {
     server.set_reg(reg::PC, server.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
     delete_one(caller_slot);
     endpoint::block_receiver(endpoint, server, cap.endpoint_rights().grant);
+    deliver(server, caller, 0, info);
+    caller.set_state_only(ThreadState::Running);
+    sched::switch_to_unqueued(caller);
+    sched::run_in(caller, root)
+}
+
+/// MCS Call to a passive server waiting with a reply object: the caller's context goes with
+/// the call (seL4's MCS fastpath_call).
+#[cfg(feature = "mcs")]
+#[inline(always)]
+fn call(caller: Handle<Tcb>, info: MessageInfo) {
+    if caller.fault().label != 0 {
+        return;
+    }
+    let Some(cap) = endpoint_cap(caller, caller.reg(reg::CAP)) else { return };
+    let rights = cap.endpoint_rights();
+    if !rights.send || !(rights.grant || rights.grant_reply) {
+        return;
+    }
+    let endpoint = caps::endpoint(cap);
+    let Some(server) = endpoint::waiting_receiver(endpoint) else { return };
+    let Some(root) = may_switch(caller, server) else { return };
+    let (Some(reply), Some(sc)) = (server.blocking().reply, caller.sched_context()) else { return };
+    if server.sched_context().is_some() {
+        return;
+    }
+    // Committed: nothing below can fail.
+    endpoint::pop_receiver(endpoint);
+    caller.set_reg(reg::PC, caller.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
+    server.set_blocking(Blocking::default());
+    caller.set_blocking(Blocking { reply: Some(reply), ..Blocking::default() });
+    caller.set_state_only(ThreadState::BlockedOnReply);
+    reply.set_tcb(Some(caller));
+    // The reply goes on top of the context's call stack, and the context to the server.
+    let older = sc.reply();
+    if let Some(older) = older {
+        older.set_next(CallLink::Reply(reply));
+    }
+    reply.set_prev(older);
+    reply.set_next(CallLink::Head(sc));
+    sc.set_reply(Some(reply));
+    caller.set_sched_context(None);
+    sc.set_tcb(Some(server));
+    server.set_sched_context(Some(sc));
+    deliver(caller, server, cap.badge(), info);
+    server.set_state_only(ThreadState::Running);
+    sched::switch_to_unqueued(server);
+    sched::run_in(server, root)
+}
+
+/// MCS ReplyRecv answering the call at the top of the running context's call stack, to a
+/// caller that gets the context back (seL4's MCS fastpath_reply_recv).
+#[cfg(feature = "mcs")]
+#[inline(always)]
+fn reply_recv(server: Handle<Tcb>, info: MessageInfo) {
+    let Some(cap) = endpoint_cap(server, server.reg(reg::CAP)) else { return };
+    let endpoint = caps::endpoint(cap);
+    if !cap.endpoint_rights().receive || !endpoint::no_senders(endpoint) {
+        return;
+    }
+    let Some(reply_cap) = cap_of_type(server, server.reg(reg::REPLY), CapType::Reply) else { return };
+    if server.bound_notification().is_some_and(notification::is_active) {
+        return;
+    }
+    let reply = caps::reply(reply_cap);
+    let (Some(caller), Some(sc)) = (reply.tcb(), server.sched_context()) else { return };
+    if reply.next() != CallLink::Head(sc) || caller.state() != ThreadState::BlockedOnReply {
+        return;
+    }
+    if caller.fault().label != 0 || caller.sched_context().is_some() {
+        return;
+    }
+    let Some(root) = may_switch(server, caller) else { return };
+    // Committed: nothing below can fail.
+    server.set_reg(reg::PC, server.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
+    caller.set_blocking(Blocking::default());
+    endpoint::block_receiver(endpoint, server, false);
+    server.set_blocking(Blocking { reply: Some(reply), ..server.blocking() });
+    reply.set_tcb(Some(server));
+    // The reply leaves the top of the call stack; the context goes back to the caller.
+    let older = reply.prev();
+    sc.set_reply(older);
+    if let Some(older) = older {
+        older.set_next(CallLink::Head(sc));
+    }
+    reply.set_prev(None);
+    reply.set_next(CallLink::None);
+    server.set_sched_context(None);
+    sc.set_tcb(Some(caller));
+    caller.set_sched_context(Some(sc));
     deliver(server, caller, 0, info);
     caller.set_state_only(ThreadState::Running);
     sched::switch_to_unqueued(caller);

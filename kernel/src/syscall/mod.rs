@@ -9,9 +9,13 @@ use crate::error::{Interrupted, SyscallError};
 use crate::ipc::endpoint::{self, SendCap};
 use crate::ipc::fault::Fault;
 use crate::ipc::fault_handler::raise as raise_fault;
-use crate::ipc::{notification, transfer};
-use crate::memory::{Handle, Tcb, ThreadState, caps, slot};
+use crate::ipc::notification;
+#[cfg(not(feature = "mcs"))]
+use crate::ipc::transfer;
+use crate::memory::{Handle, Tcb, ThreadState, caps};
 use crate::message::{self, ExtraCap, Message, Reply, ipc_buffer, word};
+#[cfg(feature = "mcs")]
+use crate::object::sched_context;
 use crate::object::{cnode, domain, irq, tcb, untyped};
 use crate::{console, kprintln, preemption, sched};
 use atoll_abi::{CapType, Syscall};
@@ -41,23 +45,58 @@ pub fn handle_syscall() {
         Syscall::DebugDumpScheduler => sched::dump(),
         // Atoll has no capDL snapshot to print; the call exists in debug builds and does nothing.
         Syscall::DebugSnapshot => {}
+        #[cfg(not(feature = "mcs"))]
         Syscall::Yield => sched::yield_current(),
-        Syscall::Call => handle_invocation(caller, cptr, true, true),
-        Syscall::Send => handle_invocation(caller, cptr, true, false),
-        Syscall::NbSend => handle_invocation(caller, cptr, false, false),
-        Syscall::Recv => handle_receive(caller, cptr, true),
-        Syscall::NbRecv => handle_receive(caller, cptr, false),
+        #[cfg(feature = "mcs")]
+        Syscall::Yield => sched::charge_yield(),
+        Syscall::Call => {
+            handle_invocation(caller, cptr, Mode::CALL);
+        }
+        Syscall::Send => {
+            handle_invocation(caller, cptr, Mode::SEND);
+        }
+        Syscall::NbSend => {
+            handle_invocation(caller, cptr, Mode::NB_SEND);
+        }
+        Syscall::Recv => handle_receive(caller, cptr, true, true),
+        Syscall::NbRecv => handle_receive(caller, cptr, false, true),
+        #[cfg(not(feature = "mcs"))]
         Syscall::Reply => transfer::reply(caller),
+        #[cfg(not(feature = "mcs"))]
         Syscall::ReplyRecv => {
             transfer::reply(caller);
-            handle_receive(caller, cptr, true);
+            handle_receive(caller, cptr, true, true);
         }
+        #[cfg(feature = "mcs")]
+        Syscall::ReplyRecv => {
+            if handle_invocation(caller, caller.reg(reg::REPLY), Mode::FIRST_PHASE) {
+                handle_receive(caller, cptr, true, true);
+            }
+        }
+        #[cfg(feature = "mcs")]
+        Syscall::NbSendRecv => {
+            if handle_invocation(caller, caller.reg(reg::NB_SEND_RECV_DEST), Mode::FIRST_PHASE) {
+                handle_receive(caller, cptr, true, true);
+            }
+        }
+        #[cfg(feature = "mcs")]
+        Syscall::NbSendWait => {
+            if handle_invocation(caller, caller.reg(reg::REPLY), Mode::FIRST_PHASE) {
+                handle_receive(caller, cptr, true, false);
+            }
+        }
+        #[cfg(feature = "mcs")]
+        Syscall::Wait => handle_receive(caller, cptr, true, false),
+        #[cfg(feature = "mcs")]
+        Syscall::NbWait => handle_receive(caller, cptr, false, false),
+        #[allow(unreachable_patterns)]
         _ => raise_fault(caller, Fault::UnknownSyscall { number }),
     }
 }
 
-/// Recv, NBRecv and the receive half of ReplyRecv (seL4's handleRecv).
-fn handle_receive(caller: Handle<Tcb>, cptr: u64, blocking: bool) {
+/// Recv, NBRecv and the receive half of ReplyRecv (seL4's handleRecv). With MCS, `can_reply`
+/// says the thread names a reply object (in `reg::REPLY`) to receive a call with.
+fn handle_receive(caller: Handle<Tcb>, cptr: u64, blocking: bool, #[allow(unused_variables)] can_reply: bool) {
     let missing = LookupFault::MissingCapability { bits_left: 0 };
     let cap = match lookup_slot(caller, cptr) {
         Ok(slot) => slot.cap(),
@@ -66,9 +105,30 @@ fn handle_receive(caller: Handle<Tcb>, cptr: u64, blocking: bool) {
         }
     };
     match cap.cap_type() {
+        #[cfg(not(feature = "mcs"))]
         CapType::Endpoint if cap.endpoint_rights().receive => {
-            crate::cspace::delete_one(caller.slot(slot::CALLER));
+            crate::cspace::delete_one(caller.slot(crate::memory::slot::CALLER));
             endpoint::receive(caps::endpoint(cap), caller, cap.endpoint_rights().grant, blocking);
+        }
+        #[cfg(feature = "mcs")]
+        CapType::Endpoint if cap.endpoint_rights().receive => {
+            let reply = if can_reply {
+                let reply_cptr = caller.reg(reg::REPLY);
+                match lookup_cap(caller, reply_cptr) {
+                    Some(reply) if reply.is(CapType::Reply) => Some(caps::reply(reply)),
+                    Some(_) => {
+                        let fault = Fault::CapFault { cptr: reply_cptr, in_receive: true, lookup: missing };
+                        return raise_fault(caller, fault);
+                    }
+                    None => {
+                        let lookup = lookup_slot(caller, reply_cptr).err().unwrap_or(missing);
+                        return raise_fault(caller, Fault::CapFault { cptr: reply_cptr, in_receive: true, lookup });
+                    }
+                }
+            } else {
+                None
+            };
+            endpoint::receive(caps::endpoint(cap), caller, blocking, reply);
         }
         CapType::Notification if cap.endpoint_rights().receive => {
             let ntfn = caps::notification(cap);
@@ -115,15 +175,49 @@ fn lookup_extra_caps(
     Ok(())
 }
 
-/// Send, NBSend or Call on a capability (seL4's handleInvocation).
-fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bool) {
+/// How a capability is invoked: Send, NBSend, Call, or the send phase of ReplyRecv,
+/// NBSendRecv and NBSendWait (MCS), which may donate but may not invoke objects.
+#[derive(Clone, Copy)]
+struct Mode {
+    blocking: bool,
+    is_call: bool,
+    #[cfg(feature = "mcs")]
+    can_donate: bool,
+    #[cfg(feature = "mcs")]
+    first_phase: bool,
+}
+
+impl Mode {
+    const SEND: Mode = Mode::new(true, false, false);
+    const NB_SEND: Mode = Mode::new(false, false, false);
+    const CALL: Mode = Mode::new(true, true, true);
+    #[cfg(feature = "mcs")]
+    const FIRST_PHASE: Mode = Mode { blocking: false, is_call: false, can_donate: true, first_phase: true };
+
+    #[allow(unused_variables)]
+    const fn new(blocking: bool, is_call: bool, can_donate: bool) -> Mode {
+        Mode {
+            blocking,
+            is_call,
+            #[cfg(feature = "mcs")]
+            can_donate,
+            #[cfg(feature = "mcs")]
+            first_phase: false,
+        }
+    }
+}
+
+/// Send, NBSend or Call on a capability (seL4's handleInvocation). Returns false when the
+/// invocation was preempted, so a second phase must not run.
+fn handle_invocation(caller: Handle<Tcb>, cptr: u64, mode: Mode) -> bool {
+    let (blocking, is_call) = (mode.blocking, mode.is_call);
     let slot = match lookup_slot(caller, cptr) {
         Ok(slot) => slot,
         Err(lookup) => {
             if blocking {
                 raise_fault(caller, Fault::CapFault { cptr, in_receive: false, lookup });
             }
-            return;
+            return true;
         }
     };
     let mut message = Message::read(caller);
@@ -131,11 +225,11 @@ fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bo
         if blocking {
             raise_fault(caller, Fault::CapFault { cptr: bad_cptr, in_receive: false, lookup });
         }
-        return;
+        return true;
     }
     let cap = slot.cap();
     sched::set_state(caller, ThreadState::Restart);
-    let call = CallInfo { caller, slot, blocking, is_call };
+    let call = CallInfo { caller, slot, mode };
     match decode_and_invoke(cap, call, &message) {
         Ok(reply) => {
             if caller.state() == ThreadState::Restart {
@@ -155,16 +249,16 @@ fn handle_invocation(caller: Handle<Tcb>, cptr: u64, blocking: bool, is_call: bo
             }
             sched::set_state(caller, ThreadState::Running);
         }
-        Err(Outcome::Interrupted(Interrupted::Preempted)) => {}
+        Err(Outcome::Interrupted(Interrupted::Preempted)) => return false,
     }
+    true
 }
 
 /// Who invoked, and how.
 struct CallInfo {
     caller: Handle<Tcb>,
     slot: Slot,
-    blocking: bool,
-    is_call: bool,
+    mode: Mode,
 }
 
 enum Outcome {
@@ -196,8 +290,14 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Repl
             if !rights.send {
                 return Err(invalid.into());
             }
-            let send = SendCap { badge: cap.badge(), can_grant: rights.grant, can_grant_reply: rights.grant_reply };
-            endpoint::send(caps::endpoint(cap), call.caller, send, call.blocking, call.is_call);
+            let send = SendCap {
+                badge: cap.badge(),
+                can_grant: rights.grant,
+                can_grant_reply: rights.grant_reply,
+                #[cfg(feature = "mcs")]
+                can_donate: call.mode.can_donate,
+            };
+            endpoint::send(caps::endpoint(cap), call.caller, send, call.mode.blocking, call.mode.is_call);
             Ok(empty)
         }
         CapType::Notification => {
@@ -207,6 +307,7 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Repl
             notification::signal(caps::notification(cap), cap.badge());
             Ok(empty)
         }
+        #[cfg(not(feature = "mcs"))]
         CapType::Reply => {
             if cap.reply_is_master() {
                 return Err(invalid.into());
@@ -214,9 +315,31 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Repl
             transfer::reply_with(call.caller, call.slot, cap);
             Ok(empty)
         }
+        #[cfg(feature = "mcs")]
+        CapType::Reply => {
+            crate::ipc::reply_transfer::do_reply_transfer(call.caller, caps::reply(cap), cap.reply_can_grant());
+            Ok(empty)
+        }
+        // MCS: the send phase of ReplyRecv and NBSendRecv may not invoke objects.
+        #[cfg(feature = "mcs")]
+        CapType::Thread | CapType::Domain | CapType::CNode | CapType::SchedControl | CapType::SchedContext
+            if call.mode.first_phase =>
+        {
+            Err(invalid.into())
+        }
+        #[cfg(feature = "mcs")]
+        CapType::SchedControl => {
+            sched_context::invoke_control(sched_context::decode_control(message, cap)?);
+            Ok(empty)
+        }
+        #[cfg(feature = "mcs")]
+        CapType::SchedContext => {
+            sched_context::decode_and_invoke(message, caps::sched_context(cap), call.caller, call.mode.is_call)?;
+            Ok(empty)
+        }
         CapType::CNode => {
             let op = cnode::decode(message, cap)?;
-            cnode::invoke(op, call.caller.slot(slot::CALLER))?;
+            cnode::invoke(op, call.caller)?;
             Ok(empty)
         }
         CapType::Untyped => {
@@ -225,7 +348,7 @@ fn decode_and_invoke(cap: Cap, call: CallInfo, message: &Message) -> Result<Repl
             Ok(empty)
         }
         CapType::Thread => {
-            let op = tcb::decode(message, cap, call.caller)?;
+            let op = tcb::decode(message, cap, call.caller, call.slot)?;
             Ok(tcb::invoke(op, call.caller)?)
         }
         CapType::IrqControl => {

@@ -34,6 +34,21 @@ fn round_robin_context_keeps_an_empty_tail_and_never_moves() {
 }
 
 #[test]
+fn round_robin_use_moves_budget_to_the_tail_and_a_refill_brings_it_all_back() {
+    let (mut ring, mut buffer) = fresh(MIN_REFILLS, 500, 0, 5);
+    let mut r = Refills { ring: &mut ring, buffer: &mut buffer };
+    r.round_robin_use(120);
+    assert_eq!(r.head(), Refill { time: 5, amount: 380 });
+    assert_eq!(r.sum(), 500);
+    r.round_robin_use(1_000);
+    assert_eq!(r.head().amount, 0, "never more than the head holds");
+    assert_eq!(r.sum(), 500);
+    r.round_robin_refill();
+    assert_eq!(r.head(), Refill { time: 5, amount: 500 });
+    assert_eq!(r.len(), 2);
+}
+
+#[test]
 fn partial_use_comes_back_one_period_later() {
     let (mut ring, mut buffer) = fresh(4, 1000, 5000, 0);
     let mut r = Refills { ring: &mut ring, buffer: &mut buffer };

@@ -35,6 +35,12 @@ pub mod reg {
     pub const MR0: usize = 12;
     /// The system-call number (a7).
     pub const SYSCALL: usize = 17;
+    /// MCS: the reply object a receive uses (a6; seL4's replyRegister).
+    #[cfg(feature = "mcs")]
+    pub const REPLY: usize = 16;
+    /// MCS: where NBSendRecv sends (t0; seL4's nbsendRecvDest).
+    #[cfg(feature = "mcs")]
+    pub const NB_SEND_RECV_DEST: usize = 5;
 }
 
 /// Message registers passed in registers; the rest live in the IPC buffer (seL4_MsgMaxLength

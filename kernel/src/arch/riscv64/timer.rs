@@ -11,9 +11,14 @@ fn tick() -> u64 {
     platform::timebase_hz().saturating_mul(crate::config::TIMER_TICK_MS) / 1000
 }
 
-/// Starts the periodic kernel tick and lets the timer and the PLIC interrupt user mode.
+/// Starts the periodic kernel tick and lets the timer and the PLIC interrupt user mode. With
+/// MCS there is no tick: the scheduler sets each deadline (`set_deadline`).
 pub fn start() {
     csr::write_sie(csr::TIMER_INTERRUPT | csr::EXTERNAL_INTERRUPT);
+    if cfg!(feature = "mcs") {
+        atoll_sbi::set_timer(u64::MAX);
+        return;
+    }
     let now = csr::time();
     LAST_DEADLINE.set(now);
     NEXT_DEADLINE.set(now + tick());
@@ -21,12 +26,27 @@ pub fn start() {
 }
 
 /// A tick was taken: programs the next grid point after now (skipping any already missed).
+#[cfg(not(feature = "mcs"))]
 pub fn rearm() {
     let (tick, now, due) = (tick().max(1), csr::time(), NEXT_DEADLINE.get());
     let next = if now < due { due } else { due + tick * ((now - due) / tick + 1) };
     LAST_DEADLINE.set(next - tick);
     NEXT_DEADLINE.set(next);
     atoll_sbi::set_timer(next);
+}
+
+/// The timebase now (10 MHz on QEMU `virt`).
+#[cfg(feature = "mcs")]
+#[inline(always)]
+pub fn now() -> u64 {
+    csr::time()
+}
+
+/// One-shot: the timer interrupt comes at `deadline` (at once if it has passed), and a pending
+/// one is cleared.
+#[cfg(feature = "mcs")]
+pub fn set_deadline(deadline: u64) {
+    atoll_sbi::set_timer(deadline);
 }
 
 /// The deadline of the tick most recently taken.

@@ -1,7 +1,25 @@
 //! The scheduler: seL4's ready queues (per domain and priority), the scheduler action, the
-//! time slice, thread states, the FPU owner, and the choice of the thread to run next.
+//! time slice, thread states, the FPU owner, and the choice of the thread to run next. With
+//! MCS, threads run on scheduling contexts: `budget.rs` charges them and keeps the release
+//! queue, `clock.rs` keeps the time.
+#[cfg(feature = "mcs")]
+mod budget;
+#[cfg(feature = "mcs")]
+mod clock;
+
+#[cfg(feature = "mcs")]
+pub use budget::{
+    BudgetCheck, cancel_yield_to, charge_yield, check_budget, commit_if_current, donate, forget_sched_context,
+    has_timeout_handler, postpone, ready_and_sufficient, release_remove, resume, start_clock, take_consumed_us,
+    time_now, unblock_check, update_timestamp,
+};
+#[cfg(feature = "mcs")]
+pub use clock::request_reprogram;
+
 use crate::arch::{cpu, timer, vspace};
-use crate::config::{DOMAIN_PAD_US, NUM_DOMAIN_SCHEDULES, NUM_DOMAINS, TIME_PROTECTION, TIME_SLICE_TICKS};
+#[cfg(not(feature = "mcs"))]
+use crate::config::TIME_SLICE_TICKS;
+use crate::config::{DOMAIN_PAD_US, NUM_DOMAIN_SCHEDULES, NUM_DOMAINS, TIME_PROTECTION};
 use crate::memory::{Handle, KernelCell, KernelWord, ReadyQueues, Tcb, ThreadList, ThreadState};
 use crate::preemption;
 use atoll_abi::tcb::TCB_FLAG_FPU_DISABLED;
@@ -23,6 +41,25 @@ struct Scheduler {
 
 static SCHEDULER: KernelCell<Scheduler> =
     KernelCell::new(Scheduler { ready: ReadyQueues::new(), all_threads: ThreadList::new() });
+
+/// Whether the scheduler may run the thread (seL4's isSchedulable): runnable, and with MCS
+/// also on an active scheduling context that is not waiting for its next release.
+#[inline(always)]
+pub fn is_schedulable(thread: Handle<Tcb>) -> bool {
+    thread.state().is_runnable() && has_budget_context(thread)
+}
+
+#[cfg(feature = "mcs")]
+#[inline(always)]
+fn has_budget_context(thread: Handle<Tcb>) -> bool {
+    thread.sched_context().is_some_and(|sc| sc.is_active()) && !thread.in_release_queue()
+}
+
+#[cfg(not(feature = "mcs"))]
+#[inline(always)]
+fn has_budget_context(_thread: Handle<Tcb>) -> bool {
+    true
+}
 
 /// The scheduler action and the current domain: read on every return to user level, so plain
 /// cells rather than behind the ready queues' borrow check.
@@ -61,14 +98,15 @@ pub fn set_current(thread: Handle<Tcb>) {
 
 impl Scheduler {
     fn enqueue(&mut self, thread: Handle<Tcb>) {
-        if !thread.in_ready_queue() {
+        // With MCS only a thread with budget may be queued (seL4 asserts it; here it is a rule).
+        if !thread.in_ready_queue() && (!cfg!(feature = "mcs") || is_schedulable(thread)) {
             thread.set_in_ready_queue(true);
             self.ready.prepend(thread.domain() as usize, thread.priority(), thread);
         }
     }
 
     fn append(&mut self, thread: Handle<Tcb>) {
-        if !thread.in_ready_queue() {
+        if !thread.in_ready_queue() && (!cfg!(feature = "mcs") || is_schedulable(thread)) {
             thread.set_in_ready_queue(true);
             self.ready.append(thread.domain() as usize, thread.priority(), thread);
         }
@@ -102,7 +140,7 @@ impl Scheduler {
     /// seL4's schedule, with one borrow of the ready queues for the whole choice.
     fn choose(&mut self) {
         let (action, current) = (ACTION.get(), CURRENT.get());
-        let was_runnable = current.is_some_and(|t| t.state().is_runnable());
+        let was_runnable = current.is_some_and(is_schedulable);
         if let Some(current) = current.filter(|_| was_runnable) {
             self.enqueue(current);
         }
@@ -154,6 +192,9 @@ pub fn reschedule_required() {
 /// A thread became runnable: run it now if it may preempt, else queue it (seL4's
 /// possibleSwitchTo).
 pub fn possible_switch_to(target: Handle<Tcb>) {
+    if !has_budget_context(target) {
+        return;
+    }
     if target.domain() != CURRENT_DOMAIN.get() {
         enqueue(target);
     } else if ACTION.get() != Action::ResumeCurrent {
@@ -168,12 +209,13 @@ pub fn possible_switch_to(target: Handle<Tcb>) {
 /// (seL4's setThreadState).
 pub fn set_state(thread: Handle<Tcb>, state: ThreadState) {
     thread.set_state_only(state);
-    if !state.is_runnable() && Some(thread) == CURRENT.get() && ACTION.get() == Action::ResumeCurrent {
+    if Some(thread) == CURRENT.get() && ACTION.get() == Action::ResumeCurrent && !is_schedulable(thread) {
         reschedule_required();
     }
 }
 
 /// Changes a thread's priority and requeues it (seL4's setPriority).
+#[cfg(not(feature = "mcs"))]
 pub fn set_priority(thread: Handle<Tcb>, priority: u8) {
     dequeue(thread);
     thread.set_priority_only(priority);
@@ -186,6 +228,20 @@ pub fn set_priority(thread: Handle<Tcb>, priority: u8) {
     }
 }
 
+/// Changes a thread's priority (seL4's MCS setPriority). A ready thread is requeued; the caller
+/// reorders a blocked thread's endpoint or notification queue.
+#[cfg(feature = "mcs")]
+pub fn set_priority(thread: Handle<Tcb>, priority: u8) {
+    if thread.state().is_runnable() && (thread.in_ready_queue() || Some(thread) == current()) {
+        dequeue(thread);
+        thread.set_priority_only(priority);
+        enqueue(thread);
+        reschedule_required();
+    } else {
+        thread.set_priority_only(priority);
+    }
+}
+
 /// Moves a thread to another domain (seL4's prepareSetDomain and setDomain). A thread that
 /// leaves the running domain gives up the FPU now, so no later domain touches its registers.
 pub fn set_domain(thread: Handle<Tcb>, domain: u8) {
@@ -195,7 +251,7 @@ pub fn set_domain(thread: Handle<Tcb>, domain: u8) {
     }
     dequeue(thread);
     thread.set_domain_only(domain);
-    if thread.state().is_runnable() {
+    if is_schedulable(thread) {
         enqueue(thread);
     }
     if Some(thread) == current() {
@@ -256,12 +312,15 @@ pub fn set_domain_schedule_start(index: u64) -> Result<(), ScheduleError> {
 /// A thread is being suspended or destroyed: it must not stay queued or be switched to.
 pub fn forget(thread: Handle<Tcb>) {
     dequeue(thread);
+    #[cfg(feature = "mcs")]
+    budget::release_remove(thread);
     if ACTION.get() == Action::SwitchTo(thread) {
         ACTION.set(Action::ChooseNew);
     }
 }
 
 /// seL4_Yield: to the back of its queue, then choose again.
+#[cfg(not(feature = "mcs"))]
 #[inline(always)]
 pub fn yield_current() {
     if let Some(current) = current() {
@@ -275,6 +334,7 @@ pub fn yield_current() {
 
 /// A timer tick: charge the running thread, round-robin at the end of its slice, and end the
 /// domain's turn when its time is up (seL4's timerTick).
+#[cfg(not(feature = "mcs"))]
 pub fn timer_tick() {
     if let Some(current) = current().filter(|t| t.state().is_runnable()) {
         let slice = current.time_slice();
@@ -299,9 +359,13 @@ pub fn timer_tick() {
 /// thread that entered, so that check is inline and the choice is out of line.
 #[inline(always)]
 pub fn schedule() {
+    #[cfg(feature = "mcs")]
+    budget::before_schedule();
     if ACTION.get() != Action::ResumeCurrent {
         choose();
     }
+    #[cfg(feature = "mcs")]
+    budget::after_schedule();
 }
 
 #[inline(never)]
