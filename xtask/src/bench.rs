@@ -39,6 +39,30 @@ const SEL4BENCH: &[(&str, u64)] = &[
     ("map_4k_page", 746),
 ];
 
+/// seL4's MCS figures: sel4bench on seL4 16.0.0 built with MCS, same QEMU, one-way instructions
+/// (its length-0 IPC rows call a passive server, its length-10 ones an active server, as this
+/// root task's MCS build does). Rows measured only by this root task have none.
+const SEL4BENCH_MCS: &[(&str, u64)] = &[
+    ("call_same_as_len0", 363),
+    ("replyrecv_same_as_len0", 443),
+    ("call_other_as_len0", 363),
+    ("replyrecv_other_as_len0", 443),
+    ("call_other_as_len10", 2051),
+    ("replyrecv_other_as_len10", 2081),
+    ("send_prio253_to_waiting_prio254", 1778),
+];
+
+/// The MCS rows the issue holds to 0.8 of seL4's figure.
+pub const MCS_IPC_ROWS: [&str; 7] = [
+    "call_same_as_len0",
+    "replyrecv_same_as_len0",
+    "call_other_as_len0",
+    "replyrecv_other_as_len0",
+    "call_other_as_len10",
+    "replyrecv_other_as_len10",
+    "send_prio253_to_waiting_prio254",
+];
+
 /// The benchmark kernel's build options: sel4bench's settings (a 1000 ms tick and a 500-tick time
 /// slice), so no timer interrupt falls inside a measurement.
 const KERNEL_OPTIONS: [(&str, &str); 2] = [("ATOLL_TIMER_TICK_MS", "1000"), ("ATOLL_TIME_SLICE", "500")];
@@ -88,10 +112,11 @@ pub fn parse_row(line: &str) -> Option<Row> {
     })
 }
 
-/// Builds and boots the benchmark image; returns its result rows.
-pub fn run_benchmark(run: Run) -> Result<Vec<Row>, String> {
+/// Builds and boots the benchmark image (the MCS kernel and root task if `mcs`); returns its
+/// result rows.
+pub fn run_benchmark(run: Run, mcs: bool) -> Result<Vec<Row>, String> {
     let quick = run != Run::Full;
-    let dir = build::workspace_root().join("target").join("bench");
+    let dir = build::workspace_root().join("target").join(if mcs { "bench-mcs" } else { "bench" });
     let mut command = build::cargo();
     command.args(["build", "--profile", build::PROFILE, "--target", build::TARGET, "--target-dir"]).arg(&dir);
     command.args([
@@ -106,6 +131,9 @@ pub fn run_benchmark(run: Run) -> Result<Vec<Row>, String> {
     ]);
     if quick {
         command.args(["--features", "atoll-bench/quick"]);
+    }
+    if mcs {
+        command.args(["--features", "atoll-kernel/mcs,atoll-bench/mcs"]);
     }
     if run == Run::InjectedMapError {
         command.args(["--features", "atoll-bench/inject-map-error"]);
@@ -166,7 +194,7 @@ fn lookup(table: &[(&str, u64)], name: &str) -> Option<u64> {
 
 /// `cargo xtask bench`: the full run, a table and `target/bench/results.json`.
 pub fn bench() -> Result<(), String> {
-    let rows = run_benchmark(Run::Full)?;
+    let rows = run_benchmark(Run::Full, false)?;
     let options: Vec<String> = KERNEL_OPTIONS.iter().map(|(name, value)| format!("{name}={value}")).collect();
     println!();
     println!("Atoll benchmark build ({}), QEMU virt -icount shift=0", options.join(" "));
@@ -195,12 +223,41 @@ pub fn bench() -> Result<(), String> {
     println!("      sel4bench's kernel settings, printing on) in seL4's own elfloader image, same QEMU; min of 100.");
     println!("sel4bench: seL4's own benchmark on seL4 16.0.0 where it measures the same operation the same way");
     println!("      (its IPC rows with the FPU on exist only for length 0; its page_mapping app maps one page).");
+    mcs_rows()?;
     domain_switch_rows()?;
     let json = format!("[\n  {}\n]\n", rows.iter().map(|r| r.json.clone()).collect::<Vec<_>>().join(",\n  "));
     let path = build::workspace_root().join("target").join("bench").join("results.json");
     std::fs::write(&path, json).map_err(|e| e.to_string())?;
     println!("xtask: wrote {}", path.display());
     Ok(())
+}
+
+/// The MCS kernel and root task: every row, with seL4's MCS figure where sel4bench has one.
+fn mcs_rows() -> Result<(), String> {
+    let rows = run_benchmark(Run::Full, true)?;
+    println!();
+    println!("MCS (the benchmark kernel with MCS; length-0 IPC to a passive server, length 10 to an active one)");
+    println!(
+        "{:<34} {:>7} {:>7} {:>7} {:>7} {:>14} {:>6}",
+        "operation", "min", "mean", "max", "stddev", "sel4bench MCS", "ratio"
+    );
+    for row in &rows {
+        let sel4 = lookup(SEL4BENCH_MCS, &row.name);
+        let ratio = sel4.map_or("-".to_string(), |v| format!("{:.2}", row.min as f64 / v as f64));
+        let sel4 = sel4.map_or("-".to_string(), |v| v.to_string());
+        println!(
+            "{:<34} {:>7} {:>7} {:>7} {:>7} {:>14} {:>6}",
+            row.name, row.min, row.mean, row.max, row.stddev, sel4, ratio
+        );
+    }
+    println!("sel4bench MCS: seL4's own benchmark on seL4 16.0.0 with MCS, same QEMU (its timestamps sit");
+    println!("      8 instructions closer to the kernel than this harness's).");
+    Ok(())
+}
+
+/// Whether an MCS row has a seL4 MCS figure (the IPC rows the issue names all do).
+pub fn has_mcs_figure(name: &str) -> bool {
+    lookup(SEL4BENCH_MCS, name).is_some()
 }
 
 /// The domain switch with and without time protection, from the isolation experiment: the

@@ -99,6 +99,7 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
     let (extra_passed, extra_failed) = tally([
         benchmark_repeats(),
         benchmark_fails_on_failed_operation(),
+        mcs_benchmark_runs(),
         demo_echoes(&artifacts),
         configuration_passes_the_suite("mcs"),
         configuration_passes_the_suite("microkit"),
@@ -267,8 +268,8 @@ fn demo_echoes(artifacts: &build::Artifacts) -> (u32, u32) {
 /// must be identical. It checks that the benchmark works, not how fast anything is.
 fn benchmark_repeats() -> (u32, u32) {
     let name = "harness::benchmark_runs_and_repeats_exactly";
-    let outcome = run_benchmark(Run::Quick).and_then(|first| {
-        let second = run_benchmark(Run::Quick)?;
+    let outcome = run_benchmark(Run::Quick, false).and_then(|first| {
+        let second = run_benchmark(Run::Quick, false)?;
         if first.is_empty() {
             return Err("no benchmark results".into());
         }
@@ -284,11 +285,30 @@ fn benchmark_repeats() -> (u32, u32) {
     report(name, outcome.map(|rows| format!("{rows} benchmarks, identical twice, each with a seL4 figure")))
 }
 
+/// The MCS benchmark runs: every row of the MCS kernel and root task, and each IPC row the issue
+/// names has seL4's MCS figure beside it.
+fn mcs_benchmark_runs() -> (u32, u32) {
+    let name = "harness::mcs_benchmark_runs";
+    let outcome = run_benchmark(Run::Quick, true).and_then(|rows| {
+        let names: Vec<&str> = rows.iter().map(|row| row.name.as_str()).collect();
+        let missing: Vec<&str> =
+            crate::bench::MCS_IPC_ROWS.iter().copied().filter(|row| !names.contains(row)).collect();
+        if !missing.is_empty() {
+            return Err(format!("no MCS figures for {missing:?}"));
+        }
+        if !crate::bench::MCS_IPC_ROWS.iter().all(|row| crate::bench::has_mcs_figure(row)) {
+            return Err("an MCS IPC row has no seL4 figure".into());
+        }
+        Ok(format!("{} benchmarks", rows.len()))
+    });
+    report(name, outcome)
+}
+
 /// The benchmark checks what it measures: when one measured Page_Map fails (the bench root task
 /// built to pass it a null cap), the run fails and names the row instead of reporting figures.
 fn benchmark_fails_on_failed_operation() -> (u32, u32) {
     let name = "harness::benchmark_fails_when_a_measured_operation_fails";
-    let outcome = match run_benchmark(Run::InjectedMapError) {
+    let outcome = match run_benchmark(Run::InjectedMapError, false) {
         Ok(rows) => Err(format!("reported {} rows although a Page_Map failed", rows.len())),
         Err(why) if why.contains("map_4k_page: Page_Map failed") => Ok(why),
         Err(why) => Err(format!("failed for another reason: {why}")),

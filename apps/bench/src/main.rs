@@ -15,6 +15,7 @@ use atoll_sdk::{BootInfo, println, syscall};
 atoll_sdk::root_task!(main);
 
 fn main(_bootinfo: &'static BootInfo) -> ! {
+    setup::init_root_thread();
     let samples = scenarios::sample_count();
     println!("BENCH-START samples={samples}");
     let overhead = measure::counter_overhead();

@@ -21,13 +21,21 @@ pub struct Scenario {
     pub run: fn(usize, u64) -> Outcome,
 }
 
+/// With MCS the length-0 rows call a passive server, which runs on its caller's scheduling
+/// context (the fastpath), and the length-10 ones an active one, as sel4bench measures them.
+const PASSIVE: bool = cfg!(feature = "mcs");
+
 pub const ALL: &[Scenario] = &[
-    Scenario { name: "call_same_as_len0", run: |n, o| ipc(n, o, false, 0, Half::Call) },
-    Scenario { name: "replyrecv_same_as_len0", run: |n, o| ipc(n, o, false, 0, Half::Reply) },
-    Scenario { name: "call_other_as_len0", run: |n, o| ipc(n, o, true, 0, Half::Call) },
-    Scenario { name: "replyrecv_other_as_len0", run: |n, o| ipc(n, o, true, 0, Half::Reply) },
-    Scenario { name: "call_other_as_len10", run: |n, o| ipc(n, o, true, 10, Half::Call) },
-    Scenario { name: "replyrecv_other_as_len10", run: |n, o| ipc(n, o, true, 10, Half::Reply) },
+    Scenario { name: "call_same_as_len0", run: |n, o| ipc(n, o, false, 0, Half::Call, PASSIVE) },
+    Scenario { name: "replyrecv_same_as_len0", run: |n, o| ipc(n, o, false, 0, Half::Reply, PASSIVE) },
+    Scenario { name: "call_other_as_len0", run: |n, o| ipc(n, o, true, 0, Half::Call, PASSIVE) },
+    Scenario { name: "replyrecv_other_as_len0", run: |n, o| ipc(n, o, true, 0, Half::Reply, PASSIVE) },
+    #[cfg(feature = "mcs")]
+    Scenario { name: "call_active_same_as_len0", run: |n, o| ipc(n, o, false, 0, Half::Call, false) },
+    #[cfg(feature = "mcs")]
+    Scenario { name: "replyrecv_active_same_as_len0", run: |n, o| ipc(n, o, false, 0, Half::Reply, false) },
+    Scenario { name: "call_other_as_len10", run: |n, o| ipc(n, o, true, 10, Half::Call, false) },
+    Scenario { name: "replyrecv_other_as_len10", run: |n, o| ipc(n, o, true, 10, Half::Reply, false) },
     Scenario { name: "send_prio253_to_waiting_prio254", run: send_to_higher_priority },
     Scenario { name: "signal_to_waiting_thread", run: signal_to_waiting },
     Scenario { name: "yield_between_two_threads", run: yield_between_threads },
@@ -107,7 +115,7 @@ extern "C" fn ipc_server(endpoint: u64) -> ! {
     }
 }
 
-fn ipc(count: usize, overhead: u64, other_as: bool, length: u64, half: Half) -> Outcome {
+fn ipc(count: usize, overhead: u64, other_as: bool, length: u64, half: Half, passive: bool) -> Outcome {
     let endpoint = new_object(ObjectType::Endpoint, 0);
     let space = if other_as { shared_image_vspace() } else { slots::CAP_INIT_THREAD_VSPACE };
     PARAM.store(length, Ordering::Relaxed);
@@ -116,6 +124,11 @@ fn ipc(count: usize, overhead: u64, other_as: bool, length: u64, half: Half) -> 
     // The server is ready and waiting once it has had one message.
     syscall::call(endpoint, info, [0; 4]);
     let mut all_ok = got(info.word());
+    if passive {
+        // MCS: waiting in its ReplyRecv, it gives up its own scheduling context.
+        #[cfg(feature = "mcs")]
+        atoll_sdk::sched::unbind_object(server.sc, server.tcb).map_err(|_| "making the server passive failed")?;
+    }
     for sample in samples().iter_mut().take(WARMUP + count) {
         let start = read_cycle();
         let reply = syscall::call(endpoint, info, [1, 2, 3, 4]);

@@ -60,26 +60,68 @@ pub fn shared_image_vspace() -> u64 {
     atoll_sdk::image::vspace_sharing_image(|ty| new_object(ty, 0), alloc_slot).expect("VSpace sharing the image")
 }
 
+/// A thread started by `spawn`: its TCB and (MCS) scheduling context slots.
+#[derive(Clone, Copy)]
+pub struct Thread {
+    pub tcb: u64,
+    #[cfg_attr(not(feature = "mcs"), allow(dead_code))]
+    pub sc: u64,
+}
+
+/// MCS: a round-robin budget of one second, so no timer interrupt falls inside a measurement
+/// (as sel4bench's 1000 ms tick without MCS).
+#[cfg(feature = "mcs")]
+const BUDGET_US: u64 = 1_000_000;
+
+/// MCS: the root thread gets a reply object and a one-second budget.
+pub fn init_root_thread() {
+    #[cfg(feature = "mcs")]
+    {
+        atoll_sdk::runtime::set_reply_cap(new_object(ObjectType::Reply, 0));
+        let control = bootinfo().schedcontrol.start;
+        atoll_sdk::sched::configure_flags(control, slots::CAP_INIT_THREAD_SC, BUDGET_US, BUDGET_US, 0, 0, 0)
+            .expect("the root thread's budget");
+    }
+}
+
 /// Starts `entry(arg)` in `vspace` at `priority`, with its own stack and IPC buffer (found
-/// through tp). Returns the TCB slot.
-pub fn spawn(vspace: u64, priority: u64, fault_ep: u64, entry: extern "C" fn(u64) -> !, arg: u64) -> u64 {
+/// through tp), and with MCS its own scheduling context and reply object.
+pub fn spawn(vspace: u64, priority: u64, fault_ep: u64, entry: extern "C" fn(u64) -> !, arg: u64) -> Thread {
     let kit = NEXT_KIT.fetch_add(1, Ordering::Relaxed) as usize % KITS;
     let thread = new_object(ObjectType::Tcb, 0);
     let ipc = (&raw const IPC_PAGES) as u64 + (kit * 4096) as u64;
     let stack_top = (&raw const STACKS) as u64 + ((kit + 1) * 16384) as u64;
-    tcb::configure(thread, fault_ep, ROOT, 0, vspace, 0, ipc, atoll_sdk::image::image_frame_cap(ipc))
-        .expect("configure");
-    tcb::set_priority(thread, slots::CAP_INIT_THREAD_TCB, priority).expect("priority");
+    let frame = atoll_sdk::image::image_frame_cap(ipc);
+    #[cfg(not(feature = "mcs"))]
+    let sc = {
+        tcb::configure(thread, fault_ep, ROOT, 0, vspace, 0, ipc, frame).expect("configure");
+        tcb::set_priority(thread, slots::CAP_INIT_THREAD_TCB, priority).expect("priority");
+        0
+    };
+    #[cfg(feature = "mcs")]
+    let sc = {
+        tcb::configure(thread, ROOT, 0, vspace, 0, ipc, frame).expect("configure");
+        let sc = new_object(ObjectType::SchedContext, atoll_sdk::abi::object::MIN_SCHED_CONTEXT_BITS as u64);
+        let control = bootinfo().schedcontrol.start;
+        atoll_sdk::sched::configure_flags(control, sc, BUDGET_US, BUDGET_US, 0, 0, 0).expect("budget");
+        let root = slots::CAP_INIT_THREAD_TCB;
+        tcb::set_sched_params(thread, root, 0, priority, sc, fault_ep).expect("scheduling parameters");
+        let reply = new_object(ObjectType::Reply, 0);
+        let user_data = ipc as usize + core::mem::offset_of!(atoll_sdk::abi::IpcBuffer, user_data);
+        // SAFETY: the word is in this kit's IPC page, which no running thread uses now.
+        unsafe { (user_data as *mut u64).write_volatile(reply) };
+        sc
+    };
     let mut regs = [0u64; 32];
     regs[tcb::context::PC] = entry as *const () as u64;
     regs[tcb::context::SP] = stack_top;
     regs[tcb::context::A0] = arg;
     regs[tcb::context::TP] = ipc;
     tcb::write_registers(thread, true, &regs).expect("start");
-    thread
+    Thread { tcb: thread, sc }
 }
 
 /// Stops a thread by deleting its TCB cap.
-pub fn stop(thread: u64) {
-    cnode::delete(cnode::SlotPath { root: ROOT, index: thread, depth: 64 }).expect("delete thread");
+pub fn stop(thread: Thread) {
+    cnode::delete(cnode::SlotPath { root: ROOT, index: thread.tcb, depth: 64 }).expect("delete thread");
 }

@@ -139,6 +139,7 @@ static NEXT_KIT: AtomicU64 = AtomicU64::new(0);
 pub struct Helper {
     pub tcb: u64,
     pub ipc_buffer: u64,
+    #[cfg_attr(not(feature = "mcs"), allow(dead_code))]
     pub sc: u64,
 }
 
@@ -304,6 +305,7 @@ pub fn done() {
 }
 
 /// The notification `done` signals (MCS helpers signal it and wait in one call).
+#[cfg(feature = "mcs")]
 pub fn done_notification() -> u64 {
     DONE.load(Ordering::Relaxed)
 }
