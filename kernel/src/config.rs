@@ -14,3 +14,6 @@ pub const TIME_PROTECTION: bool = TIME_PROTECTION_ON == 1;
 /// Whether kernel diagnostics are printed (seL4's KernelPrinting): `ATOLL_PRINTING`, and never
 /// in the benchmark build.
 pub const PRINTING: bool = PRINTING_ON == 1 && !cfg!(feature = "benchmark");
+
+// Time protection pads domain switches on the non-MCS kernel tick; MCS has no tick.
+const _: () = assert!(!(TIME_PROTECTION && cfg!(feature = "mcs")), "ATOLL_TIME_PROTECTION needs the non-MCS kernel");

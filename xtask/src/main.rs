@@ -6,7 +6,8 @@
 //! - `cargo xtask image [--config NAME] ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root
 //!   task.
 //!
-//! `--config` picks a set of kernel build options (`build::CONFIGS`: default, sel4test, microkit).
+//! `--config` picks a set of kernel build options (`build::CONFIGS`: default, release, sel4test,
+//! mcs, sel4test-mcs, microkit, domains, partitioned).
 #![forbid(unsafe_code)]
 mod bench;
 mod build;
@@ -43,6 +44,13 @@ fn main() -> ExitCode {
 
 fn run_demo(config: &str) -> Result<(), String> {
     let config = build::config(config)?;
+    if config.mcs {
+        return Err(format!(
+            "the demo root task is built for the non-MCS configurations; boot an MCS root task in the {} \
+             configuration with `cargo xtask image --config {} ROOT_TASK_ELF OUTPUT`",
+            config.name, config.name
+        ));
+    }
     setup::ensure_tools()?;
     let artifacts = build::build_config(config)?;
     let image = build::image_for(&artifacts, &artifacts.demo, "demo")?;
