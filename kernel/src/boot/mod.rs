@@ -24,7 +24,13 @@ pub extern "C" fn boot_main(
 ) -> ! {
     let entry_cycle = cpu::cycles();
     cpu::init();
-    kprintln!("atoll: booting on hart {hart_id}");
+    // seL4's loaders pass the hart only in SMP builds (seL4 Microkit's leaves a6 as it was), so
+    // a value no hart number could have is not printed.
+    if hart_id < 4096 {
+        kprintln!("atoll: booting on hart {hart_id}");
+    } else {
+        kprintln!("atoll: booting");
+    }
     if cfg!(feature = "benchmark") {
         crate::kalways!("atoll: benchmark build (diagnostics off)");
     }
