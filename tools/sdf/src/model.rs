@@ -1,0 +1,160 @@
+//! What a system description says, with Microkit's defaults filled in.
+use crate::Location;
+
+/// The highest priority a PD may have (the monitor runs at 255).
+pub const MAX_PRIORITY: u8 = 254;
+/// Channel, IRQ and child ids are 0..=61: a badge has 62 bits for them.
+pub const MAX_ID: u64 = 61;
+/// A PD's budget when none is given, in microseconds (its period defaults to its budget).
+pub const DEFAULT_BUDGET_US: u64 = 1000;
+pub const DEFAULT_STACK_SIZE: u64 = 0x2000;
+pub const MIN_STACK_SIZE: u64 = 0x1000;
+pub const MAX_STACK_SIZE: u64 = 16 << 20;
+/// The page sizes of RISC-V Sv39 that a memory region may use.
+pub const PAGE_SIZES: [u64; 2] = [0x1000, 0x20_0000];
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct System {
+    pub protection_domains: Vec<ProtectionDomain>,
+    pub memory_regions: Vec<MemoryRegion>,
+    pub channels: Vec<Channel>,
+    /// The domain schedule, if the system declares one.
+    pub domains: Option<DomainSchedule>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ProtectionDomain {
+    pub name: String,
+    pub priority: u8,
+    pub budget_us: u64,
+    pub period_us: u64,
+    /// A passive PD gives up its scheduling context after `init` and runs on its callers'.
+    pub passive: bool,
+    pub stack_size: u64,
+    pub fpu: bool,
+    /// The domain's name (one of `<domains>`).
+    pub domain: Option<String>,
+    pub program_image: String,
+    pub maps: Vec<Map>,
+    pub irqs: Vec<Irq>,
+    pub setvars: Vec<SetVar>,
+    /// Child PDs; their parent is their fault handler and may restart them.
+    pub children: Vec<ProtectionDomain>,
+    /// A child's id in its parent (None for a top-level PD).
+    pub id: Option<u64>,
+    pub location: Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Perms {
+    pub read: bool,
+    pub write: bool,
+    pub execute: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Map {
+    pub memory_region: String,
+    pub vaddr: u64,
+    pub perms: Perms,
+    pub cached: bool,
+    /// A program variable set to the mapping's address.
+    pub setvar_vaddr: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    Level,
+    Edge,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Irq {
+    pub irq: u64,
+    /// The channel id the PD is notified on.
+    pub id: u64,
+    pub trigger: Trigger,
+    pub location: Location,
+}
+
+/// `<setvar symbol=".." region_paddr="MR"/>`: the variable holds the region's physical address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetVar {
+    pub symbol: String,
+    pub region_paddr: String,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct MemoryRegion {
+    pub name: String,
+    pub size: u64,
+    pub page_size: u64,
+    /// A fixed physical address (device memory), else the builder places it.
+    pub phys_addr: Option<u64>,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ChannelEnd {
+    pub pd: String,
+    pub id: u64,
+    /// This end may make protected procedure calls to the other.
+    pub pp: bool,
+    /// This end may notify the other.
+    pub notify: bool,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Channel {
+    pub ends: [ChannelEnd; 2],
+    pub location: Location,
+}
+
+/// `<domains>`: named scheduling domains and the schedule that runs them.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DomainSchedule {
+    /// Names and kernel domain numbers (an omitted id is the smallest unused one).
+    pub domains: Vec<(String, u8)>,
+    pub schedule: Vec<ScheduleEntry>,
+    /// The entry the schedule starts at.
+    pub start_index: u64,
+    pub location: Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duration {
+    Micros(u64),
+    Ticks(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleEntry {
+    /// Index into `DomainSchedule::domains`; None for an end marker.
+    pub domain: Option<usize>,
+    pub duration: Option<Duration>,
+    pub location: Location,
+}
+
+impl System {
+    /// Every PD, children after their parent, depth first.
+    pub fn all_protection_domains(&self) -> Vec<&ProtectionDomain> {
+        fn walk<'a>(pd: &'a ProtectionDomain, out: &mut Vec<&'a ProtectionDomain>) {
+            out.push(pd);
+            pd.children.iter().for_each(|child| walk(child, out));
+        }
+        let mut out = Vec::new();
+        self.protection_domains.iter().for_each(|pd| walk(pd, &mut out));
+        out
+    }
+
+    pub fn protection_domain(&self, name: &str) -> Option<&ProtectionDomain> {
+        self.all_protection_domains().into_iter().find(|pd| pd.name == name)
+    }
+
+    pub fn memory_region(&self, name: &str) -> Option<&MemoryRegion> {
+        self.memory_regions.iter().find(|mr| mr.name == name)
+    }
+}
