@@ -1,0 +1,89 @@
+//! The plan for a small system: every PD's caps at libmicrokit's slots with Microkit's badges,
+//! and the variables its image gets.
+use atoll_sdf::{Trigger, parse};
+use atoll_sysbuild::{Cap, badge, plan, slot};
+
+const SYSTEM: &str = r#"<system>
+    <memory_region name="uart" size="0x1000" phys_addr="0x1000_0000" />
+    <protection_domain name="serial" priority="200">
+        <program_image path="serial.elf" />
+        <map mr="uart" vaddr="0x200_0000" />
+        <irq irq="10" id="5" />
+    </protection_domain>
+    <protection_domain name="client" priority="100" passive="true">
+        <program_image path="client.elf" />
+        <protection_domain name="worker" id="3" priority="90">
+            <program_image path="worker.elf" />
+        </protection_domain>
+    </protection_domain>
+    <channel>
+        <end pd="client" id="1" pp="true" />
+        <end pd="serial" id="0" notify="false" />
+    </channel>
+    <channel>
+        <end pd="client" id="2" />
+        <end pd="worker" id="7" />
+    </channel>
+</system>"#;
+
+#[test]
+fn every_pd_gets_libmicrokit_slots_and_microkit_badges() {
+    let system = parse("plan.system", SYSTEM).unwrap();
+    let plans = plan(&system);
+    let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["serial", "client", "worker"]);
+    let (serial, client, worker) = (&plans[0], &plans[1], &plans[2]);
+
+    // The serial PD takes protected calls: it receives on an endpoint.
+    assert!(serial.has_endpoint);
+    assert_eq!(
+        serial.caps,
+        vec![
+            (slot::INPUT, Cap::OwnEndpoint),
+            (slot::FAULT_ENDPOINT, Cap::Endpoint { pd: None, badge: 1 }),
+            (slot::VSPACE, Cap::OwnVSpace),
+            (slot::REPLY, Cap::OwnReply),
+            (slot::TCB, Cap::OwnTcb),
+            (slot::BASE_IRQ + 5, Cap::IrqHandler { irq: 10, trigger: Trigger::Level, badge: 1 << 5 }),
+        ]
+    );
+    assert_eq!((serial.variables.irqs, serial.variables.notifications, serial.variables.pps), (1 << 5, 0, 0));
+
+    // The client has a child, so an endpoint too; it is passive, so it holds the monitor's.
+    assert!(client.has_endpoint && client.variables.passive);
+    assert_eq!(
+        client.caps,
+        vec![
+            (slot::INPUT, Cap::OwnEndpoint),
+            (slot::FAULT_ENDPOINT, Cap::Endpoint { pd: None, badge: 2 }),
+            (slot::VSPACE, Cap::OwnVSpace),
+            (slot::REPLY, Cap::OwnReply),
+            (slot::MONITOR_ENDPOINT, Cap::Endpoint { pd: None, badge: 2 }),
+            (slot::TCB, Cap::OwnTcb),
+            (slot::BASE_OUTPUT_NOTIFICATION + 1, Cap::Notification { pd: 0, badge: 1 }),
+            (slot::BASE_OUTPUT_NOTIFICATION + 2, Cap::Notification { pd: 2, badge: 1 << 7 }),
+            (slot::BASE_ENDPOINT + 1, Cap::Endpoint { pd: Some(0), badge: badge::PPC }),
+            (slot::BASE_CHILD_TCB + 3, Cap::ChildTcb { pd: 2 }),
+        ]
+    );
+    assert_eq!((client.variables.notifications, client.variables.pps), (0b110, 0b10));
+
+    // The child's faults go to its parent, badged with the fault bit and its id.
+    assert_eq!(worker.parent, Some(1));
+    assert!(!worker.has_endpoint);
+    assert_eq!(worker.caps[0], (slot::INPUT, Cap::OwnNotification));
+    assert_eq!(worker.caps[1], (slot::FAULT_ENDPOINT, Cap::Endpoint { pd: Some(1), badge: badge::FAULT | 3 }));
+    assert!(worker.caps.contains(&(slot::BASE_OUTPUT_NOTIFICATION + 7, Cap::Notification { pd: 1, badge: 1 << 2 })));
+    assert_eq!(worker.variables.name, "worker");
+}
+
+#[test]
+fn slots_stay_inside_the_cnode() {
+    let system = parse("plan.system", SYSTEM).unwrap();
+    for plan in plan(&system) {
+        assert!(plan.caps.iter().all(|(slot, _)| *slot < 1 << slot::CNODE_BITS), "{}", plan.name);
+        let mut slots: Vec<u64> = plan.caps.iter().map(|(slot, _)| *slot).collect();
+        slots.dedup();
+        assert_eq!(slots.len(), plan.caps.len(), "{} uses a slot twice", plan.name);
+    }
+}
