@@ -15,5 +15,7 @@
 //!   `microkit_irqs`, `microkit_notifications`, `microkit_pps`), which the builder writes into
 //!   the PD's image.
 mod layout;
+mod spec;
 
 pub use layout::*;
+pub use spec::{append_segment, encode};

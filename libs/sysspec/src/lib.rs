@@ -1,0 +1,250 @@
+//! The compact description of a system that the builder (`tools/sysbuild`) appends to the
+//! initialiser's image and the initialiser (`apps/init`) reads: little-endian 64-bit words,
+//! then the PDs' names and segment data. Every offset and count is checked when read, so a
+//! damaged description is refused, never followed out of bounds.
+#![no_std]
+#![forbid(unsafe_code)]
+
+/// "ATOLLSYS", the first word.
+pub const MAGIC: u64 = u64::from_le_bytes(*b"ATOLLSYS");
+pub const VERSION: u64 = 1;
+/// Words of the header: magic, version, PD count, region count, total length in bytes.
+pub const HEADER_WORDS: usize = 5;
+pub const REGION_WORDS: usize = 3;
+pub const PD_WORDS: usize = 20;
+pub const SEGMENT_WORDS: usize = 5;
+pub const MAP_WORDS: usize = 3;
+pub const CAP_WORDS: usize = 4;
+pub const PATCH_WORDS: usize = 3;
+/// "None" in a word that names a PD, region, domain or address.
+pub const NONE: u64 = u64::MAX;
+
+/// Where a segment's or mapping's permissions sit in its word.
+pub const PERM_READ: u64 = 1;
+pub const PERM_WRITE: u64 = 2;
+pub const PERM_EXECUTE: u64 = 4;
+pub const MAP_UNCACHED: u64 = 8;
+
+/// PD flags.
+pub const PD_PASSIVE: u64 = 1;
+pub const PD_HAS_ENDPOINT: u64 = 2;
+
+/// Cap kinds in a PD's CSpace (see `atoll-sysbuild`'s `Cap`).
+pub mod cap {
+    pub const OWN_ENDPOINT: u64 = 0;
+    pub const OWN_NOTIFICATION: u64 = 1;
+    pub const OWN_REPLY: u64 = 2;
+    pub const OWN_TCB: u64 = 3;
+    pub const OWN_VSPACE: u64 = 4;
+    /// a: the PD (NONE: the monitor), b: the badge.
+    pub const ENDPOINT: u64 = 5;
+    /// a: the PD, b: the badge.
+    pub const NOTIFICATION: u64 = 6;
+    /// a: the IRQ, with bit 63 set for edge-triggered; b: the badge.
+    pub const IRQ_HANDLER: u64 = 7;
+    /// a: the child PD.
+    pub const CHILD_TCB: u64 = 8;
+    pub const EDGE_TRIGGERED: u64 = 1 << 63;
+}
+
+/// The libmicrokit addresses every PD uses: its IPC buffer in the highest page of the user
+/// address space, then a guard page, then its stack.
+pub const IPC_BUFFER_VADDR: u64 = 0x3f_ffff_e000;
+pub const STACK_TOP: u64 = IPC_BUFFER_VADDR - 0x1000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    BadMagic,
+    BadVersion,
+    Truncated,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub size: u64,
+    pub page_size: u64,
+    pub phys_addr: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub vaddr: u64,
+    pub mem_size: u64,
+    pub file_size: u64,
+    pub perms: u64,
+    /// Byte offset of the data in the description.
+    pub data: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Map {
+    pub region: u64,
+    pub vaddr: u64,
+    pub perms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cap {
+    pub slot: u64,
+    pub kind: u64,
+    pub a: u64,
+    pub b: u64,
+}
+
+/// A patch's size that means: 8 bytes, the physical address of region `value`.
+pub const PATCH_REGION_PADDR: u64 = 1 << 63 | 8;
+
+/// A write into a PD's image before it starts: `size` bytes (1 or 8) of `value` at `vaddr`, or
+/// (`PATCH_REGION_PADDR`) the physical address of region `value`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Patch {
+    pub vaddr: u64,
+    pub value: u64,
+    pub size: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pd<'a> {
+    pub name: &'a [u8],
+    pub priority: u64,
+    pub budget_us: u64,
+    pub period_us: u64,
+    pub flags: u64,
+    pub domain: Option<u64>,
+    pub parent: Option<u64>,
+    pub entry: u64,
+    pub stack_size: u64,
+    words: &'a [u8],
+    ranges: [(u64, u64); 4],
+}
+
+/// A description, checked as it is read.
+#[derive(Clone, Copy)]
+pub struct Spec<'a> {
+    bytes: &'a [u8],
+    pd_count: u64,
+    region_count: u64,
+}
+
+fn word(bytes: &[u8], index: u64) -> Result<u64, Error> {
+    let start = usize::try_from(index).map_err(|_| Error::Truncated)?.checked_mul(8).ok_or(Error::Truncated)?;
+    let chunk = bytes.get(start..start.checked_add(8).ok_or(Error::Truncated)?).ok_or(Error::Truncated)?;
+    Ok(u64::from_le_bytes(chunk.try_into().map_err(|_| Error::Truncated)?))
+}
+
+fn optional(value: u64) -> Option<u64> {
+    (value != NONE).then_some(value)
+}
+
+impl<'a> Spec<'a> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        if word(bytes, 0)? != MAGIC {
+            return Err(Error::BadMagic);
+        }
+        if word(bytes, 1)? != VERSION {
+            return Err(Error::BadVersion);
+        }
+        let length = usize::try_from(word(bytes, 4)?).map_err(|_| Error::Truncated)?;
+        let bytes = bytes.get(..length).ok_or(Error::Truncated)?;
+        let spec = Spec { bytes, pd_count: word(bytes, 2)?, region_count: word(bytes, 3)? };
+        // Every fixed record must be there.
+        word(bytes, spec.pd_base() + spec.pd_count * PD_WORDS as u64 - 1).map(|_| spec)
+    }
+
+    pub fn pd_count(&self) -> u64 {
+        self.pd_count
+    }
+
+    pub fn region_count(&self) -> u64 {
+        self.region_count
+    }
+
+    fn pd_base(&self) -> u64 {
+        HEADER_WORDS as u64 + self.region_count * REGION_WORDS as u64
+    }
+
+    pub fn region(&self, index: u64) -> Result<Region, Error> {
+        let base = HEADER_WORDS as u64 + index * REGION_WORDS as u64;
+        if index >= self.region_count {
+            return Err(Error::Truncated);
+        }
+        Ok(Region {
+            size: word(self.bytes, base)?,
+            page_size: word(self.bytes, base + 1)?,
+            phys_addr: optional(word(self.bytes, base + 2)?),
+        })
+    }
+
+    pub fn pd(&self, index: u64) -> Result<Pd<'a>, Error> {
+        if index >= self.pd_count {
+            return Err(Error::Truncated);
+        }
+        let base = self.pd_base() + index * PD_WORDS as u64;
+        let w = |i: u64| word(self.bytes, base + i);
+        let (name_offset, name_len) = (w(0)?, w(1)?);
+        let name = self.data(name_offset, name_len)?;
+        Ok(Pd {
+            name,
+            priority: w(2)?,
+            budget_us: w(3)?,
+            period_us: w(4)?,
+            flags: w(5)?,
+            domain: optional(w(6)?),
+            parent: optional(w(7)?),
+            entry: w(8)?,
+            stack_size: w(9)?,
+            words: self.bytes,
+            ranges: [(w(10)?, w(11)?), (w(12)?, w(13)?), (w(14)?, w(15)?), (w(16)?, w(17)?)],
+        })
+    }
+
+    /// `len` bytes at byte offset `offset` of the description.
+    pub fn data(&self, offset: u64, len: u64) -> Result<&'a [u8], Error> {
+        let start = usize::try_from(offset).map_err(|_| Error::Truncated)?;
+        let end = start.checked_add(usize::try_from(len).map_err(|_| Error::Truncated)?).ok_or(Error::Truncated)?;
+        self.bytes.get(start..end).ok_or(Error::Truncated)
+    }
+}
+
+impl Pd<'_> {
+    fn record(&self, list: usize, index: u64, size: usize) -> Result<[u64; 5], Error> {
+        let (start, count) = self.ranges[list];
+        if index >= count {
+            return Err(Error::Truncated);
+        }
+        let mut out = [0; 5];
+        for (i, slot) in out.iter_mut().enumerate().take(size) {
+            *slot = word(self.words, start + index * size as u64 + i as u64)?;
+        }
+        Ok(out)
+    }
+
+    pub fn segment_count(&self) -> u64 {
+        self.ranges[0].1
+    }
+    pub fn segment(&self, index: u64) -> Result<Segment, Error> {
+        let [vaddr, mem_size, file_size, perms, data] = self.record(0, index, SEGMENT_WORDS)?;
+        Ok(Segment { vaddr, mem_size, file_size, perms, data })
+    }
+    pub fn map_count(&self) -> u64 {
+        self.ranges[1].1
+    }
+    pub fn map(&self, index: u64) -> Result<Map, Error> {
+        let [region, vaddr, perms, ..] = self.record(1, index, MAP_WORDS)?;
+        Ok(Map { region, vaddr, perms })
+    }
+    pub fn cap_count(&self) -> u64 {
+        self.ranges[2].1
+    }
+    pub fn cap(&self, index: u64) -> Result<Cap, Error> {
+        let [slot, kind, a, b, ..] = self.record(2, index, CAP_WORDS)?;
+        Ok(Cap { slot, kind, a, b })
+    }
+    pub fn patch_count(&self) -> u64 {
+        self.ranges[3].1
+    }
+    pub fn patch(&self, index: u64) -> Result<Patch, Error> {
+        let [vaddr, value, size, ..] = self.record(3, index, PATCH_WORDS)?;
+        Ok(Patch { vaddr, value, size })
+    }
+}

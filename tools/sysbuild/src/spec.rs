@@ -1,0 +1,196 @@
+//! Writing the compact description (`atoll-sysspec`) and appending it to the initialiser's ELF
+//! as one more loadable segment, right after its image, where the initialiser finds it.
+use crate::layout::{Cap, PdPlan, plan};
+use atoll_elf::{Elf64, PF_R, PT_LOAD};
+use atoll_sdf::{Perms, System, Trigger};
+use atoll_sysspec as spec;
+
+fn perms(p: Perms) -> u64 {
+    (p.read as u64) * spec::PERM_READ + (p.write as u64) * spec::PERM_WRITE + (p.execute as u64) * spec::PERM_EXECUTE
+}
+
+fn segment_perms(flags: u32) -> u64 {
+    let bit = |flag: u32, perm: u64| if flags & flag != 0 { perm } else { 0 };
+    bit(atoll_elf::PF_R, spec::PERM_READ)
+        | bit(atoll_elf::PF_W, spec::PERM_WRITE)
+        | bit(atoll_elf::PF_X, spec::PERM_EXECUTE)
+}
+
+fn cap_words(slot: u64, cap: Cap) -> [u64; spec::CAP_WORDS] {
+    use spec::cap::*;
+    let none = spec::NONE;
+    match cap {
+        Cap::OwnEndpoint => [slot, OWN_ENDPOINT, none, 0],
+        Cap::OwnNotification => [slot, OWN_NOTIFICATION, none, 0],
+        Cap::OwnReply => [slot, OWN_REPLY, none, 0],
+        Cap::OwnTcb => [slot, OWN_TCB, none, 0],
+        Cap::OwnVSpace => [slot, OWN_VSPACE, none, 0],
+        Cap::Endpoint { pd, badge } => [slot, ENDPOINT, pd.map_or(none, |p| p as u64), badge],
+        Cap::Notification { pd, badge } => [slot, NOTIFICATION, pd as u64, badge],
+        Cap::IrqHandler { irq, trigger, badge } => {
+            let edge = if trigger == Trigger::Edge { EDGE_TRIGGERED } else { 0 };
+            [slot, IRQ_HANDLER, irq | edge, badge]
+        }
+        Cap::ChildTcb { pd } => [slot, CHILD_TCB, pd as u64, 0],
+    }
+}
+
+/// libmicrokit's variables and the description's setvars, as writes into the PD's image.
+fn patches(system: &System, pd_index: usize, plan: &PdPlan, elf: &Elf64) -> Result<Vec<[u64; 3]>, String> {
+    let pd = system.all_protection_domains()[pd_index];
+    let mut out = Vec::new();
+    let symbol = |name: &str| elf.symbol(name);
+    if let Some(at) = symbol("microkit_name") {
+        let mut name = [0u8; 64];
+        let bytes = plan.variables.name.as_bytes();
+        name[..bytes.len().min(63)].copy_from_slice(&bytes[..bytes.len().min(63)]);
+        for (i, chunk) in name.chunks(8).enumerate() {
+            out.push([at + 8 * i as u64, u64::from_le_bytes(chunk.try_into().unwrap()), 8]);
+        }
+    }
+    if let Some(at) = symbol("microkit_passive") {
+        out.push([at, plan.variables.passive as u64, 1]);
+    }
+    for (name, value) in [
+        ("microkit_irqs", plan.variables.irqs),
+        ("microkit_notifications", plan.variables.notifications),
+        ("microkit_pps", plan.variables.pps),
+    ] {
+        if let Some(at) = symbol(name) {
+            out.push([at, value, 8]);
+        }
+    }
+    for map in &pd.maps {
+        if let Some(var) = &map.setvar_vaddr {
+            let at = symbol(var).ok_or_else(|| format!("{}: no symbol '{var}' for setvar_vaddr", pd.name))?;
+            out.push([at, map.vaddr, 8]);
+        }
+    }
+    for setvar in &pd.setvars {
+        let at =
+            symbol(&setvar.symbol).ok_or_else(|| format!("{}: no symbol '{}' for setvar", pd.name, setvar.symbol))?;
+        let region = system.memory_regions.iter().position(|mr| mr.name == setvar.region_paddr).expect("validated");
+        out.push([at, region as u64, spec::PATCH_REGION_PADDR]);
+    }
+    Ok(out)
+}
+
+/// The description of `system`, whose PDs' ELF images are `images` (in
+/// `all_protection_domains` order).
+pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    let pds = system.all_protection_domains();
+    let plans = plan(system);
+    if images.len() != pds.len() {
+        return Err(format!("{} PD images for {} protection domains", images.len(), pds.len()));
+    }
+    let domain_of = |name: &Option<String>| -> u64 {
+        let Some(name) = name else { return spec::NONE };
+        let domains = system.domains.as_ref().expect("validated");
+        domains.domains.iter().find(|(n, _)| n == name).map_or(spec::NONE, |(_, id)| *id as u64)
+    };
+    // Words first (fixed records, then variable lists), bytes after.
+    let mut records: Vec<[u64; spec::PD_WORDS]> = Vec::new();
+    let mut lists: Vec<u64> = Vec::new();
+    let mut data: Vec<u8> = Vec::new();
+    let mut data_refs: Vec<(usize, usize)> = Vec::new(); // (index into lists or records, data offset) fixed up later
+    let fixed_words =
+        spec::HEADER_WORDS + system.memory_regions.len() * spec::REGION_WORDS + pds.len() * spec::PD_WORDS;
+    for (i, pd) in pds.iter().enumerate() {
+        let elf = Elf64::parse(&images[i]).map_err(|e| format!("{}: {}: {e:?}", pd.name, pd.program_image))?;
+        let mut record = [0u64; spec::PD_WORDS];
+        let name_at = data.len();
+        data.extend_from_slice(pd.name.as_bytes());
+        record[0] = name_at as u64;
+        record[1] = pd.name.len() as u64;
+        record[2] = pd.priority as u64;
+        record[3] = pd.budget_us;
+        record[4] = pd.period_us;
+        record[5] = (pd.passive as u64) * spec::PD_PASSIVE + (plans[i].has_endpoint as u64) * spec::PD_HAS_ENDPOINT;
+        record[6] = domain_of(&pd.domain);
+        record[7] = plans[i].parent.map_or(spec::NONE, |p| p as u64);
+        record[8] = elf.entry();
+        record[9] = pd.stack_size;
+        // Segments.
+        let start = fixed_words + lists.len();
+        let mut count = 0;
+        for segment in elf.loadable_segments() {
+            let bytes = elf.segment_data(&segment).map_err(|e| format!("{}: {e:?}", pd.name))?;
+            let at = data.len();
+            data.extend_from_slice(bytes);
+            data_refs.push((lists.len() + 4, at));
+            lists.extend([segment.vaddr, segment.mem_size, segment.file_size, segment_perms(segment.flags), 0]);
+            count += 1;
+        }
+        record[10] = start as u64;
+        record[11] = count;
+        // Maps.
+        record[12] = (fixed_words + lists.len()) as u64;
+        record[13] = pd.maps.len() as u64;
+        for map in &pd.maps {
+            let region = system.memory_regions.iter().position(|mr| mr.name == map.memory_region).expect("validated");
+            let uncached = if map.cached { 0 } else { spec::MAP_UNCACHED };
+            lists.extend([region as u64, map.vaddr, perms(map.perms) | uncached]);
+        }
+        // Caps.
+        record[14] = (fixed_words + lists.len()) as u64;
+        record[15] = plans[i].caps.len() as u64;
+        for &(slot, cap) in &plans[i].caps {
+            lists.extend(cap_words(slot, cap));
+        }
+        // Patches.
+        let patches = patches(system, i, &plans[i], &elf)?;
+        record[16] = (fixed_words + lists.len()) as u64;
+        record[17] = patches.len() as u64;
+        patches.iter().for_each(|p| lists.extend(p));
+        records.push(record);
+    }
+    let data_base = (fixed_words + lists.len()) * 8;
+    for (at, offset) in data_refs {
+        lists[at] = (data_base + offset) as u64;
+    }
+    for record in &mut records {
+        record[0] += data_base as u64;
+    }
+    let total = data_base + data.len();
+    let mut out = Vec::with_capacity(total);
+    let mut put = |w: u64| out.extend_from_slice(&w.to_le_bytes());
+    [spec::MAGIC, spec::VERSION, pds.len() as u64, system.memory_regions.len() as u64, total as u64]
+        .into_iter()
+        .for_each(&mut put);
+    for mr in &system.memory_regions {
+        [mr.size, mr.page_size, mr.phys_addr.unwrap_or(spec::NONE)].into_iter().for_each(&mut put);
+    }
+    records.iter().flatten().copied().for_each(&mut put);
+    lists.iter().copied().for_each(&mut put);
+    out.extend_from_slice(&data);
+    Ok(out)
+}
+
+/// The initialiser's ELF with `payload` as one more read-only loadable segment at the first page
+/// after its image (where it looks for it), and that address.
+pub fn append_segment(elf_bytes: &[u8], payload: &[u8]) -> Result<(Vec<u8>, u64), String> {
+    let elf = Elf64::parse(elf_bytes).map_err(|e| format!("initialiser ELF: {e:?}"))?;
+    let (_, end) = elf.virtual_extent().ok_or("the initialiser has no loadable segment")?;
+    let vaddr = end.next_multiple_of(4096);
+    let mut out = elf_bytes.to_vec();
+    out.resize(out.len().next_multiple_of(4096), 0);
+    let data_offset = out.len() as u64;
+    out.extend_from_slice(payload);
+    out.resize(out.len().next_multiple_of(8), 0);
+    let phoff = out.len() as u64;
+    out.extend_from_slice(elf.program_header_table());
+    let mut header = [0u8; atoll_elf::PHENT_SIZE];
+    header[0..4].copy_from_slice(&PT_LOAD.to_le_bytes());
+    header[4..8].copy_from_slice(&PF_R.to_le_bytes());
+    for (at, value) in
+        [(8, data_offset), (16, vaddr), (24, vaddr), (32, payload.len() as u64), (40, payload.len() as u64), (48, 4096)]
+    {
+        header[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    out.extend_from_slice(&header);
+    // e_phoff (offset 32) and e_phnum (offset 56).
+    out[32..40].copy_from_slice(&phoff.to_le_bytes());
+    let phnum = elf.phnum() + 1;
+    out[56..58].copy_from_slice(&phnum.to_le_bytes());
+    Ok((out, vaddr))
+}

@@ -1,0 +1,110 @@
+//! The compact description round-trips: what the builder writes, the initialiser's reader
+//! (atoll-sysspec) reads back; and the initialiser's ELF gains it as a segment after its image.
+use atoll_elf::Elf64;
+use atoll_sdf::parse;
+use atoll_sysbuild::{append_segment, encode, slot};
+use atoll_sysspec::{self as spec, Spec};
+
+/// A minimal RISC-V ELF64 executable: one loadable segment of `data` at `vaddr`, entry there.
+fn tiny_elf(vaddr: u64, data: &[u8]) -> Vec<u8> {
+    let mut elf = vec![0u8; 64 + 56];
+    elf[0..4].copy_from_slice(b"\x7fELF");
+    elf[4] = 2; // 64-bit
+    elf[5] = 1; // little-endian
+    elf[6] = 1;
+    elf[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    elf[18..20].copy_from_slice(&243u16.to_le_bytes()); // EM_RISCV
+    elf[20..24].copy_from_slice(&1u32.to_le_bytes());
+    elf[24..32].copy_from_slice(&vaddr.to_le_bytes());
+    elf[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
+    elf[52..54].copy_from_slice(&64u16.to_le_bytes()); // e_ehsize
+    elf[54..56].copy_from_slice(&56u16.to_le_bytes()); // e_phentsize
+    elf[56..58].copy_from_slice(&1u16.to_le_bytes()); // e_phnum
+    elf[58..60].copy_from_slice(&64u16.to_le_bytes()); // e_shentsize
+    let ph = 64;
+    elf[ph..ph + 4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    elf[ph + 4..ph + 8].copy_from_slice(&5u32.to_le_bytes()); // R+X
+    elf[ph + 8..ph + 16].copy_from_slice(&120u64.to_le_bytes());
+    elf[ph + 16..ph + 24].copy_from_slice(&vaddr.to_le_bytes());
+    elf[ph + 24..ph + 32].copy_from_slice(&vaddr.to_le_bytes());
+    elf[ph + 32..ph + 40].copy_from_slice(&(data.len() as u64).to_le_bytes());
+    elf[ph + 40..ph + 48].copy_from_slice(&(data.len() as u64 + 0x100).to_le_bytes());
+    elf[ph + 48..ph + 56].copy_from_slice(&4096u64.to_le_bytes());
+    elf.extend_from_slice(data);
+    elf
+}
+
+const SYSTEM: &str = r#"<system>
+    <memory_region name="shared" size="0x2000" />
+    <memory_region name="uart" size="0x1000" phys_addr="0x1000_0000" />
+    <protection_domain name="server" priority="200" budget="300" period="1000">
+        <program_image path="server.elf" />
+        <map mr="uart" vaddr="0x200_0000" perms="rw" cached="false" />
+        <irq irq="10" id="1" trigger="edge" />
+    </protection_domain>
+    <protection_domain name="client" priority="100" passive="true" stack_size="0x4000">
+        <program_image path="client.elf" />
+        <map mr="shared" vaddr="0x300_0000" perms="r" />
+    </protection_domain>
+    <channel>
+        <end pd="client" id="0" pp="true" />
+        <end pd="server" id="2" />
+    </channel>
+</system>"#;
+
+#[test]
+fn the_description_round_trips() {
+    let system = parse("spec.system", SYSTEM).unwrap();
+    let images = vec![tiny_elf(0x10000, b"server code"), tiny_elf(0x20000, b"client")];
+    let bytes = encode(&system, &images).unwrap();
+    let spec = Spec::parse(&bytes).unwrap();
+    assert_eq!((spec.pd_count(), spec.region_count()), (2, 2));
+    assert_eq!(spec.region(1).unwrap(), spec::Region { size: 0x1000, page_size: 0x1000, phys_addr: Some(0x1000_0000) });
+    assert_eq!(spec.region(0).unwrap().phys_addr, None);
+
+    let server = spec.pd(0).unwrap();
+    assert_eq!(server.name, b"server");
+    assert_eq!((server.priority, server.budget_us, server.period_us, server.entry), (200, 300, 1000, 0x10000));
+    assert_eq!(server.flags, spec::PD_HAS_ENDPOINT);
+    let segment = server.segment(0).unwrap();
+    assert_eq!((segment.vaddr, segment.file_size, segment.mem_size), (0x10000, 11, 11 + 0x100));
+    assert_eq!(spec.data(segment.data, segment.file_size).unwrap(), b"server code");
+    assert_eq!(server.map(0).unwrap(), spec::Map { region: 1, vaddr: 0x200_0000, perms: 3 | spec::MAP_UNCACHED });
+    let irq = (0..server.cap_count()).map(|i| server.cap(i).unwrap()).find(|c| c.kind == spec::cap::IRQ_HANDLER);
+    assert_eq!(irq.map(|c| (c.slot, c.a, c.b)), Some((slot::BASE_IRQ + 1, 10 | spec::cap::EDGE_TRIGGERED, 1 << 1)));
+
+    let client = spec.pd(1).unwrap();
+    assert_eq!((client.flags, client.stack_size), (spec::PD_PASSIVE, 0x4000));
+    let ppc = (0..client.cap_count()).map(|i| client.cap(i).unwrap()).find(|c| c.slot == slot::BASE_ENDPOINT);
+    assert_eq!(ppc.map(|c| (c.kind, c.a, c.b)), Some((spec::cap::ENDPOINT, 0, 1 << 63 | 2)));
+    // Out-of-range reads are refused.
+    assert!(client.segment(1).is_err() && spec.pd(2).is_err() && spec.region(2).is_err());
+}
+
+#[test]
+fn damaged_descriptions_are_refused() {
+    let system = parse("spec.system", SYSTEM).unwrap();
+    let images = vec![tiny_elf(0x10000, b"s"), tiny_elf(0x20000, b"c")];
+    let bytes = encode(&system, &images).unwrap();
+    assert_eq!(Spec::parse(&bytes[..bytes.len() - 1]).err(), Some(spec::Error::Truncated));
+    let mut wrong = bytes.clone();
+    wrong[0] ^= 1;
+    assert_eq!(Spec::parse(&wrong).err(), Some(spec::Error::BadMagic));
+    assert_eq!(Spec::parse(&bytes[..16]).err(), Some(spec::Error::Truncated));
+    assert!(encode(&system, &images[..1]).is_err());
+}
+
+#[test]
+fn the_initialiser_gains_the_description_after_its_image() {
+    let init = tiny_elf(0x10000, &[7; 100]);
+    let (out, vaddr) = append_segment(&init, b"payload").unwrap();
+    // The image ended at 0x10000 + 100 + 0x100: the next page.
+    assert_eq!(vaddr, 0x11000);
+    let elf = Elf64::parse(&out).unwrap();
+    let segments: Vec<_> = elf.loadable_segments().collect();
+    assert_eq!(segments.len(), 2);
+    assert_eq!(segments[0].vaddr, 0x10000);
+    assert_eq!((segments[1].vaddr, segments[1].file_size), (0x11000, 7));
+    assert_eq!(elf.segment_data(&segments[1]).unwrap(), b"payload");
+    assert_eq!(elf.segment_data(&segments[0]).unwrap(), &[7; 100][..]);
+}
