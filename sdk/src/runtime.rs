@@ -5,15 +5,19 @@
 use atoll_abi::BootInfo;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+#[cfg(feature = "root-task")]
 const STACK_SIZE: usize = 256 * 1024;
 
+#[cfg(feature = "root-task")]
 #[repr(C, align(16))]
 struct Stack([u8; STACK_SIZE]);
 
+#[cfg(feature = "root-task")]
 static mut STACK: Stack = Stack([0; STACK_SIZE]);
 static BOOTINFO: AtomicUsize = AtomicUsize::new(0);
 static IPC_BUFFER: AtomicUsize = AtomicUsize::new(0);
 
+#[cfg(feature = "root-task")]
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
 #[unsafe(link_section = ".text._start")]
@@ -29,11 +33,13 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+#[cfg(feature = "root-task")]
 unsafe extern "Rust" {
     /// Defined by [`root_task!`].
     fn __atoll_root_task_main(bootinfo: &'static BootInfo) -> !;
 }
 
+#[cfg(feature = "root-task")]
 extern "C" fn rust_start(bootinfo: usize) -> ! {
     BOOTINFO.store(bootinfo, Ordering::Relaxed);
     // SAFETY: seL4 passes the address of the mapped bootinfo frame, valid for the task's life.
@@ -86,6 +92,7 @@ macro_rules! root_task {
     };
 }
 
+#[cfg(feature = "root-task")]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     crate::println!("root task panicked: {info}");

@@ -15,6 +15,8 @@ pub struct Artifacts {
     pub demo: PathBuf,
     pub tests: PathBuf,
     pub isolation: PathBuf,
+    /// The initialiser of SDF-described systems (MCS configurations only).
+    pub init: PathBuf,
     pub out_dir: PathBuf,
 }
 
@@ -134,7 +136,7 @@ pub fn build_target_with(target_dir: &Path, options: &[(&str, &str)], mcs: bool)
     let mut command = cargo();
     command.args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"]).arg(target_dir);
     if mcs {
-        command.args(["-p", "atoll-kernel", "-p", "atoll-loader", "-p", "atoll-tests"]);
+        command.args(["-p", "atoll-kernel", "-p", "atoll-loader", "-p", "atoll-tests", "-p", "atoll-init"]);
         command.args(["--features", "atoll-kernel/mcs,atoll-tests/mcs"]);
     } else {
         for krate in TARGET_CRATES {
@@ -157,6 +159,7 @@ pub fn build_target_with(target_dir: &Path, options: &[(&str, &str)], mcs: bool)
         demo: dir.join("atoll-demo"),
         tests: dir.join("atoll-tests"),
         isolation: dir.join("atoll-isolation"),
+        init: dir.join("atoll-init"),
         out_dir,
     })
 }

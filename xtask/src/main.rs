@@ -16,6 +16,7 @@ mod harness;
 mod layers;
 mod qemu;
 mod setup;
+mod system;
 
 use std::process::ExitCode;
 
@@ -23,13 +24,14 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["run"] => run_demo("default"),
+        ["run", sdf] if sdf.ends_with(".system") || sdf.ends_with(".xml") => run_system(sdf),
         ["run", "--config", config] => run_demo(config),
         ["test"] => harness::test_all(true),
         ["test", "--target-only"] => harness::test_all(false),
         ["image", root_task, output] => make_image("default", root_task, output),
         ["image", "--config", config, root_task, output] => make_image(config, root_task, output),
         ["bench"] => setup::ensure_tools().and_then(|()| bench::bench()),
-        _ => Err("usage: cargo xtask run [--config NAME] | test [--target-only] | bench \
+        _ => Err("usage: cargo xtask run [--config NAME] | run SYSTEM.system | test [--target-only] | bench \
                   | image [--config NAME] ROOT_TASK_ELF OUTPUT"
             .to_string()),
     };
@@ -54,6 +56,13 @@ fn run_demo(config: &str) -> Result<(), String> {
     setup::ensure_tools()?;
     let artifacts = build::build_config(config)?;
     let image = build::image_for(&artifacts, &artifacts.demo, "demo")?;
+    let status = qemu::run_interactive(&image)?;
+    if status.success() { Ok(()) } else { Err(format!("QEMU exited with {status}")) }
+}
+
+fn run_system(sdf: &str) -> Result<(), String> {
+    setup::ensure_tools()?;
+    let image = system::image(std::path::Path::new(sdf))?;
     let status = qemu::run_interactive(&image)?;
     if status.success() { Ok(()) } else { Err(format!("QEMU exited with {status}")) }
 }

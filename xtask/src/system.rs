@@ -1,0 +1,55 @@
+//! Systems described by seL4 Microkit SDF files: `cargo xtask run path/to/NAME.system` builds
+//! the protection domains, the kernel in the `microkit` configuration and the initialiser, and
+//! boots them as one image.
+//!
+//! A PD's `program_image` is a file next to the description, or, for a description in this
+//! repository (`systems/NAME/`), a binary of that directory's crate (`server.elf` is its bin
+//! `server`), built with atoll-pd.
+use crate::build::{self, PROFILE, TARGET};
+use std::path::{Path, PathBuf};
+
+/// Builds the image for the description at `sdf`; returns its path.
+pub fn image(sdf: &Path) -> Result<PathBuf, String> {
+    let text = std::fs::read_to_string(sdf).map_err(|e| format!("{}: {e}", sdf.display()))?;
+    let system = atoll_sdf::parse(&sdf.display().to_string(), &text).map_err(|e| e.to_string())?;
+    let dir = sdf.parent().unwrap_or(Path::new("."));
+    let pd_dir = build_repository_pds(dir)?;
+    let mut images = Vec::new();
+    for pd in system.all_protection_domains() {
+        let beside = dir.join(&pd.program_image);
+        let built = pd_dir.as_ref().map(|d| d.join(pd.program_image.trim_end_matches(".elf")));
+        let path = if beside.exists() { beside } else { built.filter(|p| p.exists()).unwrap_or(beside) };
+        images.push(std::fs::read(&path).map_err(|e| format!("{}: program image {}: {e}", pd.name, path.display()))?);
+    }
+    let description = atoll_sysbuild::encode(&system, &images)?;
+    let artifacts = build::build_config(build::config("microkit")?)?;
+    let init = std::fs::read(&artifacts.init).map_err(|e| format!("{}: {e}", artifacts.init.display()))?;
+    let (init, _) = atoll_sysbuild::append_segment(&init, &description)?;
+    let image = build::build_image_bytes(&artifacts, &init)?;
+    let name = sdf.file_stem().and_then(|s| s.to_str()).unwrap_or("system");
+    let path = artifacts.out_dir.join(format!("system-{name}.elf"));
+    std::fs::write(&path, image).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// If `dir` holds a crate of this workspace, builds its binaries (on their own, so the root
+/// tasks' runtime features stay out of them) and returns where they are.
+fn build_repository_pds(dir: &Path) -> Result<Option<PathBuf>, String> {
+    let manifest = dir.join("Cargo.toml");
+    let Ok(text) = std::fs::read_to_string(&manifest) else { return Ok(None) };
+    let Some(name) = text.lines().find_map(|l| l.strip_prefix("name = ").map(|n| n.trim_matches('"').to_string()))
+    else {
+        return Ok(None);
+    };
+    let target = build::workspace_root().join("target").join("pds");
+    let status = build::cargo()
+        .args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"])
+        .arg(&target)
+        .args(["-p", &name])
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building the protection domains of {name} failed"));
+    }
+    Ok(Some(target.join(TARGET).join(PROFILE)))
+}
