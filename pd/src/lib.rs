@@ -69,7 +69,7 @@ fn read_u64(variable: *const u64) -> u64 {
 /// This PD's name, as the system description gives it.
 pub fn name() -> &'static str {
     // SAFETY: written by the builder before the PD starts and never written after; read-only here.
-    let bytes: &'static [u8; 64] = unsafe { &*(&raw const microkit_name) };
+    let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts((&raw const microkit_name).cast::<u8>(), 64) };
     let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     core::str::from_utf8(&bytes[..len]).unwrap_or("?")
 }
@@ -140,12 +140,12 @@ pub fn run<H: Handler>(init: impl FnOnce() -> H) -> ! {
 
 fn set_deferred(cap: u64, info: MessageInfo) {
     // SAFETY: one thread per PD; the static is only touched by this thread.
-    unsafe { *(&raw mut DEFERRED) = Some((cap, info)) };
+    unsafe { (&raw mut DEFERRED).write(Some((cap, info))) };
 }
 
 fn take_deferred() -> Option<(u64, MessageInfo)> {
     // SAFETY: as for `set_deferred`.
-    unsafe { (*(&raw mut DEFERRED)).take() }
+    unsafe { core::ptr::replace(&raw mut DEFERRED, None) }
 }
 
 /// The first four message registers travel in registers; the SDK's calls take them as an

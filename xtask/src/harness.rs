@@ -6,6 +6,7 @@
 //! for that thread and not panic.
 use crate::bench::{Run, run_benchmark};
 use crate::{build, qemu, setup};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(180);
@@ -100,6 +101,17 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
         benchmark_repeats(),
         benchmark_fails_on_failed_operation(),
         mcs_benchmark_runs(),
+        system_runs(
+            "systems/hello/hello.system",
+            &[
+                "server: init",
+                "atoll-init: 'server' is now passive",
+                "client: server says 1 + 2 = 3 (reply length 1)",
+                "client: server says 20 + 22 = 42 (reply length 1)",
+                "peer: notified on channel 0, notifying back",
+                "client: notified on channel 1; done",
+            ],
+        ),
         demo_echoes(&artifacts),
         configuration_passes_the_suite("mcs"),
         configuration_passes_the_suite("microkit"),
@@ -302,6 +314,29 @@ fn mcs_benchmark_runs() -> (u32, u32) {
         Ok(format!("{} benchmarks", rows.len()))
     });
     report(name, outcome)
+}
+
+/// A system built from its SDF boots, and its PDs print `expected` in that order.
+fn system_runs(sdf: &str, expected: &[&str]) -> (u32, u32) {
+    let name = format!("harness::system_{}_runs", Path::new(sdf).file_stem().and_then(|s| s.to_str()).unwrap_or("?"));
+    let outcome = (|| -> Result<String, String> {
+        let image = crate::system::image(&build::workspace_root().join(sdf))?;
+        let mut session = qemu::Session::start(&image)?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut found = 0;
+        let mut last = Vec::new();
+        while let Some(line) = session.next_line(deadline) {
+            if line.contains(expected[found]) {
+                found += 1;
+                if found == expected.len() {
+                    return Ok(format!("{found} lines in order"));
+                }
+            }
+            last.push(line);
+        }
+        Err(format!("never saw {:?}; last lines: {:?}", expected[found], &last[last.len().saturating_sub(5)..]))
+    })();
+    report(&name, outcome)
 }
 
 /// The benchmark checks what it measures: when one measured Page_Map fails (the bench root task
