@@ -101,6 +101,18 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
         benchmark_repeats(),
         benchmark_fails_on_failed_operation(),
         mcs_benchmark_runs(),
+        system_runs_typing(
+            "systems/demo/demo.system",
+            &[
+                "atoll-init: 'calc' is now passive",
+                "supervisor: child 0 faulted (fault 6, pc",
+                "worker: run 3, working",
+                "client: the passive calculator says 6 * 7 = 42",
+                "client: tick 3 from the timer driver",
+                "client: you typed 'k'",
+            ],
+            Some(("client: tick 3 from the timer driver", b"k")),
+        ),
         system_runs(
             "systems/hello/hello.system",
             &[
@@ -318,14 +330,24 @@ fn mcs_benchmark_runs() -> (u32, u32) {
 
 /// A system built from its SDF boots, and its PDs print `expected` in that order.
 fn system_runs(sdf: &str, expected: &[&str]) -> (u32, u32) {
+    system_runs_typing(sdf, expected, None)
+}
+
+/// As `system_runs`; once the line `typed.0` has been seen, `typed.1` is typed on the console.
+fn system_runs_typing(sdf: &str, expected: &[&str], typed: Option<(&str, &[u8])>) -> (u32, u32) {
     let name = format!("harness::system_{}_runs", Path::new(sdf).file_stem().and_then(|s| s.to_str()).unwrap_or("?"));
     let outcome = (|| -> Result<String, String> {
         let image = crate::system::image(&build::workspace_root().join(sdf))?;
-        let mut session = qemu::Session::start(&image)?;
+        let mut session = qemu::Session::start_interactive(&image)?;
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut found = 0;
         let mut last = Vec::new();
         while let Some(line) = session.next_line(deadline) {
+            if let Some((after, text)) = typed
+                && line.contains(after)
+            {
+                session.type_text(text)?;
+            }
             if line.contains(expected[found]) {
                 found += 1;
                 if found == expected.len() {

@@ -1,6 +1,8 @@
 //! `cargo xtask`: sets up the machine, builds Atoll, makes boot images, runs QEMU and the tests.
 //!
-//! - `cargo xtask run [--config NAME]`: boot the demo root task in QEMU.
+//! - `cargo xtask run [SYSTEM.system]`: build and boot a system described by an seL4 Microkit
+//!   SDF file (default: the demo, `systems/demo/demo.system`).
+//! - `cargo xtask run --config NAME`: boot the single root-task demo in QEMU.
 //! - `cargo xtask test`: host unit tests, then the on-target test suite in QEMU.
 //! - `cargo xtask bench`: the benchmark build and its instruction counts beside seL4's.
 //! - `cargo xtask image [--config NAME] ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root
@@ -23,7 +25,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["run"] => run_demo("default"),
+        ["run"] => run_system("systems/demo/demo.system"),
         ["run", sdf] if sdf.ends_with(".system") || sdf.ends_with(".xml") => run_system(sdf),
         ["run", "--config", config] => run_demo(config),
         ["test"] => harness::test_all(true),
@@ -62,7 +64,9 @@ fn run_demo(config: &str) -> Result<(), String> {
 
 fn run_system(sdf: &str) -> Result<(), String> {
     setup::ensure_tools()?;
-    let image = system::image(std::path::Path::new(sdf))?;
+    let path = std::path::Path::new(sdf);
+    let path = if path.exists() { path.to_path_buf() } else { build::workspace_root().join(path) };
+    let image = system::image(&path)?;
     let status = qemu::run_interactive(&image)?;
     if status.success() { Ok(()) } else { Err(format!("QEMU exited with {status}")) }
 }

@@ -100,8 +100,16 @@ pub fn build(spec: &Spec) -> System {
     let mut system = System { pds: [Pd::default(); MAX_PDS], regions: [(0, 0); MAX_REGIONS], monitor: 0 };
     system.monitor = alloc.object(ObjectType::Endpoint, 0);
     assert!(spec.pd_count() as usize <= MAX_PDS && spec.region_count() as usize <= MAX_REGIONS, "too large");
-    for index in 0..spec.region_count() {
-        system.regions[index as usize] = region_frames(&mut alloc, spec.region(index).expect("region"));
+    // Device regions are carved from their untypeds in address order.
+    let region = |index: u64| spec.region(index).expect("region");
+    let mut done = [false; MAX_REGIONS];
+    for _ in 0..spec.region_count() {
+        let next = (0..spec.region_count())
+            .filter(|&i| !done[i as usize])
+            .min_by_key(|&i| region(i).phys_addr.unwrap_or(0))
+            .expect("a region left");
+        done[next as usize] = true;
+        system.regions[next as usize] = region_frames(&mut alloc, region(next));
     }
     for index in 0..spec.pd_count() {
         let pd = spec.pd(index).expect("PD");
