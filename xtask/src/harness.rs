@@ -114,6 +114,18 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
             Some(("client: tick 3 from the timer driver", b"k")),
         ),
         system_runs(
+            "systems/hello/domains.system",
+            &[
+                "atoll-init: domain schedule of 3 entries started",
+                "left: turn 1",
+                "right: turn 1",
+                "left: turn 2",
+                "right: turn 2",
+                "left: turn 4",
+                "right: turn 4",
+            ],
+        ),
+        system_runs(
             "systems/hello/hello.system",
             &[
                 "server: init",

@@ -132,6 +132,7 @@ pub fn build(spec: &Spec) -> System {
     for index in 0..spec.pd_count() {
         start(&mut alloc, &spec.pd(index).expect("PD"), &system, system.pds[index as usize]);
     }
+    domain_schedule(spec);
     system
 }
 
@@ -228,6 +229,19 @@ fn start(alloc: &mut Allocator, pd: &spec::Pd, system: &System, objects: Pd) {
     regs[tcb::context::PC] = pd.entry;
     regs[tcb::context::SP] = spec::STACK_TOP;
     tcb::write_registers(objects.tcb, true, &regs).expect("starting it");
+}
+
+/// The description's domain schedule, set and started (seL4 16.0.0's run-time schedule).
+fn domain_schedule(spec: &Spec) {
+    if spec.schedule_count() == 0 {
+        return;
+    }
+    for index in 0..spec.schedule_count() {
+        let (domain_number, ticks) = spec.schedule_entry(index).expect("schedule entry");
+        domain::schedule_configure(slots::CAP_DOMAIN, index, domain_number, ticks).expect("a domain schedule entry");
+    }
+    domain::schedule_set_start(slots::CAP_DOMAIN, spec.schedule_start()).expect("starting the domain schedule");
+    println!("atoll-init: domain schedule of {} entries started", spec.schedule_count());
 }
 
 /// The monitor: top-level PDs' faults are reported; a passive PD that finished its `init`

@@ -7,9 +7,12 @@
 
 /// "ATOLLSYS", the first word.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"ATOLLSYS");
-pub const VERSION: u64 = 1;
-/// Words of the header: magic, version, PD count, region count, total length in bytes.
-pub const HEADER_WORDS: usize = 5;
+pub const VERSION: u64 = 2;
+/// Words of the header: magic, version, PD count, region count, total length in bytes, the
+/// domain schedule's first word and entry count, and its start index.
+pub const HEADER_WORDS: usize = 8;
+/// A domain-schedule entry: the domain and its duration in timer ticks (both 0: end marker).
+pub const SCHEDULE_WORDS: usize = 2;
 pub const REGION_WORDS: usize = 3;
 pub const PD_WORDS: usize = 20;
 pub const SEGMENT_WORDS: usize = 5;
@@ -153,6 +156,25 @@ impl<'a> Spec<'a> {
 
     pub fn pd_count(&self) -> u64 {
         self.pd_count
+    }
+
+    /// How many entries the domain schedule has (0: the system declares no domains).
+    pub fn schedule_count(&self) -> u64 {
+        word(self.bytes, 6).unwrap_or(0)
+    }
+
+    /// Where the domain schedule starts.
+    pub fn schedule_start(&self) -> u64 {
+        word(self.bytes, 7).unwrap_or(0)
+    }
+
+    /// Entry `index` of the domain schedule: (domain, duration in timer ticks).
+    pub fn schedule_entry(&self, index: u64) -> Result<(u64, u64), Error> {
+        if index >= self.schedule_count() {
+            return Err(Error::Truncated);
+        }
+        let base = word(self.bytes, 5)? + index * SCHEDULE_WORDS as u64;
+        Ok((word(self.bytes, base)?, word(self.bytes, base + 1)?))
     }
 
     pub fn region_count(&self) -> u64 {

@@ -2,7 +2,10 @@
 //! as one more loadable segment, right after its image, where the initialiser finds it.
 use crate::layout::{Cap, PdPlan, plan};
 use atoll_elf::{Elf64, PF_R, PT_LOAD};
-use atoll_sdf::{Perms, System, Trigger};
+use atoll_sdf::{Duration, Perms, System, Trigger};
+
+/// Timer ticks per microsecond: QEMU virt's 10 MHz timebase (seL4's CONFIG_TIMER_FREQUENCY).
+const TICKS_PER_US: u64 = 10;
 use atoll_sysspec as spec;
 
 fn perms(p: Perms) -> u64 {
@@ -144,6 +147,21 @@ pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         patches.iter().for_each(|p| lists.extend(p));
         records.push(record);
     }
+    // The domain schedule, in timer ticks (10 per microsecond on QEMU virt).
+    let schedule_at = fixed_words + lists.len();
+    let (mut schedule_count, mut schedule_start) = (0u64, 0u64);
+    if let Some(domains) = &system.domains {
+        schedule_start = domains.start_index;
+        for entry in &domains.schedule {
+            let (domain, ticks) = match (entry.domain, entry.duration) {
+                (Some(index), Some(Duration::Micros(us))) => (domains.domains[index].1 as u64, us * TICKS_PER_US),
+                (Some(index), Some(Duration::Ticks(ticks))) => (domains.domains[index].1 as u64, ticks),
+                _ => (0, 0),
+            };
+            lists.extend([domain, ticks]);
+            schedule_count += 1;
+        }
+    }
     let data_base = (fixed_words + lists.len()) * 8;
     for (at, offset) in data_refs {
         lists[at] = (data_base + offset) as u64;
@@ -154,9 +172,18 @@ pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     let total = data_base + data.len();
     let mut out = Vec::with_capacity(total);
     let mut put = |w: u64| out.extend_from_slice(&w.to_le_bytes());
-    [spec::MAGIC, spec::VERSION, pds.len() as u64, system.memory_regions.len() as u64, total as u64]
-        .into_iter()
-        .for_each(&mut put);
+    [
+        spec::MAGIC,
+        spec::VERSION,
+        pds.len() as u64,
+        system.memory_regions.len() as u64,
+        total as u64,
+        schedule_at as u64,
+        schedule_count,
+        schedule_start,
+    ]
+    .into_iter()
+    .for_each(&mut put);
     for mr in &system.memory_regions {
         [mr.size, mr.page_size, mr.phys_addr.unwrap_or(spec::NONE)].into_iter().for_each(&mut put);
     }

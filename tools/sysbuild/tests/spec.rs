@@ -108,3 +108,32 @@ fn the_initialiser_gains_the_description_after_its_image() {
     assert_eq!(elf.segment_data(&segments[1]).unwrap(), b"payload");
     assert_eq!(elf.segment_data(&segments[0]).unwrap(), &[7; 100][..]);
 }
+
+#[test]
+fn the_domain_schedule_is_in_timer_ticks() {
+    let text = r#"<system>
+        <domains>
+            <domain name="a" id="1" />
+            <domain name="b" id="2" />
+            <domain_schedule start_index="1">
+                <schedule_entry domain="a" duration="2000 us" />
+                <schedule_entry domain="b" duration="500 ticks" />
+                <schedule_end_marker />
+            </domain_schedule>
+        </domains>
+        <protection_domain name="p" domain="b"><program_image path="p.elf" /></protection_domain>
+    </system>"#;
+    let system = parse("d.system", text).unwrap();
+    let bytes = encode(&system, &[tiny_elf(0x10000, b"p")]).unwrap();
+    let spec = Spec::parse(&bytes).unwrap();
+    assert_eq!((spec.schedule_count(), spec.schedule_start()), (3, 1));
+    assert_eq!(spec.schedule_entry(0), Ok((1, 20_000)));
+    assert_eq!(spec.schedule_entry(1), Ok((2, 500)));
+    assert_eq!(spec.schedule_entry(2), Ok((0, 0)));
+    assert!(spec.schedule_entry(3).is_err());
+    assert_eq!(spec.pd(0).unwrap().domain, Some(2));
+    // Without <domains> there is no schedule.
+    let plain = parse("p.system", SYSTEM).unwrap();
+    let bytes = encode(&plain, &[tiny_elf(0x10000, b"s"), tiny_elf(0x20000, b"c")]).unwrap();
+    assert_eq!(Spec::parse(&bytes).unwrap().schedule_count(), 0);
+}
