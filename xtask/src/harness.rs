@@ -126,6 +126,15 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
             ],
         ),
         system_runs(
+            "systems/hello/fault.system",
+            &[
+                "faulty: writing to address 0x10",
+                "atoll-init: 'faulty' faulted: VM fault at address 0x10 (data access), pc",
+                "in faulty::write_nowhere+",
+                "'faulty' stays stopped",
+            ],
+        ),
+        system_runs(
             "systems/hello/hello.system",
             &[
                 "server: init",

@@ -244,6 +244,31 @@ fn domain_schedule(spec: &Spec) {
     println!("atoll-init: domain schedule of {} entries started", spec.schedule_count());
 }
 
+/// A top-level PD faulted: which fault, where (symbolised from the PD's function symbols),
+/// and its registers. It stays stopped, as in seL4 Microkit.
+fn report_fault(pd: &spec::Pd, name: &str, thread: u64, label: u64, message: &syscall::Reply) {
+    use atoll_sdk::abi::FaultType;
+    let mut regs = [0u64; 32];
+    let _ = tcb::read_registers(thread, false, &mut regs);
+    let place = |pc: u64| match pd.symbolise(pc) {
+        Some((function, offset)) => (core::str::from_utf8(function).unwrap_or("?"), offset),
+        None => ("?", pc),
+    };
+    let (pc, sp, ra) = (regs[tcb::context::PC], regs[tcb::context::SP], regs[tcb::context::RA]);
+    let (function, offset) = place(pc);
+    match FaultType::from_value(label) {
+        Some(FaultType::VmFault) => println!(
+            "atoll-init: '{name}' faulted: VM fault at address {:#x} ({}), pc {pc:#x} in {function}+{offset:#x}",
+            message.mrs[1],
+            if message.mrs[2] != 0 { "instruction fetch" } else { "data access" }
+        ),
+        Some(kind) => println!("atoll-init: '{name}' faulted: {kind:?}, pc {pc:#x} in {function}+{offset:#x}"),
+        None => println!("atoll-init: '{name}' faulted: fault {label}, pc {pc:#x} in {function}+{offset:#x}"),
+    }
+    let (caller, caller_offset) = place(ra);
+    println!("atoll-init:   sp {sp:#x}, ra {ra:#x} in {caller}+{caller_offset:#x}; '{name}' stays stopped");
+}
+
 /// The monitor: top-level PDs' faults are reported; a passive PD that finished its `init`
 /// (it signals the monitor) loses its scheduling context.
 pub fn monitor(spec: &Spec, system: &System) -> ! {
@@ -258,9 +283,7 @@ pub fn monitor(spec: &Spec, system: &System) -> ! {
                 sched::unbind_object(objects.sc, objects.tcb).expect("making it passive");
                 println!("atoll-init: '{name}' is now passive");
             }
-            label => {
-                println!("atoll-init: '{name}' faulted (fault {label}) at pc {:#x}; it stays stopped", message.mrs[0]);
-            }
+            label => report_fault(&pd, name, objects.tcb, label, &message),
         }
     }
 }

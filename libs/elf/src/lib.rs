@@ -19,4 +19,4 @@ pub use program::{
     LoadableSegments, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_STACK, PT_INTERP, PT_LOAD, PT_NOTE, PT_NULL, PT_PHDR,
     PT_TLS, ProgramHeader, ProgramHeaders,
 };
-pub use symbol::{SHENT_SIZE, SHT_STRTAB, SHT_SYMTAB, SYM_SIZE};
+pub use symbol::{FunctionSymbol, SHENT_SIZE, SHT_STRTAB, SHT_SYMTAB, STT_FUNC, SYM_SIZE};

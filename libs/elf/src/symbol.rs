@@ -82,3 +82,44 @@ fn match_symbol(sym: &[u8], strings: &[u8], name: &[u8]) -> Option<u64> {
     }
     u64_at(sym, 8)
 }
+
+/// `STT_FUNC` in a symbol's `st_info`.
+pub const STT_FUNC: u8 = 2;
+
+/// A defined function symbol: its name, address and size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FunctionSymbol<'a> {
+    pub name: &'a [u8],
+    pub value: u64,
+    pub size: u64,
+}
+
+impl<'a> Elf64<'a> {
+    /// Calls `f` with every defined function symbol of `.symtab` (for symbolising addresses).
+    pub fn for_each_function(&self, mut f: impl FnMut(FunctionSymbol<'a>)) {
+        let Some(count) = self.section_count() else { return };
+        for index in 0..count {
+            let Some(sec) = self.section(index).filter(|s| s.kind == SHT_SYMTAB && s.entsize == SYM_SIZE as u64) else {
+                continue;
+            };
+            let Some(strtab) = self.section(sec.link).filter(|s| s.kind == SHT_STRTAB) else { continue };
+            let (Some(strings), Some(symbols)) =
+                (range(self.bytes(), strtab.offset, strtab.size), range(self.bytes(), sec.offset, sec.size))
+            else {
+                continue;
+            };
+            for sym in symbols.chunks_exact(SYM_SIZE) {
+                let info = sym[4];
+                if info & 0xf != STT_FUNC || u16_at(sym, 6) == Some(SHN_UNDEF) {
+                    continue;
+                }
+                let name = u32_at(sym, 0)
+                    .and_then(|at| strings.get(usize::try_from(at).ok()?..))
+                    .map(|rest| &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]);
+                if let (Some(name), Some(value), Some(size)) = (name, u64_at(sym, 8), u64_at(sym, 16)) {
+                    f(FunctionSymbol { name, value, size });
+                }
+            }
+        }
+    }
+}

@@ -19,6 +19,8 @@ pub const SEGMENT_WORDS: usize = 5;
 pub const MAP_WORDS: usize = 3;
 pub const CAP_WORDS: usize = 4;
 pub const PATCH_WORDS: usize = 3;
+/// A function symbol, for fault reports: address, size, name offset (bytes) and length.
+pub const SYMBOL_WORDS: usize = 4;
 /// "None" in a word that names a PD, region, domain or address.
 pub const NONE: u64 = u64::MAX;
 
@@ -118,7 +120,7 @@ pub struct Pd<'a> {
     pub entry: u64,
     pub stack_size: u64,
     words: &'a [u8],
-    ranges: [(u64, u64); 4],
+    ranges: [(u64, u64); 5],
 }
 
 /// A description, checked as it is read.
@@ -216,7 +218,7 @@ impl<'a> Spec<'a> {
             entry: w(8)?,
             stack_size: w(9)?,
             words: self.bytes,
-            ranges: [(w(10)?, w(11)?), (w(12)?, w(13)?), (w(14)?, w(15)?), (w(16)?, w(17)?)],
+            ranges: [(w(10)?, w(11)?), (w(12)?, w(13)?), (w(14)?, w(15)?), (w(16)?, w(17)?), (w(18)?, w(19)?)],
         })
     }
 
@@ -268,5 +270,18 @@ impl Pd<'_> {
     pub fn patch(&self, index: u64) -> Result<Patch, Error> {
         let [vaddr, value, size, ..] = self.record(3, index, PATCH_WORDS)?;
         Ok(Patch { vaddr, value, size })
+    }
+
+    /// The function containing `pc` and the offset into it, from the PD's symbols.
+    pub fn symbolise(&self, pc: u64) -> Option<(&[u8], u64)> {
+        (0..self.ranges[4].1).find_map(|index| {
+            let [addr, size, name_at, name_len, ..] = self.record(4, index, SYMBOL_WORDS).ok()?;
+            if pc < addr || pc >= addr.saturating_add(size.max(1)) {
+                return None;
+            }
+            let start = usize::try_from(name_at).ok()?;
+            let name = self.words.get(start..start.checked_add(usize::try_from(name_len).ok()?)?)?;
+            Some((name, pc - addr))
+        })
     }
 }

@@ -95,7 +95,9 @@ pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     let mut records: Vec<[u64; spec::PD_WORDS]> = Vec::new();
     let mut lists: Vec<u64> = Vec::new();
     let mut data: Vec<u8> = Vec::new();
-    let mut data_refs: Vec<(usize, usize)> = Vec::new(); // (index into lists or records, data offset) fixed up later
+    // Words of `lists` that hold byte offsets into `data`, fixed up once the data's place is known.
+    let mut data_refs: Vec<(usize, usize)> = Vec::new();
+    let mut name_refs: Vec<(usize, usize)> = Vec::new();
     let fixed_words =
         spec::HEADER_WORDS + system.memory_regions.len() * spec::REGION_WORDS + pds.len() * spec::PD_WORDS;
     for (i, pd) in pds.iter().enumerate() {
@@ -145,6 +147,18 @@ pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         record[16] = (fixed_words + lists.len()) as u64;
         record[17] = patches.len() as u64;
         patches.iter().for_each(|p| lists.extend(p));
+        // Function symbols (demangled), so the monitor can say where a PD faulted.
+        record[18] = (fixed_words + lists.len()) as u64;
+        let mut symbols = 0;
+        elf.for_each_function(|symbol| {
+            let name = format!("{:#}", rustc_demangle::demangle(&String::from_utf8_lossy(symbol.name)));
+            let at = data.len();
+            data.extend_from_slice(name.as_bytes());
+            name_refs.push((lists.len() + 2, at));
+            lists.extend([symbol.value, symbol.size, 0, name.len() as u64]);
+            symbols += 1;
+        });
+        record[19] = symbols;
         records.push(record);
     }
     // The domain schedule, in timer ticks (10 per microsecond on QEMU virt).
@@ -163,7 +177,7 @@ pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         }
     }
     let data_base = (fixed_words + lists.len()) * 8;
-    for (at, offset) in data_refs {
+    for (at, offset) in data_refs.into_iter().chain(name_refs) {
         lists[at] = (data_base + offset) as u64;
     }
     for record in &mut records {
