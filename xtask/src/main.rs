@@ -25,15 +25,17 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["run"] => run_system("systems/demo/demo.system"),
-        ["run", sdf] if sdf.ends_with(".system") || sdf.ends_with(".xml") => run_system(sdf),
+        ["run"] => run_system("systems/demo/demo.system", false),
+        ["run", sdf] if sdf.ends_with(".system") || sdf.ends_with(".xml") => run_system(sdf, false),
+        ["run", "--gdb"] => run_system("systems/demo/demo.system", true),
+        ["run", "--gdb", sdf] => run_system(sdf, true),
         ["run", "--config", config] => run_demo(config),
         ["test"] => harness::test_all(true),
         ["test", "--target-only"] => harness::test_all(false),
         ["image", root_task, output] => make_image("default", root_task, output),
         ["image", "--config", config, root_task, output] => make_image(config, root_task, output),
         ["bench"] => setup::ensure_tools().and_then(|()| bench::bench()),
-        _ => Err("usage: cargo xtask run [--config NAME] | run SYSTEM.system | test [--target-only] | bench \
+        _ => Err("usage: cargo xtask run [--gdb] [SYSTEM.system] | run --config NAME | test [--target-only] | bench \
                   | image [--config NAME] ROOT_TASK_ELF OUTPUT"
             .to_string()),
     };
@@ -62,12 +64,28 @@ fn run_demo(config: &str) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("QEMU exited with {status}")) }
 }
 
-fn run_system(sdf: &str) -> Result<(), String> {
+fn run_system(sdf: &str, gdb: bool) -> Result<(), String> {
     setup::ensure_tools()?;
     let path = std::path::Path::new(sdf);
     let path = if path.exists() { path.to_path_buf() } else { build::workspace_root().join(path) };
-    let image = system::image(&path)?;
-    let status = qemu::run_interactive(&image)?;
+    let built = system::build_system(&path)?;
+    let status = if gdb {
+        // The kernel's symbols at their link addresses; the initialiser's and each PD's at theirs
+        // (each PD's address space is its own, so GDB sees whichever runs).
+        let mut command = String::from("gdb-multiarch -ex 'set architecture riscv:rv64'");
+        for (index, file) in built.symbol_files.iter().enumerate() {
+            let verb = if index == 0 { "file" } else { "add-symbol-file" };
+            command += &format!(" -ex '{verb} {}'", file.display());
+        }
+        command += " -ex 'target remote :1234'";
+        println!(
+            "xtask: QEMU waits for GDB on port 1234; in another terminal:
+  {command}"
+        );
+        qemu::run_for_gdb(&built.image)?
+    } else {
+        qemu::run_interactive(&built.image)?
+    };
     if status.success() { Ok(()) } else { Err(format!("QEMU exited with {status}")) }
 }
 

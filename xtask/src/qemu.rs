@@ -35,6 +35,11 @@ pub fn run_interactive(image: &Path) -> Result<ExitStatus, String> {
     qemu(image).status().map_err(|e| format!("qemu-system-riscv64: {e}"))
 }
 
+/// As `run_interactive`, stopped at the first instruction with QEMU's gdbstub on TCP port 1234.
+pub fn run_for_gdb(image: &Path) -> Result<ExitStatus, String> {
+    qemu(image).args(["-s", "-S"]).status().map_err(|e| format!("qemu-system-riscv64: {e}"))
+}
+
 /// A QEMU run whose console lines arrive through a channel; killed when dropped.
 pub struct Session {
     child: Child,

@@ -8,18 +8,32 @@
 use crate::build::{self, PROFILE, TARGET};
 use std::path::{Path, PathBuf};
 
+/// A built system: its boot image and the ELF files of its kernel, initialiser and PDs (for a
+/// debugger's symbols).
+pub struct Built {
+    pub image: PathBuf,
+    pub symbol_files: Vec<PathBuf>,
+}
+
 /// Builds the image for the description at `sdf`; returns its path.
 pub fn image(sdf: &Path) -> Result<PathBuf, String> {
+    build_system(sdf).map(|built| built.image)
+}
+
+/// Builds the image for the description at `sdf`.
+pub fn build_system(sdf: &Path) -> Result<Built, String> {
     let text = std::fs::read_to_string(sdf).map_err(|e| format!("{}: {e}", sdf.display()))?;
     let system = atoll_sdf::parse(&sdf.display().to_string(), &text).map_err(|e| e.to_string())?;
     let dir = sdf.parent().unwrap_or(Path::new("."));
     let pd_dir = build_repository_pds(dir)?;
     let mut images = Vec::new();
+    let mut symbol_files = Vec::new();
     for pd in system.all_protection_domains() {
         let beside = dir.join(&pd.program_image);
         let built = pd_dir.as_ref().map(|d| d.join(pd.program_image.trim_end_matches(".elf")));
         let path = if beside.exists() { beside } else { built.filter(|p| p.exists()).unwrap_or(beside) };
         images.push(std::fs::read(&path).map_err(|e| format!("{}: program image {}: {e}", pd.name, path.display()))?);
+        symbol_files.push(path);
     }
     let description = atoll_sysbuild::encode(&system, &images)?;
     let artifacts = build::build_config(build::config("microkit")?)?;
@@ -29,7 +43,9 @@ pub fn image(sdf: &Path) -> Result<PathBuf, String> {
     let name = sdf.file_stem().and_then(|s| s.to_str()).unwrap_or("system");
     let path = artifacts.out_dir.join(format!("system-{name}.elf"));
     std::fs::write(&path, image).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(path)
+    let mut files = vec![artifacts.kernel.clone(), artifacts.init.clone()];
+    files.extend(symbol_files);
+    Ok(Built { image: path, symbol_files: files })
 }
 
 /// If `dir` holds a crate of this workspace, builds its binaries (on their own, so the root
