@@ -49,16 +49,22 @@ const BADGE_FAULT: u64 = 1 << 62;
 pub const IPC_BUFFER: u64 = 0x3f_ffff_e000;
 
 // The variables the system builder writes (libmicrokit's names and layout). They are read
-// through volatile loads, since the builder changes them in the image after compilation.
+// through volatile loads, since the builder changes them in the image after compilation, and
+// they live in `.data`, so they have bytes in the ELF file for seL4 Microkit's tool to write.
 #[unsafe(no_mangle)]
+#[unsafe(link_section = ".data")]
 static mut microkit_name: [u8; 64] = [0; 64];
 #[unsafe(no_mangle)]
+#[unsafe(link_section = ".data")]
 static mut microkit_passive: bool = false;
 #[unsafe(no_mangle)]
+#[unsafe(link_section = ".data")]
 static mut microkit_irqs: u64 = 0;
 #[unsafe(no_mangle)]
+#[unsafe(link_section = ".data")]
 static mut microkit_notifications: u64 = 0;
 #[unsafe(no_mangle)]
+#[unsafe(link_section = ".data")]
 static mut microkit_pps: u64 = 0;
 
 fn read_u64(variable: *const u64) -> u64 {
@@ -170,9 +176,21 @@ pub fn mr_set(index: usize, value: u64) {
     atoll_sdk::runtime::ipc_buffer().msg[index] = value;
 }
 
+/// Whether the builder gave this PD `channel` in the set `variable` names (libmicrokit checks
+/// each call the same way and says so when it may not).
+fn allowed(variable: *const u64, channel: Channel, what: &str) -> bool {
+    let ok = channel < 62 && read_u64(variable) & (1 << channel) != 0;
+    if !ok {
+        debug_println!("{}: {what} on channel {channel}, which it does not have", name());
+    }
+    ok
+}
+
 /// Signals the other end of `channel`.
 pub fn notify(channel: Channel) {
-    syscall::signal(BASE_OUTPUT_NOTIFICATION_CAP + channel);
+    if allowed(&raw const microkit_notifications, channel, "notify") {
+        syscall::signal(BASE_OUTPUT_NOTIFICATION_CAP + channel);
+    }
 }
 
 /// Signals at the next receive, in the same system call (libmicrokit's deferred notify).
@@ -182,7 +200,9 @@ pub fn deferred_notify(channel: Channel) {
 
 /// Acknowledges the IRQ with id `channel`, so it can come again.
 pub fn irq_ack(channel: Channel) {
-    let _ = atoll_sdk::irq::ack(BASE_IRQ_CAP + channel);
+    if allowed(&raw const microkit_irqs, channel, "irq_ack") {
+        let _ = atoll_sdk::irq::ack(BASE_IRQ_CAP + channel);
+    }
 }
 
 /// Acknowledges at the next receive (libmicrokit's deferred IRQ ack: IRQHandler_Ack's label).
@@ -194,6 +214,9 @@ pub fn deferred_irq_ack(channel: Channel) {
 /// A protected procedure call over `channel`; message registers from `mr_set`, the reply's
 /// in `mr_get`.
 pub fn ppcall(channel: Channel, message: MessageInfo) -> MessageInfo {
+    if !allowed(&raw const microkit_pps, channel, "ppcall") {
+        return MessageInfo::new(atoll_sdk::abi::Error::InvalidCapability.value(), 0, 0, 0);
+    }
     let reply = syscall::call(BASE_ENDPOINT_CAP + channel, message, mrs());
     set_register_mrs(&reply.mrs);
     reply.info

@@ -57,7 +57,8 @@ fn build_repository_pds(dir: &Path) -> Result<Option<PathBuf>, String> {
     else {
         return Ok(None);
     };
-    let target = build::workspace_root().join("target").join("pds");
+    // One target directory per crate: two systems may both have a PD binary called `client`.
+    let target = build::workspace_root().join("target").join("pds").join(&name);
     let status = build::cargo()
         .args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"])
         .arg(&target)
