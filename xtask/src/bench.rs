@@ -224,6 +224,8 @@ pub fn bench() -> Result<(), String> {
     println!("sel4bench: seL4's own benchmark on seL4 16.0.0 where it measures the same operation the same way");
     println!("      (its IPC rows with the FPU on exist only for length 0; its page_mapping app maps one page).");
     mcs_rows()?;
+    pd_rows()?;
+    builder_scale()?;
     domain_switch_rows()?;
     let json = format!("[\n  {}\n]\n", rows.iter().map(|r| r.json.clone()).collect::<Vec<_>>().join(",\n  "));
     let path = build::workspace_root().join("target").join("bench").join("results.json");
@@ -252,6 +254,61 @@ fn mcs_rows() -> Result<(), String> {
     }
     println!("sel4bench MCS: seL4's own benchmark on seL4 16.0.0 with MCS, same QEMU (its timestamps sit");
     println!("      8 instructions closer to the kernel than this harness's).");
+    Ok(())
+}
+
+/// Round trips between protection domains (`systems/bench/bench.system`, built with Atoll's
+/// system builder and atoll-pd), in instructions.
+fn pd_rows() -> Result<(), String> {
+    let image = crate::system::image(&build::workspace_root().join("systems/bench/bench.system"))?;
+    let mut session = qemu::Session::start(&image)?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    println!();
+    println!("Protection domains (systems/bench/bench.system, atoll-pd, MCS kernel), instructions per round trip");
+    while let Some(line) = session.next_line(deadline) {
+        if let Some(row) = line.strip_prefix("BENCH-PD ") {
+            if row == "done" {
+                return Ok(());
+            }
+            println!("  {row}");
+        }
+    }
+    Err("the PD benchmark did not finish".into())
+}
+
+/// How long the system builder takes for the largest system Microkit allows: 63 PDs, each with
+/// 62 channels (one to every other PD).
+fn builder_scale() -> Result<(), String> {
+    let mut sdf = String::from("<system>\n");
+    for pd in 0..63 {
+        sdf += &format!(
+            "<protection_domain name=\"pd{pd}\" priority=\"{}\"><program_image path=\"p.elf\"/></protection_domain>\n",
+            1 + pd
+        );
+    }
+    for a in 0..63u32 {
+        for b in a + 1..63 {
+            // A PD's channel to PD n has id n, less one past itself: ids 0..=61.
+            let (id_a, id_b) = (b - 1, a);
+            sdf += &format!("<channel><end pd=\"pd{a}\" id=\"{id_a}\"/><end pd=\"pd{b}\" id=\"{id_b}\"/></channel>\n");
+        }
+    }
+    sdf += "</system>\n";
+    let elf = std::fs::read(
+        build::workspace_root()
+            .join("target/pds/atoll-bench-system")
+            .join(build::TARGET)
+            .join(build::PROFILE)
+            .join("echo"),
+    )
+    .map_err(|e| format!("echo PD: {e}"))?;
+    let start = Instant::now();
+    let system = atoll_sdf::parse("63x62.system", &sdf).map_err(|e| e.to_string())?;
+    let description = atoll_sysbuild::encode(&system, &vec![elf; 63])?;
+    let elapsed = start.elapsed();
+    println!();
+    println!("System builder: 63 PDs with 62 channels each (1953 channels): parsed, checked and encoded");
+    println!("  in {:.1} ms ({} KiB of description)", elapsed.as_secs_f64() * 1000.0, description.len() / 1024);
     Ok(())
 }
 

@@ -7,13 +7,23 @@ use roxmltree::Node;
 
 struct Doc<'a> {
     file: &'a str,
-    xml: &'a roxmltree::Document<'a>,
+    text: &'a str,
+    /// Byte offsets where lines start, to find a node's line without rescanning the text.
+    line_starts: Vec<usize>,
 }
 
 impl Doc<'_> {
     fn location(&self, node: Node) -> Location {
-        let pos = self.xml.text_pos_at(node.range().start);
-        Location { file: self.file.to_string(), line: pos.row, column: pos.col, element: node.tag_name().name().into() }
+        let at = node.range().start;
+        let line = self.line_starts.partition_point(|&start| start <= at);
+        let start = self.line_starts[line - 1];
+        let column = self.text[start..at].chars().count() + 1;
+        Location {
+            file: self.file.to_string(),
+            line: line as u32,
+            column: column as u32,
+            element: node.tag_name().name().into(),
+        }
     }
 
     fn error(&self, node: Node, message: impl Into<String>) -> Error {
@@ -83,7 +93,8 @@ pub fn system(file: &str, text: &str) -> Result<System, Error> {
             message: format!("not well-formed XML: {e}"),
         }
     })?;
-    let doc = Doc { file, xml: &xml };
+    let line_starts = core::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let doc = Doc { file, text, line_starts };
     let root = xml.root_element();
     if root.tag_name().name() != "system" {
         return Err(doc.error(root, "the root element must be <system>"));

@@ -3,6 +3,7 @@
 //! budgets within periods, domains declared.
 use crate::model::*;
 use crate::{Error, Location};
+use std::collections::{HashMap, HashSet};
 
 fn error(location: &Location, message: impl Into<String>) -> Error {
     Error { location: location.clone(), message: message.into() }
@@ -135,14 +136,15 @@ fn memory_region(mr: &MemoryRegion) -> Result<(), Error> {
 }
 
 fn channels(system: &System) -> Result<(), Error> {
+    let pds: HashMap<&str, &ProtectionDomain> =
+        system.all_protection_domains().into_iter().map(|pd| (pd.name.as_str(), pd)).collect();
     // Each PD's ids: its IRQs' and its channel ends'.
-    let mut used: Vec<(&str, u64)> = Vec::new();
-    for pd in system.all_protection_domains() {
+    let mut used: HashSet<(&str, u64)> = HashSet::new();
+    for pd in pds.values() {
         for irq in &pd.irqs {
-            if used.contains(&(pd.name.as_str(), irq.id)) {
+            if !used.insert((pd.name.as_str(), irq.id)) {
                 return Err(error(&irq.location, format!("id {} is used twice in '{}'", irq.id, pd.name)));
             }
-            used.push((&pd.name, irq.id));
         }
     }
     for channel in &system.channels {
@@ -150,7 +152,7 @@ fn channels(system: &System) -> Result<(), Error> {
             return Err(error(&channel.location, "a channel cannot have protected procedure calls both ways"));
         }
         for (index, end) in channel.ends.iter().enumerate() {
-            let Some(pd) = system.protection_domain(&end.pd) else {
+            let Some(&pd) = pds.get(end.pd.as_str()) else {
                 return Err(error(&end.location, format!("unknown protection domain '{}'", end.pd)));
             };
             if end.id > MAX_ID {
@@ -159,13 +161,12 @@ fn channels(system: &System) -> Result<(), Error> {
                     format!("id {} is above {MAX_ID}: a PD has at most 62 channels", end.id),
                 ));
             }
-            if used.contains(&(pd.name.as_str(), end.id)) {
+            if !used.insert((pd.name.as_str(), end.id)) {
                 return Err(error(&end.location, format!("id {} is used twice in '{}'", end.id, pd.name)));
             }
-            used.push((&pd.name, end.id));
             let other = &channel.ends[1 - index];
             if end.pp
-                && let Some(callee) = system.protection_domain(&other.pd)
+                && let Some(&callee) = pds.get(other.pd.as_str())
                 && callee.priority <= pd.priority
             {
                 return Err(error(

@@ -84,7 +84,9 @@ pub struct PdPlan {
 /// The plan for every PD, in `all_protection_domains` order.
 pub fn plan(system: &System) -> Vec<PdPlan> {
     let pds = system.all_protection_domains();
-    let index = |name: &str| pds.iter().position(|pd| pd.name == name).expect("validated PD name");
+    let indexes: std::collections::HashMap<&str, usize> =
+        pds.iter().enumerate().map(|(i, pd)| (pd.name.as_str(), i)).collect();
+    let index = |name: &str| *indexes.get(name).expect("validated PD name");
     let parents = parents(&pds);
     let has_endpoint: Vec<bool> =
         pds.iter()

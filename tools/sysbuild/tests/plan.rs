@@ -87,3 +87,35 @@ fn slots_stay_inside_the_cnode() {
         assert_eq!(slots.len(), plan.caps.len(), "{} uses a slot twice", plan.name);
     }
 }
+
+#[test]
+fn the_largest_system_microkit_allows_plans_every_channel() {
+    // 63 PDs, each with a channel to every other: 62 channels each.
+    let mut sdf = String::from("<system>");
+    for pd in 0..63 {
+        sdf += &format!(
+            r#"<protection_domain name="pd{pd}" priority="{}"><program_image path="p.elf"/></protection_domain>"#,
+            pd + 1
+        );
+    }
+    for a in 0..63u64 {
+        for b in a + 1..63 {
+            sdf += &format!(r#"<channel><end pd="pd{a}" id="{}"/><end pd="pd{b}" id="{a}"/></channel>"#, b - 1);
+        }
+    }
+    sdf += "</system>";
+    let system = parse("big.system", &sdf).unwrap();
+    assert_eq!(system.channels.len(), 63 * 62 / 2);
+    let plans = plan(&system);
+    for (index, plan) in plans.iter().enumerate() {
+        let outputs = plan.caps.iter().filter(|(_, cap)| matches!(cap, Cap::Notification { .. })).count();
+        assert_eq!(outputs, 62, "pd{index}");
+        assert_eq!(plan.variables.notifications, (1 << 62) - 1);
+    }
+    // PD 0's channel 0 reaches PD 1, whose end toward PD 0 is id 0: badge bit 0.
+    assert!(plans[0].caps.contains(&(slot::BASE_OUTPUT_NOTIFICATION, Cap::Notification { pd: 1, badge: 1 })));
+    // A 64th PD, or a 63rd channel id, is refused.
+    let too_many =
+        sdf.replace("</system>", r#"<channel><end pd="pd0" id="62"/><end pd="pd1" id="61"/></channel></system>"#);
+    assert!(parse("big.system", &too_many).unwrap_err().to_string().contains("id 62 is above 61"));
+}
