@@ -66,6 +66,10 @@ static mut microkit_notifications: u64 = 0;
 #[unsafe(no_mangle)]
 #[unsafe(link_section = ".data")]
 static mut microkit_pps: u64 = 0;
+/// x86 I/O ports in libmicrokit; seL4 Microkit's tool writes it into every PD, so it must exist.
+#[unsafe(no_mangle)]
+#[unsafe(link_section = ".data")]
+static mut microkit_ioports: u64 = 0;
 
 fn read_u64(variable: *const u64) -> u64 {
     // SAFETY: a builder-written static of this image, only ever read after start.
@@ -110,6 +114,8 @@ static mut DEFERRED: Option<(u64, MessageInfo)> = None;
 /// Runs `init`, then the event loop: receives on the input cap with the reply object, and
 /// hands each event to the handler (libmicrokit's handler loop).
 pub fn run<H: Handler>(init: impl FnOnce() -> H) -> ! {
+    // Read once, so the linker keeps it for Microkit's tool (there are no I/O ports here).
+    core::hint::black_box(read_u64(&raw const microkit_ioports));
     let mut handler = init();
     // Interrupts are acknowledged once at start (as libmicrokit does).
     for id in 0..62 {
