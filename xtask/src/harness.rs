@@ -135,6 +135,12 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
             ],
         ),
         system_runs(
+            "systems/hello/prefill.system",
+            &[
+                "prefilled: region of 0x1000 bytes at 0x5000000, 50 prefilled: \"Atoll prefilled this region before the PD started.\"",
+            ],
+        ),
+        system_runs(
             "systems/hello/hello.system",
             &[
                 "server: init",

@@ -23,8 +23,20 @@ pub fn image(sdf: &Path) -> Result<PathBuf, String> {
 /// Builds the image for the description at `sdf`.
 pub fn build_system(sdf: &Path) -> Result<Built, String> {
     let text = std::fs::read_to_string(sdf).map_err(|e| format!("{}: {e}", sdf.display()))?;
-    let system = atoll_sdf::parse(&sdf.display().to_string(), &text).map_err(|e| e.to_string())?;
     let dir = sdf.parent().unwrap_or(Path::new("."));
+    let system = atoll_sdf::parse(&sdf.display().to_string(), &text)
+        .and_then(|system| {
+            system.with_prefill(|path| {
+                std::fs::metadata(dir.join(path)).map(|m| m.len()).map_err(|e| format!("prefill_path '{path}': {e}"))
+            })
+        })
+        .map_err(|e| e.to_string())?;
+    let prefills: Vec<Vec<u8>> = system
+        .memory_regions
+        .iter()
+        .map(|mr| mr.prefill_path.as_ref().map_or(Ok(Vec::new()), |path| std::fs::read(dir.join(path))))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("prefill: {e}"))?;
     let pd_dir = build_repository_pds(dir)?;
     let mut images = Vec::new();
     let mut symbol_files = Vec::new();
@@ -35,7 +47,7 @@ pub fn build_system(sdf: &Path) -> Result<Built, String> {
         images.push(std::fs::read(&path).map_err(|e| format!("{}: program image {}: {e}", pd.name, path.display()))?);
         symbol_files.push(path);
     }
-    let description = atoll_sysbuild::encode(&system, &images)?;
+    let description = atoll_sysbuild::encode_with_prefill(&system, &images, &prefills)?;
     let artifacts = build::build_config(build::config("microkit")?)?;
     let init = std::fs::read(&artifacts.init).map_err(|e| format!("{}: {e}", artifacts.init.display()))?;
     let (init, _) = atoll_sysbuild::append_segment(&init, &description)?;

@@ -93,6 +93,24 @@ fn region_frames(alloc: &mut Allocator, region: spec::Region) -> (u64, u64) {
     (first, count)
 }
 
+/// Copies a region's prefill data into its first frames (4 KiB pages: prefilled regions are
+/// RAM the builder sized in pages).
+fn prefill(alloc: &mut Allocator, spec: &Spec, region: spec::Region, (first, _count): (u64, u64)) {
+    let (offset, len) = region.prefill;
+    if len == 0 {
+        return;
+    }
+    let data = spec.data(offset, len).expect("prefill data inside the description");
+    for (page, chunk) in data.chunks(4096).enumerate() {
+        let frame = first + page as u64;
+        map(alloc, frame, slots::CAP_INIT_THREAD_VSPACE, SCRATCH, spec::PERM_READ | spec::PERM_WRITE);
+        // SAFETY: the frame is mapped read-write at SCRATCH in this address space and nothing
+        // else refers to that page; the chunk is at most 4096 bytes.
+        unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), SCRATCH as *mut u8, chunk.len()) };
+        vspace::page_unmap(frame).expect("unmapping the scratch page");
+    }
+}
+
 /// Creates every PD's objects and address space, then their CSpaces, then starts them.
 pub fn build(spec: &Spec) -> System {
     let mut alloc = Allocator::new();
@@ -110,6 +128,7 @@ pub fn build(spec: &Spec) -> System {
             .expect("a region left");
         done[next as usize] = true;
         system.regions[next as usize] = region_frames(&mut alloc, region(next));
+        prefill(&mut alloc, spec, region(next), system.regions[next as usize]);
     }
     for index in 0..spec.pd_count() {
         let pd = spec.pd(index).expect("PD");

@@ -7,13 +7,14 @@
 
 /// "ATOLLSYS", the first word.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"ATOLLSYS");
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 /// Words of the header: magic, version, PD count, region count, total length in bytes, the
 /// domain schedule's first word and entry count, and its start index.
 pub const HEADER_WORDS: usize = 8;
 /// A domain-schedule entry: the domain and its duration in timer ticks (both 0: end marker).
 pub const SCHEDULE_WORDS: usize = 2;
-pub const REGION_WORDS: usize = 3;
+/// A region: size, page size, physical address (or NONE), prefill data offset and length.
+pub const REGION_WORDS: usize = 5;
 pub const PD_WORDS: usize = 20;
 pub const SEGMENT_WORDS: usize = 5;
 pub const MAP_WORDS: usize = 3;
@@ -69,6 +70,8 @@ pub struct Region {
     pub size: u64,
     pub page_size: u64,
     pub phys_addr: Option<u64>,
+    /// Byte offset and length of the data the region starts with.
+    pub prefill: (u64, u64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,6 +199,7 @@ impl<'a> Spec<'a> {
             size: word(self.bytes, base)?,
             page_size: word(self.bytes, base + 1)?,
             phys_addr: optional(word(self.bytes, base + 2)?),
+            prefill: (word(self.bytes, base + 3)?, word(self.bytes, base + 4)?),
         })
     }
 

@@ -8,7 +8,7 @@
 mod model;
 mod parse;
 pub use parse::parse_number;
-mod validate;
+pub(crate) mod validate;
 
 pub use model::*;
 

@@ -60,6 +60,10 @@ pub struct Map {
     pub cached: bool,
     /// A program variable set to the mapping's address.
     pub setvar_vaddr: Option<String>,
+    /// A program variable set to the region's size.
+    pub setvar_size: Option<String>,
+    /// A program variable set to the length of the region's prefill data.
+    pub setvar_prefill_size: Option<String>,
     pub location: Location,
 }
 
@@ -93,6 +97,11 @@ pub struct MemoryRegion {
     pub page_size: u64,
     /// A fixed physical address (device memory), else the builder places it.
     pub phys_addr: Option<u64>,
+    /// A file whose bytes the region starts with (its size, if none is given, is the file's,
+    /// rounded up to a page; the builder reads the file and sets it with `with_prefill`).
+    pub prefill_path: Option<String>,
+    /// The prefill's length, once the builder has read the file.
+    pub prefill_len: u64,
     pub location: Location,
 }
 
@@ -156,5 +165,28 @@ impl System {
 
     pub fn memory_region(&self, name: &str) -> Option<&MemoryRegion> {
         self.memory_regions.iter().find(|mr| mr.name == name)
+    }
+
+    /// Gives each region with a `prefill_path` its data's length (and a size from it if the
+    /// description gave none), then checks the regions again.
+    pub fn with_prefill(
+        mut self,
+        mut length_of: impl FnMut(&str) -> Result<u64, String>,
+    ) -> Result<Self, crate::Error> {
+        for mr in &mut self.memory_regions {
+            if let Some(path) = &mr.prefill_path {
+                let len = length_of(path).map_err(|message| crate::Error { location: mr.location.clone(), message })?;
+                mr.prefill_len = len;
+                if mr.size == 0 {
+                    mr.size = len.max(1).next_multiple_of(mr.page_size);
+                }
+                if len > mr.size {
+                    let message = format!("prefill of {len} bytes is larger than the region's {:#x}", mr.size);
+                    return Err(crate::Error { location: mr.location.clone(), message });
+                }
+            }
+        }
+        crate::validate::system(&self)?;
+        Ok(self)
     }
 }

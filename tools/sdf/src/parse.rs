@@ -174,7 +174,7 @@ fn protection_domain(doc: &Doc, node: Node, is_child: bool) -> Result<Protection
 }
 
 fn map(doc: &Doc, node: Node) -> Result<Map, Error> {
-    doc.only(node, &["mr", "vaddr", "perms", "cached", "setvar_vaddr"])?;
+    doc.only(node, &["mr", "vaddr", "perms", "cached", "setvar_vaddr", "setvar_size", "setvar_prefill_size"])?;
     let text = node.attribute("perms").unwrap_or("rw");
     let mut perms = Perms::default();
     for c in text.chars() {
@@ -194,6 +194,8 @@ fn map(doc: &Doc, node: Node) -> Result<Map, Error> {
         perms,
         cached: doc.boolean(node, "cached", true)?,
         setvar_vaddr: node.attribute("setvar_vaddr").map(String::from),
+        setvar_size: node.attribute("setvar_size").map(String::from),
+        setvar_prefill_size: node.attribute("setvar_prefill_size").map(String::from),
         location: doc.location(node),
     })
 }
@@ -214,12 +216,23 @@ fn irq(doc: &Doc, node: Node) -> Result<Irq, Error> {
 }
 
 fn memory_region(doc: &Doc, node: Node) -> Result<MemoryRegion, Error> {
-    doc.only(node, &["name", "size", "page_size", "phys_addr"])?;
+    doc.only(node, &["name", "size", "page_size", "phys_addr", "prefill_path"])?;
+    let prefill_path = node.attribute("prefill_path").map(String::from);
+    let size = match prefill_path {
+        // Sized from the file when the builder reads it.
+        Some(_) => doc.optional_number(node, "size")?.unwrap_or(0),
+        None => doc.required_number(node, "size")?,
+    };
+    if prefill_path.is_some() && node.attribute("phys_addr").is_some() {
+        return Err(doc.error(node, "a region with a fixed physical address cannot be prefilled"));
+    }
     Ok(MemoryRegion {
         name: doc.required(node, "name")?.into(),
-        size: doc.required_number(node, "size")?,
+        size,
         page_size: doc.optional_number(node, "page_size")?.unwrap_or(PAGE_SIZES[0]),
         phys_addr: doc.optional_number(node, "phys_addr")?,
+        prefill_path,
+        prefill_len: 0,
         location: doc.location(node),
     })
 }

@@ -90,6 +90,16 @@ fn protection_domain(system: &System, pd: &ProtectionDomain) -> Result<(), Error
 }
 
 fn maps(system: &System, pd: &ProtectionDomain) -> Result<(), Error> {
+    for map in &pd.maps {
+        if map.setvar_prefill_size.is_some()
+            && system.memory_region(&map.memory_region).is_some_and(|mr| mr.prefill_path.is_none())
+        {
+            return Err(error(
+                &map.location,
+                format!("setvar_prefill_size on '{}', which has no prefill_path", map.memory_region),
+            ));
+        }
+    }
     let mut taken: Vec<(u64, u64, &str)> = Vec::new();
     for map in &pd.maps {
         let Some(mr) = system.memory_region(&map.memory_region) else {
@@ -117,6 +127,9 @@ fn maps(system: &System, pd: &ProtectionDomain) -> Result<(), Error> {
 fn memory_region(mr: &MemoryRegion) -> Result<(), Error> {
     if !PAGE_SIZES.contains(&mr.page_size) {
         return Err(error(&mr.location, format!("page size {:#x} is not one of 0x1000 and 0x200000", mr.page_size)));
+    }
+    if mr.size == 0 && mr.prefill_path.is_some() {
+        return Ok(());
     }
     if mr.size == 0 || !mr.size.is_multiple_of(mr.page_size) {
         return Err(error(

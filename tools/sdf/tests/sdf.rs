@@ -194,3 +194,39 @@ fn domain_errors() {
     );
     assert!(case("", "", r#"domain="a""#).contains("at least one entry"));
 }
+
+#[test]
+fn prefilled_regions_take_their_size_from_the_data() {
+    let text = r#"<system>
+        <memory_region name="data" prefill_path="data.bin" />
+        <memory_region name="sized" size="0x2000" prefill_path="small.bin" />
+        <protection_domain name="p"><program_image path="p.elf" />
+            <map mr="data" vaddr="0x1000000" setvar_vaddr="at" setvar_size="size" setvar_prefill_size="len" />
+        </protection_domain>
+    </system>"#;
+    let system = parse("p.system", text).unwrap();
+    assert_eq!(system.memory_regions[0].size, 0, "sized once the file is read");
+    let lengths = |path: &str| Ok(if path == "data.bin" { 0x1010 } else { 10 });
+    let system = system.with_prefill(lengths).unwrap();
+    assert_eq!((system.memory_regions[0].size, system.memory_regions[0].prefill_len), (0x2000, 0x1010));
+    assert_eq!((system.memory_regions[1].size, system.memory_regions[1].prefill_len), (0x2000, 10));
+    let map = &system.protection_domains[0].maps[0];
+    assert_eq!((map.setvar_size.as_deref(), map.setvar_prefill_size.as_deref()), (Some("size"), Some("len")));
+    // Data larger than a given size, an unreadable file, or a prefill size without prefill.
+    let too_big = parse("p.system", text).unwrap().with_prefill(|_| Ok(0x3000)).unwrap_err().to_string();
+    assert!(
+        too_big.contains("<memory_region>: prefill of 12288 bytes is larger than the region's 0x2000"),
+        "{too_big}"
+    );
+    let missing = parse("p.system", text).unwrap().with_prefill(|_| Err("no such file".into())).unwrap_err();
+    assert!(missing.to_string().contains("p.system:2:9: <memory_region>: no such file"), "{missing}");
+    let text = r#"<system><memory_region name="m" size="0x1000" />
+        <protection_domain name="p"><program_image path="p.elf" />
+        <map mr="m" vaddr="0x1000000" setvar_prefill_size="len" /></protection_domain></system>"#;
+    assert!(
+        parse("q.system", text)
+            .unwrap_err()
+            .to_string()
+            .contains("setvar_prefill_size on 'm', which has no prefill_path")
+    );
+}

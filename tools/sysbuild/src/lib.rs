@@ -18,4 +18,4 @@ mod layout;
 mod spec;
 
 pub use layout::*;
-pub use spec::{append_segment, encode};
+pub use spec::{append_segment, encode, encode_with_prefill};

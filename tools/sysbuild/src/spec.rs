@@ -64,9 +64,15 @@ fn patches(system: &System, pd_index: usize, plan: &PdPlan, elf: &Elf64) -> Resu
         }
     }
     for map in &pd.maps {
-        if let Some(var) = &map.setvar_vaddr {
-            let at = symbol(var).ok_or_else(|| format!("{}: no symbol '{var}' for setvar_vaddr", pd.name))?;
-            out.push([at, map.vaddr, 8]);
+        let mr = system.memory_region(&map.memory_region).expect("validated");
+        for (var, value) in
+            [(&map.setvar_vaddr, map.vaddr), (&map.setvar_size, mr.size), (&map.setvar_prefill_size, mr.prefill_len)]
+        {
+            if let Some(var) = var {
+                let at =
+                    symbol(var).ok_or_else(|| format!("{}: no symbol '{var}' for a setvar of its map", pd.name))?;
+                out.push([at, value, 8]);
+            }
         }
     }
     for setvar in &pd.setvars {
@@ -81,6 +87,12 @@ fn patches(system: &System, pd_index: usize, plan: &PdPlan, elf: &Elf64) -> Resu
 /// The description of `system`, whose PDs' ELF images are `images` (in
 /// `all_protection_domains` order).
 pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    encode_with_prefill(system, images, &[])
+}
+
+/// As `encode`, with the data each region starts with (`prefills[i]` for region i; missing or
+/// empty: none).
+pub fn encode_with_prefill(system: &System, images: &[Vec<u8>], prefills: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     let pds = system.all_protection_domains();
     let plans = plan(system);
     if images.len() != pds.len() {
@@ -176,6 +188,12 @@ pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
             schedule_count += 1;
         }
     }
+    let mut prefill_at = Vec::new();
+    for (index, _) in system.memory_regions.iter().enumerate() {
+        let bytes = prefills.get(index).map_or(&[][..], Vec::as_slice);
+        prefill_at.push((data.len(), bytes.len()));
+        data.extend_from_slice(bytes);
+    }
     let data_base = (fixed_words + lists.len()) * 8;
     for (at, offset) in data_refs.into_iter().chain(name_refs) {
         lists[at] = (data_base + offset) as u64;
@@ -198,8 +216,11 @@ pub fn encode(system: &System, images: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     ]
     .into_iter()
     .for_each(&mut put);
-    for mr in &system.memory_regions {
-        [mr.size, mr.page_size, mr.phys_addr.unwrap_or(spec::NONE)].into_iter().for_each(&mut put);
+    for (mr, (at, len)) in system.memory_regions.iter().zip(&prefill_at) {
+        let prefill_offset = if *len == 0 { 0 } else { (data_base + at) as u64 };
+        [mr.size, mr.page_size, mr.phys_addr.unwrap_or(spec::NONE), prefill_offset, *len as u64]
+            .into_iter()
+            .for_each(&mut put);
     }
     records.iter().flatten().copied().for_each(&mut put);
     lists.iter().copied().for_each(&mut put);

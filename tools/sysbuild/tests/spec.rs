@@ -59,7 +59,10 @@ fn the_description_round_trips() {
     let bytes = encode(&system, &images).unwrap();
     let spec = Spec::parse(&bytes).unwrap();
     assert_eq!((spec.pd_count(), spec.region_count()), (2, 2));
-    assert_eq!(spec.region(1).unwrap(), spec::Region { size: 0x1000, page_size: 0x1000, phys_addr: Some(0x1000_0000) });
+    assert_eq!(
+        spec.region(1).unwrap(),
+        spec::Region { size: 0x1000, page_size: 0x1000, phys_addr: Some(0x1000_0000), prefill: (0, 0) }
+    );
     assert_eq!(spec.region(0).unwrap().phys_addr, None);
 
     let server = spec.pd(0).unwrap();
