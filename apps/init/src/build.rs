@@ -11,11 +11,15 @@ const MAX_PDS: usize = 64;
 const MAX_REGIONS: usize = 64;
 /// Where the initialiser maps a frame while it fills it.
 const SCRATCH: u64 = 0x20_0000_0000;
-/// libmicrokit's CNode: 2^9 slots, behind a guard that fills the rest of the word.
+/// A PD's CSpace, as seL4 Microkit lays it out: a root CNode of 2^6 slots, whose slot 0 holds
+/// libmicrokit's CNode of 2^9 slots behind a guard that fills the rest of the word (so small
+/// cptrs name its slots) and whose slots 1 to 63 hold the description's `<cspace>` caps.
+const PD_ROOT_BITS: u64 = 6;
 const PD_CNODE_BITS: u64 = 9;
 
 #[derive(Clone, Copy, Default)]
 pub struct Pd {
+    root: u64,
     tcb: u64,
     sc: u64,
     cnode: u64,
@@ -133,6 +137,7 @@ pub fn build(spec: &Spec) -> System {
     for index in 0..spec.pd_count() {
         let pd = spec.pd(index).expect("PD");
         let objects = Pd {
+            root: alloc.object(ObjectType::CapTable, PD_ROOT_BITS),
             tcb: alloc.object(ObjectType::Tcb, 0),
             sc: alloc.object(ObjectType::SchedContext, MIN_SCHED_CONTEXT_BITS as u64),
             cnode: alloc.object(ObjectType::CapTable, PD_CNODE_BITS),
@@ -186,9 +191,12 @@ fn address_space(alloc: &mut Allocator, spec: &Spec, pd: &spec::Pd, system: &Sys
     }
 }
 
-/// Fills the PD's CNode with the caps the builder planned, at their slots.
+/// Fills the PD's CNodes with the caps the builder planned, at their slots.
 fn cspace(alloc: &mut Allocator, pd: &spec::Pd, system: &System, objects: Pd) {
     let into = |slot: u64| cnode::SlotPath { root: objects.cnode, index: slot, depth: PD_CNODE_BITS };
+    let into_root = |slot: u64| cnode::SlotPath { root: objects.root, index: slot, depth: PD_ROOT_BITS };
+    let guard = 64 - PD_ROOT_BITS - PD_CNODE_BITS;
+    cnode::mint(into_root(0), path(objects.cnode), CapRights::ALL_RIGHTS, guard).expect("libmicrokit's CNode");
     for index in 0..pd.cap_count() {
         let cap = pd.cap(index).expect("cap");
         let other = |pd: u64| system.pds[pd as usize];
@@ -215,6 +223,9 @@ fn cspace(alloc: &mut Allocator, pd: &spec::Pd, system: &System, objects: Pd) {
                 cnode::move_cap(into(cap.slot), path(handler))
             }
             spec::cap::CHILD_TCB => cnode::copy(into(cap.slot), path(other(cap.a).tcb), all),
+            spec::cap::ROOT_TCB => cnode::copy(into_root(cap.slot), path(other(cap.a).tcb), all),
+            spec::cap::ROOT_SCHED_CONTEXT => cnode::copy(into_root(cap.slot), path(other(cap.a).sc), all),
+            spec::cap::ROOT_VSPACE => cnode::copy(into_root(cap.slot), path(other(cap.a).vspace), all),
             kind => panic!("unknown cap kind {kind}"),
         };
         result.unwrap_or_else(|failure| panic!("cap in slot {}: {failure:?}", cap.slot));
@@ -224,8 +235,7 @@ fn cspace(alloc: &mut Allocator, pd: &spec::Pd, system: &System, objects: Pd) {
 fn start(alloc: &mut Allocator, pd: &spec::Pd, system: &System, objects: Pd) {
     let ipc = alloc.object(ObjectType::Riscv4KPage, 0);
     map(alloc, ipc, objects.vspace, spec::IPC_BUFFER_VADDR, spec::PERM_READ | spec::PERM_WRITE);
-    let guard = 64 - PD_CNODE_BITS;
-    tcb::configure(objects.tcb, objects.cnode, guard, objects.vspace, 0, spec::IPC_BUFFER_VADDR, ipc)
+    tcb::configure(objects.tcb, objects.root, 0, objects.vspace, 0, spec::IPC_BUFFER_VADDR, ipc)
         .expect("configuring a PD's thread");
     if objects.endpoint != 0 {
         tcb::bind_notification(objects.tcb, objects.notification).expect("binding its notification");

@@ -50,6 +50,10 @@ pub mod cap {
     pub const IRQ_HANDLER: u64 = 7;
     /// a: the child PD.
     pub const CHILD_TCB: u64 = 8;
+    /// In the PD's root CNode (its `<cspace>`; libmicrokit's CNode is root slot 0), a: the PD.
+    pub const ROOT_TCB: u64 = 9;
+    pub const ROOT_SCHED_CONTEXT: u64 = 10;
+    pub const ROOT_VSPACE: u64 = 11;
     pub const EDGE_TRIGGERED: u64 = 1 << 63;
 }
 

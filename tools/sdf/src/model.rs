@@ -38,10 +38,28 @@ pub struct ProtectionDomain {
     pub maps: Vec<Map>,
     pub irqs: Vec<Irq>,
     pub setvars: Vec<SetVar>,
+    /// `<cspace>`: other PDs' (or its own) TCB, SC or VSpace caps in root CNode slots 1..=63.
+    pub cap_maps: Vec<CapMap>,
     /// Child PDs; their parent is their fault handler and may restart them.
     pub children: Vec<ProtectionDomain>,
     /// A child's id in its parent (None for a top-level PD).
     pub id: Option<u64>,
+    pub location: Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapKind {
+    Tcb,
+    SchedContext,
+    VSpace,
+}
+
+/// `<cap_tcb|cap_sc|cap_vspace slot=".." pd=".."/>` inside `<cspace>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapMap {
+    pub kind: CapKind,
+    pub slot: u64,
+    pub pd: String,
     pub location: Location,
 }
 

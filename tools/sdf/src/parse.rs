@@ -166,6 +166,24 @@ fn protection_domain(doc: &Doc, node: Node, is_child: bool) -> Result<Protection
                 });
             }
             "protection_domain" => pd.children.push(protection_domain(doc, child, true)?),
+            "cspace" => {
+                doc.only(child, &[])?;
+                for entry in doc.elements(child) {
+                    let kind = match entry.tag_name().name() {
+                        "cap_tcb" => CapKind::Tcb,
+                        "cap_sc" => CapKind::SchedContext,
+                        "cap_vspace" => CapKind::VSpace,
+                        _ => return Err(doc.unexpected(entry, "cspace")),
+                    };
+                    doc.only(entry, &["slot", "pd"])?;
+                    pd.cap_maps.push(CapMap {
+                        kind,
+                        slot: doc.required_number(entry, "slot")?,
+                        pd: doc.required(entry, "pd")?.into(),
+                        location: doc.location(entry),
+                    });
+                }
+            }
             _ => return Err(doc.unexpected(child, "protection_domain")),
         }
     }

@@ -65,6 +65,21 @@ fn protection_domain(system: &System, pd: &ProtectionDomain) -> Result<(), Error
         _ => {}
     }
     maps(system, pd)?;
+    let mut slots = HashSet::new();
+    for cap in &pd.cap_maps {
+        if cap.slot == 0 || cap.slot > 63 {
+            return Err(error(
+                &cap.location,
+                format!("slot {} must be from 1 to 63 (slot 0 holds libmicrokit's CNode)", cap.slot),
+            ));
+        }
+        if !slots.insert(cap.slot) {
+            return Err(error(&cap.location, format!("slot {} is used twice", cap.slot)));
+        }
+        if system.protection_domain(&cap.pd).is_none() {
+            return Err(error(&cap.location, format!("unknown protection domain '{}'", cap.pd)));
+        }
+    }
     for irq in &pd.irqs {
         if irq.id > MAX_ID {
             return Err(error(&irq.location, format!("id {} is above {MAX_ID}", irq.id)));

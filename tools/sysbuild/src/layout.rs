@@ -1,5 +1,5 @@
 //! Each PD's caps, badges and libmicrokit variables, computed from the description alone.
-use atoll_sdf::{ProtectionDomain, System, Trigger};
+use atoll_sdf::{CapKind, ProtectionDomain, System, Trigger};
 
 /// libmicrokit's CSpace: slot numbers of the caps every PD may have.
 pub mod slot {
@@ -53,6 +53,16 @@ pub enum Cap {
     ChildTcb {
         pd: usize,
     },
+    /// In the root CNode (`<cspace>`): a PD's TCB, scheduling context or VSpace.
+    RootTcb {
+        pd: usize,
+    },
+    RootSchedContext {
+        pd: usize,
+    },
+    RootVSpace {
+        pd: usize,
+    },
 }
 
 /// The values libmicrokit's variables hold in a PD's image.
@@ -78,6 +88,8 @@ pub struct PdPlan {
     pub has_endpoint: bool,
     /// (slot, cap), in slot order.
     pub caps: Vec<(u64, Cap)>,
+    /// (root CNode slot, cap): the description's `<cspace>` (slot 0 is libmicrokit's CNode).
+    pub root_caps: Vec<(u64, Cap)>,
     pub variables: Variables,
 }
 
@@ -115,6 +127,17 @@ pub fn plan(system: &System) -> Vec<PdPlan> {
                 let cap = Cap::Endpoint { pd: Some(them), badge: badge::PPC | far.id };
                 plan.caps.push((slot::BASE_ENDPOINT + end.id, cap));
             }
+        }
+    }
+    for (i, pd) in pds.iter().enumerate() {
+        for map in &pd.cap_maps {
+            let source = index(&map.pd);
+            let cap = match map.kind {
+                CapKind::Tcb => Cap::RootTcb { pd: source },
+                CapKind::SchedContext => Cap::RootSchedContext { pd: source },
+                CapKind::VSpace => Cap::RootVSpace { pd: source },
+            };
+            plans[i].root_caps.push((map.slot, cap));
         }
     }
     plans.iter_mut().for_each(|plan| plan.caps.sort_by_key(|(slot, _)| *slot));
@@ -173,6 +196,7 @@ fn own_caps(
         parent,
         has_endpoint,
         caps,
+        root_caps: Vec::new(),
         variables: Variables { name: pd.name.clone(), passive: pd.passive, irqs, ..Variables::default() },
     }
 }

@@ -35,6 +35,9 @@ fn cap_words(slot: u64, cap: Cap) -> [u64; spec::CAP_WORDS] {
             [slot, IRQ_HANDLER, irq | edge, badge]
         }
         Cap::ChildTcb { pd } => [slot, CHILD_TCB, pd as u64, 0],
+        Cap::RootTcb { pd } => [slot, ROOT_TCB, pd as u64, 0],
+        Cap::RootSchedContext { pd } => [slot, ROOT_SCHED_CONTEXT, pd as u64, 0],
+        Cap::RootVSpace { pd } => [slot, ROOT_VSPACE, pd as u64, 0],
     }
 }
 
@@ -150,8 +153,8 @@ pub fn encode_with_prefill(system: &System, images: &[Vec<u8>], prefills: &[Vec<
         }
         // Caps.
         record[14] = (fixed_words + lists.len()) as u64;
-        record[15] = plans[i].caps.len() as u64;
-        for &(slot, cap) in &plans[i].caps {
+        record[15] = (plans[i].caps.len() + plans[i].root_caps.len()) as u64;
+        for &(slot, cap) in plans[i].caps.iter().chain(&plans[i].root_caps) {
             lists.extend(cap_words(slot, cap));
         }
         // Patches.

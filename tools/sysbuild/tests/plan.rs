@@ -119,3 +119,38 @@ fn the_largest_system_microkit_allows_plans_every_channel() {
         sdf.replace("</system>", r#"<channel><end pd="pd0" id="62"/><end pd="pd1" id="61"/></channel></system>"#);
     assert!(parse("big.system", &too_many).unwrap_err().to_string().contains("id 62 is above 61"));
 }
+
+#[test]
+fn cspace_caps_go_into_the_root_cnode() {
+    let text = r#"<system>
+        <protection_domain name="primary"><program_image path="p.elf" />
+            <cspace><cap_sc slot="1" pd="secondary" /><cap_tcb slot="2" pd="secondary" /><cap_vspace slot="63" pd="primary" /></cspace>
+        </protection_domain>
+        <protection_domain name="secondary"><program_image path="s.elf" /></protection_domain>
+    </system>"#;
+    let plans = plan(&parse("c.system", text).unwrap());
+    assert_eq!(
+        plans[0].root_caps,
+        vec![(1, Cap::RootSchedContext { pd: 1 }), (2, Cap::RootTcb { pd: 1 }), (63, Cap::RootVSpace { pd: 0 })]
+    );
+    assert!(plans[1].root_caps.is_empty());
+    for (bad, message) in [
+        (r#"slot="1" pd="secondary" /><cap_tcb slot="2""#, r#"slot="1" pd="secondary" /><cap_tcb slot="1""#),
+        (r#"slot="63""#, r#"slot="64""#),
+        (r#"<cap_sc slot="1""#, r#"<cap_sc slot="0""#),
+        (r#"pd="primary" />"#, r#"pd="tertiary" />"#),
+        ("<cap_sc ", "<cap_irq "),
+    ]
+    .iter()
+    .map(|(from, to)| (text.replacen(from, to, 1), *to))
+    {
+        let error = parse("c.system", &bad).unwrap_err().to_string();
+        assert!(
+            error.contains("used twice")
+                || error.contains("must be from 1 to 63")
+                || error.contains("unknown protection domain 'tertiary'")
+                || error.contains("<cap_irq>: unexpected element in <cspace>"),
+            "{message}: {error}"
+        );
+    }
+}
