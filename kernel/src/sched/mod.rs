@@ -166,6 +166,13 @@ impl Scheduler {
     }
 }
 
+/// Whether no ready thread of the current domain has a higher priority (seL4's isHighestPrio):
+/// a thread of `priority` may then run next without a scheduling decision.
+#[inline(always)]
+pub fn is_highest_ready(priority: u8) -> bool {
+    SCHEDULER.borrow_mut().highest_is(priority, CURRENT_DOMAIN.get())
+}
+
 /// Puts a runnable thread at the head of its ready queue (seL4's tcbSchedEnqueue).
 pub fn enqueue(thread: Handle<Tcb>) {
     SCHEDULER.borrow_mut().enqueue(thread);

@@ -61,6 +61,17 @@ fn may_switch(from: Handle<Tcb>, to: Handle<Tcb>) -> Option<u64> {
     vspace::valid_root(to)
 }
 
+/// The address-space root to switch to if the caller a reply wakes may run next in place of
+/// the server, which is about to block: no ready thread outranks it (seL4's fastpath checks
+/// isHighestPrio, so a server replying to a lower-priority caller stays on the fastpath).
+#[inline(always)]
+fn may_return_to(server: Handle<Tcb>, caller: Handle<Tcb>) -> Option<u64> {
+    if caller.domain() != server.domain() || !sched::is_highest_ready(caller.priority()) {
+        return None;
+    }
+    vspace::valid_root(caller)
+}
+
 /// Takes the fastpath if it applies; does not return then.
 #[inline(always)]
 pub fn try_fastpath(thread: Handle<Tcb>) {
@@ -128,7 +139,7 @@ fn reply_recv(server: Handle<Tcb>, info: MessageInfo) {
     if caller.state() != ThreadState::BlockedOnReply || caller.fault().label != 0 {
         return;
     }
-    let Some(root) = may_switch(server, caller) else { return };
+    let Some(root) = may_return_to(server, caller) else { return };
     // Committed: nothing below can fail.
     server.set_reg(reg::PC, server.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
     delete_one(caller_slot);
@@ -205,7 +216,7 @@ fn reply_recv(server: Handle<Tcb>, info: MessageInfo) {
     if caller.fault().label != 0 || caller.sched_context().is_some() {
         return;
     }
-    let Some(root) = may_switch(server, caller) else { return };
+    let Some(root) = may_return_to(server, caller) else { return };
     // Committed: nothing below can fail.
     server.set_reg(reg::PC, server.reg(reg::PC) + SYSCALL_INSTRUCTION_LENGTH);
     caller.set_blocking(Blocking::default());
