@@ -12,7 +12,7 @@ use crate::cspace::{cdt, delete_one};
 use crate::ipc::{endpoint, notification};
 #[cfg(feature = "mcs")]
 use crate::memory::{Blocking, CallLink};
-use crate::memory::{Handle, Tcb, ThreadState, caps, slot};
+use crate::memory::{Endpoint, Handle, Tcb, ThreadState, caps, slot};
 use crate::sched;
 use atoll_abi::object::WORD_BITS;
 use atoll_abi::{CapType, MessageInfo, Syscall};
@@ -87,23 +87,31 @@ pub fn try_fastpath(thread: Handle<Tcb>) {
     }
 }
 
+/// The checks every Call fastpath starts with: no recorded fault (a thread restarted while
+/// sending one sends the fault message, on the general path), an endpoint cap that may send
+/// and grant a reply, a receiver waiting, and one the caller may switch to. Returns the cap,
+/// the endpoint, the receiver and its address-space root.
+#[inline(always)]
+fn call_target(caller: Handle<Tcb>) -> Option<(Cap, Handle<Endpoint>, Handle<Tcb>, u64)> {
+    if caller.fault().label != 0 {
+        return None;
+    }
+    let cap = endpoint_cap(caller, caller.reg(reg::CAP))?;
+    let rights = cap.endpoint_rights();
+    if !rights.send || !(rights.grant || rights.grant_reply) {
+        return None;
+    }
+    let endpoint = caps::endpoint(cap);
+    let server = endpoint::waiting_receiver(endpoint)?;
+    let root = may_switch(caller, server)?;
+    Some((cap, endpoint, server, root))
+}
+
 #[cfg(not(feature = "mcs"))]
 #[inline(always)]
 fn call(caller: Handle<Tcb>, info: MessageInfo) {
-    // A recorded fault (kept by a thread restarted while sending it) makes the general path
-    // send the fault message instead of this one.
-    if caller.fault().label != 0 {
-        return;
-    }
-    let Some(cap) = endpoint_cap(caller, caller.reg(reg::CAP)) else { return };
-    let rights = cap.endpoint_rights();
-    if !rights.send || !(rights.grant || rights.grant_reply) {
-        return;
-    }
-    let endpoint = caps::endpoint(cap);
-    let Some(server) = endpoint::waiting_receiver(endpoint) else { return };
+    let Some((cap, endpoint, server, root)) = call_target(caller) else { return };
     let caller_slot = server.slot(slot::CALLER);
-    let Some(root) = may_switch(caller, server) else { return };
     if !caller_slot.cap().is_null() {
         return;
     }
@@ -155,17 +163,7 @@ fn reply_recv(server: Handle<Tcb>, info: MessageInfo) {
 #[cfg(feature = "mcs")]
 #[inline(always)]
 fn call(caller: Handle<Tcb>, info: MessageInfo) {
-    if caller.fault().label != 0 {
-        return;
-    }
-    let Some(cap) = endpoint_cap(caller, caller.reg(reg::CAP)) else { return };
-    let rights = cap.endpoint_rights();
-    if !rights.send || !(rights.grant || rights.grant_reply) {
-        return;
-    }
-    let endpoint = caps::endpoint(cap);
-    let Some(server) = endpoint::waiting_receiver(endpoint) else { return };
-    let Some(root) = may_switch(caller, server) else { return };
+    let Some((cap, endpoint, server, root)) = call_target(caller) else { return };
     let (Some(reply), Some(sc)) = (server.blocking().reply, caller.sched_context()) else { return };
     if server.sched_context().is_some() {
         return;
