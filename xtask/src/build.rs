@@ -42,6 +42,27 @@ pub struct Config {
     pub mcs: bool,
 }
 
+/// Options of the configurations seL4 Microkit's kernel is built with (with or without MCS):
+/// 17-bit root CNode, 16 domains, 100 schedule entries, 2 GiB built in, no device tree.
+const MICROKIT_OPTIONS: [(&str, &str); 5] = [
+    ("ATOLL_ROOT_CNODE_BITS", "17"),
+    ("ATOLL_NUM_DOMAINS", "16"),
+    ("ATOLL_NUM_DOMAIN_SCHEDULES", "100"),
+    ("ATOLL_PLATFORM_RAM_MB", "2048"),
+    ("ATOLL_NO_DEVICE_TREE", "1"),
+];
+
+/// The Microkit options with time protection on.
+const PARTITIONED_OPTIONS: [(&str, &str); 6] = {
+    let mut options = [("ATOLL_TIME_PROTECTION", "1"); 6];
+    let mut index = 0;
+    while index < MICROKIT_OPTIONS.len() {
+        options[index] = MICROKIT_OPTIONS[index];
+        index += 1;
+    }
+    options
+};
+
 /// The configurations `--config` selects; the first is the default.
 pub const CONFIGS: &[Config] = &[
     Config { name: "default", about: "seL4's defaults: 12-bit root CNode, one domain", options: &[], mcs: false },
@@ -73,38 +94,19 @@ pub const CONFIGS: &[Config] = &[
         name: "microkit",
         about: "as seL4 Microkit builds seL4: MCS, 17-bit root CNode, 16 domains, 100 domain-schedule entries, \
                 2 GiB of RAM built in, and a loader that passes no device tree",
-        options: &[
-            ("ATOLL_ROOT_CNODE_BITS", "17"),
-            ("ATOLL_NUM_DOMAINS", "16"),
-            ("ATOLL_NUM_DOMAIN_SCHEDULES", "100"),
-            ("ATOLL_PLATFORM_RAM_MB", "2048"),
-            ("ATOLL_NO_DEVICE_TREE", "1"),
-        ],
+        options: &MICROKIT_OPTIONS,
         mcs: true,
     },
     Config {
         name: "domains",
         about: "the microkit configuration without MCS, for partitioned systems on the kernel tick",
-        options: &[
-            ("ATOLL_ROOT_CNODE_BITS", "17"),
-            ("ATOLL_NUM_DOMAINS", "16"),
-            ("ATOLL_NUM_DOMAIN_SCHEDULES", "100"),
-            ("ATOLL_PLATFORM_RAM_MB", "2048"),
-            ("ATOLL_NO_DEVICE_TREE", "1"),
-        ],
+        options: &MICROKIT_OPTIONS,
         mcs: false,
     },
     Config {
         name: "partitioned",
         about: "the domains configuration with time protection on, for partitioned systems",
-        options: &[
-            ("ATOLL_ROOT_CNODE_BITS", "17"),
-            ("ATOLL_NUM_DOMAINS", "16"),
-            ("ATOLL_NUM_DOMAIN_SCHEDULES", "100"),
-            ("ATOLL_PLATFORM_RAM_MB", "2048"),
-            ("ATOLL_NO_DEVICE_TREE", "1"),
-            ("ATOLL_TIME_PROTECTION", "1"),
-        ],
+        options: &PARTITIONED_OPTIONS,
         mcs: false,
     },
 ];
