@@ -8,7 +8,8 @@ pub struct Allocator {
     next_slot: u64,
     /// Index into bootinfo's untyped list of the RAM untyped in use.
     ram: usize,
-    /// How far each device untyped has been carved (bytes from its start).
+    /// How far each untyped has been carved for frames at fixed addresses (bytes from its
+    /// start); bootinfo lists at most 230 untypeds.
     device_used: [u64; 256],
 }
 
@@ -65,33 +66,23 @@ impl Allocator {
         let untyped = info.untyped.start + index as u64;
         let base = info.untyped_list[index].paddr;
         let target = paddr - base;
-        let used = &mut self.device_used[index.min(255)];
-        assert!(*used <= target, "device frames must be asked for in address order ({paddr:#x})");
+        let mut used = self.device_used[index];
+        assert!(used <= target, "device frames must be asked for in address order ({paddr:#x})");
         // Skip to the target with untyped children, each the largest the alignment allows.
-        while *used < target {
-            let align = if *used == 0 { 63 } else { used.trailing_zeros() as u64 };
-            let mut size = 63 - (target - *used).leading_zeros() as u64;
-            size = size.min(align);
-            let filler = self.next_slot;
-            self.next_slot += 1;
-            cnode::untyped_retype(
-                untyped,
-                ObjectType::Untyped.value(),
-                size,
-                slots::CAP_INIT_THREAD_CNODE,
-                0,
-                0,
-                filler,
-                1,
-            )
-            .expect("carving a device untyped");
-            *used += 1 << size;
+        while used < target {
+            let align = if used == 0 { 63 } else { used.trailing_zeros() as u64 };
+            let size = (63 - (target - used).leading_zeros() as u64).min(align);
+            let filler = self.slot();
+            let root = slots::CAP_INIT_THREAD_CNODE;
+            cnode::untyped_retype(untyped, ObjectType::Untyped.value(), size, root, 0, 0, filler, 1)
+                .expect("carving a device untyped");
+            used += 1 << size;
         }
         let ty = if bits == 12 { ObjectType::Riscv4KPage } else { ObjectType::RiscvMegaPage };
         let slot = self.slot();
         cnode::untyped_retype(untyped, ty.value(), 0, slots::CAP_INIT_THREAD_CNODE, 0, 0, slot, 1)
             .expect("a device frame");
-        self.device_used[index.min(255)] += 1 << bits;
+        self.device_used[index] = used + (1 << bits);
         slot
     }
 }

@@ -84,16 +84,14 @@ fn region_frames(alloc: &mut Allocator, region: spec::Region) -> (u64, u64) {
     let bits = region.page_size.trailing_zeros() as u64;
     let count = region.size / region.page_size;
     let ty = if bits == 12 { ObjectType::Riscv4KPage } else { ObjectType::RiscvMegaPage };
-    let first = match region.phys_addr {
-        Some(paddr) => alloc.frame_at(paddr, bits),
+    let mut frame = |index: u64| match region.phys_addr {
+        Some(paddr) => alloc.frame_at(paddr + index * region.page_size, bits),
         None => alloc.object(ty, 0),
     };
-    for index in 1..count {
-        match region.phys_addr {
-            Some(paddr) => alloc.frame_at(paddr + index * region.page_size, bits),
-            None => alloc.object(ty, 0),
-        };
-    }
+    let first = frame(0);
+    (1..count).for_each(|index| {
+        frame(index);
+    });
     (first, count)
 }
 
