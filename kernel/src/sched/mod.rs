@@ -167,8 +167,9 @@ impl Scheduler {
 }
 
 /// Whether no ready thread of the current domain has a higher priority (seL4's isHighestPrio):
-/// a thread of `priority` may then run next without a scheduling decision.
-#[inline(always)]
+/// a thread of `priority` may then run next without a scheduling decision. Out of line: the
+/// fastpath asks only for a lower-priority caller, and inlined it would widen every entry.
+#[inline(never)]
 pub fn is_highest_ready(priority: u8) -> bool {
     SCHEDULER.borrow_mut().highest_is(priority, CURRENT_DOMAIN.get())
 }

@@ -66,7 +66,12 @@ fn may_switch(from: Handle<Tcb>, to: Handle<Tcb>) -> Option<u64> {
 /// isHighestPrio, so a server replying to a lower-priority caller stays on the fastpath).
 #[inline(always)]
 fn may_return_to(server: Handle<Tcb>, caller: Handle<Tcb>) -> Option<u64> {
-    if caller.domain() != server.domain() || !sched::is_highest_ready(caller.priority()) {
+    if caller.domain() != server.domain() {
+        return None;
+    }
+    // A caller at least the running server's priority outranks every ready thread; only a
+    // lower one needs the ready queues' bitmap (kept off the common equal-priority path).
+    if caller.priority() < server.priority() && !sched::is_highest_ready(caller.priority()) {
         return None;
     }
     vspace::valid_root(caller)
