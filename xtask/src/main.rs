@@ -7,12 +7,15 @@
 //! - `cargo xtask bench`: the benchmark build and its instruction counts beside seL4's.
 //! - `cargo xtask image [--config NAME] ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root
 //!   task.
+//! - `cargo xtask guest [--direct]`: Linux guest images from Debian in `target/guest/`; with
+//!   `--direct`, boots the guest straight on QEMU and checks its shell (the baseline).
 //!
 //! `--config` picks a set of kernel build options (`build::CONFIGS`: default, release, sel4test,
 //! mcs, sel4test-mcs, microkit, domains, partitioned).
 #![forbid(unsafe_code)]
 mod bench;
 mod build;
+mod guest;
 mod harness;
 #[cfg(test)]
 mod layers;
@@ -35,8 +38,10 @@ fn main() -> ExitCode {
         ["image", root_task, output] => make_image("default", root_task, output),
         ["image", "--config", config, root_task, output] => make_image(config, root_task, output),
         ["bench"] => setup::ensure_tools().and_then(|()| bench::bench()),
+        ["guest"] => guest::prepare_command(),
+        ["guest", "--direct"] => guest::direct(),
         _ => Err("usage: cargo xtask run [--gdb] [SYSTEM.system] | run --config NAME | test [--target-only] | bench \
-                  | image [--config NAME] ROOT_TASK_ELF OUTPUT"
+                  | image [--config NAME] ROOT_TASK_ELF OUTPUT | guest [--direct]"
             .to_string()),
     };
     match result {

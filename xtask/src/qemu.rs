@@ -63,6 +63,12 @@ impl Session {
         Session::start_with_input(image, Some(&[]))
     }
 
+    /// As `start_interactive`, for a QEMU command line made elsewhere (a Linux guest's, with
+    /// `-initrd` and `-append`).
+    pub fn start_command(command: Command) -> Result<Session, String> {
+        Session::spawn(command, Some(&[]))
+    }
+
     /// Types `bytes` on the guest's console.
     pub fn type_text(&mut self, bytes: &[u8]) -> Result<(), String> {
         use std::io::Write;
