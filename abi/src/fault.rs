@@ -25,6 +25,13 @@ abi_enum! {
         /// seL4_Fault_VMFault
         #[cfg(feature = "mcs")]
         VmFault = 6,
+        /// seL4_Fault_VCPUFault (hypervisor builds): a guest trapped to the hypervisor for
+        /// something other than a guest page fault
+        #[cfg(all(feature = "hyp", not(feature = "mcs")))]
+        VcpuFault = 6,
+        /// seL4_Fault_VCPUFault (hypervisor builds)
+        #[cfg(all(feature = "hyp", feature = "mcs"))]
+        VcpuFault = 7,
     }
 }
 

@@ -10,8 +10,9 @@ pub const NON_ARCH_OBJECT_TYPE_COUNT: u64 = if cfg!(feature = "mcs") { 7 } else 
 /// seL4_ModeObjectTypeCount: first architecture object type (one past the mode types).
 pub const MODE_OBJECT_TYPE_COUNT: u64 = NON_ARCH_OBJECT_TYPE_COUNT + 1;
 
-/// seL4_ObjectTypeCount: one past the last valid object type.
-pub const OBJECT_TYPE_COUNT: u64 = NON_ARCH_OBJECT_TYPE_COUNT + 4;
+/// seL4_ObjectTypeCount: one past the last valid object type (hypervisor builds add the VCPU and
+/// the guest root page table).
+pub const OBJECT_TYPE_COUNT: u64 = NON_ARCH_OBJECT_TYPE_COUNT + if cfg!(feature = "hyp") { 6 } else { 4 };
 
 /// seL4_UntypedRetypeMaxObjects
 pub const UNTYPED_RETYPE_MAX_OBJECTS: usize = RETYPE_FAN_OUT_LIMIT;

@@ -188,7 +188,7 @@ fn lookup_failure_numbers() {
     check_range_u64::<LookupFailureType>(0..=1000, LookupFailureType::ALL);
 }
 
-#[cfg(not(feature = "mcs"))]
+#[cfg(not(any(feature = "mcs", feature = "hyp")))]
 #[test]
 fn object_type_numbers() {
     use atoll_abi::object::*;
@@ -250,7 +250,7 @@ fn object_size_constants() {
 
 /// seL4 16.0.0's generated `invocation.h`, `sel4_arch_invocation.h` and `arch_invocation.h`
 /// for RISC-V 64, non-MCS.
-#[cfg(not(feature = "mcs"))]
+#[cfg(not(any(feature = "mcs", feature = "hyp")))]
 #[test]
 fn invocation_label_numbers() {
     use atoll_abi::invocation::*;
@@ -372,7 +372,7 @@ fn invocation_label_numbers() {
     assert_eq!(InvocationLabel::ALL.iter().filter(|l| l.is_arch()).count(), 8);
 }
 
-#[cfg(not(feature = "mcs"))]
+#[cfg(not(any(feature = "mcs", feature = "hyp")))]
 #[test]
 fn cap_type_numbers() {
     check_table!(
@@ -407,7 +407,7 @@ fn cap_type_numbers() {
     }
 }
 
-#[cfg(not(feature = "mcs"))]
+#[cfg(not(any(feature = "mcs", feature = "hyp")))]
 #[test]
 fn fault_type_numbers() {
     check_table!(
@@ -535,4 +535,28 @@ proptest! {
         }
         prop_assert_eq!(Syscall::from_word(n as u64), r.ok());
     }
+}
+
+/// The hypervisor build's additions, numbered after everything the plain build has (as seL4's
+/// experimental RISC-V hypervisor branch adds them): the VCPU object and its invocations, the
+/// guest root page table, the VCPU cap and fault.
+#[cfg(all(feature = "hyp", not(feature = "mcs")))]
+#[test]
+fn hypervisor_numbers() {
+    use atoll_abi::arch::vcpu::*;
+    use atoll_abi::invocation::N_ARCH_INVOCATION_LABELS;
+    assert_eq!(ObjectType::RiscvVcpu.value(), 9);
+    assert_eq!(ObjectType::RiscvGuestRootPageTable.value(), 10);
+    assert_eq!(ObjectType::RiscvVcpu.fixed_size_bits(), Some(VCPU_BITS));
+    assert_eq!(ObjectType::RiscvGuestRootPageTable.fixed_size_bits(), Some(14));
+    assert_eq!(InvocationLabel::RiscvVcpuSetTcb.value(), 41);
+    assert_eq!(InvocationLabel::RiscvVcpuReadReg.value(), 42);
+    assert_eq!(InvocationLabel::RiscvVcpuWriteReg.value(), 43);
+    assert_eq!(N_ARCH_INVOCATION_LABELS, 44);
+    assert!(InvocationLabel::RiscvVcpuWriteReg.is_arch());
+    assert_eq!(CapType::Vcpu.value(), 15);
+    assert!(CapType::Vcpu.is_arch());
+    assert_eq!(FaultType::VcpuFault.value(), 6);
+    assert_eq!(VcpuReg::Timer.value() + 1, VCPU_REG_COUNT);
+    assert!(VcpuReg::try_from(VCPU_REG_COUNT).is_err());
 }

@@ -106,6 +106,8 @@ fn exception(exception: Exception) -> ! {
                 (!sched::claim_fpu(thread)).then_some(Fault::UserException { cause })
             }
             Exception::Other { cause } => Some(Fault::UserException { cause }),
+            #[cfg(feature = "hyp")]
+            Exception::Vcpu { cause, data } => Some(Fault::VcpuFault { cause, data }),
         };
         if let Some(fault) = fault {
             raise_fault(thread, fault);

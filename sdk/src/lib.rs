@@ -15,6 +15,8 @@ pub mod runtime;
 pub mod sched;
 pub mod syscall;
 pub mod tcb;
+#[cfg(feature = "hyp")]
+pub mod vcpu;
 pub mod vspace;
 
 pub use atoll_abi as abi;

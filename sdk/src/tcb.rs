@@ -156,6 +156,13 @@ pub mod context {
     pub const SP: usize = 2;
     pub const A0: usize = 16;
     pub const A1: usize = 17;
+    pub const A2: usize = 18;
+    pub const A3: usize = 19;
+    pub const A4: usize = 20;
+    pub const A5: usize = 21;
+    pub const A6: usize = 22;
+    pub const A7: usize = 23;
+    pub const T0: usize = 24;
     pub const TP: usize = 31;
 }
 

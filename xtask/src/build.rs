@@ -40,6 +40,9 @@ pub struct Config {
     /// seL4's MCS configuration: the kernel, SDK and test suite are built with their `mcs`
     /// feature (and only those root tasks that have one).
     pub mcs: bool,
+    /// The RISC-V hypervisor extension: the kernel, SDK and test suite are built with their
+    /// `hyp` feature (MCS configurations only).
+    pub hyp: bool,
 }
 
 /// Options of the configurations seL4 Microkit's kernel is built with (with or without MCS):
@@ -65,30 +68,40 @@ const PARTITIONED_OPTIONS: [(&str, &str); 6] = {
 
 /// The configurations `--config` selects; the first is the default.
 pub const CONFIGS: &[Config] = &[
-    Config { name: "default", about: "seL4's defaults: 12-bit root CNode, one domain", options: &[], mcs: false },
+    Config {
+        name: "default",
+        about: "seL4's defaults: 12-bit root CNode, one domain",
+        options: &[],
+        mcs: false,
+        hyp: false,
+    },
     Config {
         name: "release",
         about: "seL4's defaults with the kernel's diagnostics compiled out (seL4's KernelPrinting off)",
         options: &[("ATOLL_PRINTING", "0")],
         mcs: false,
+        hyp: false,
     },
     Config {
         name: "sel4test",
         about: "as sel4test builds seL4: 13-bit root CNode",
         options: &[("ATOLL_ROOT_CNODE_BITS", "13")],
         mcs: false,
+        hyp: false,
     },
     Config {
         name: "mcs",
         about: "seL4's defaults with MCS: scheduling contexts, reply objects, budgets and periods",
         options: &[],
         mcs: true,
+        hyp: false,
     },
     Config {
         name: "sel4test-mcs",
         about: "as sel4test builds seL4 with MCS: 13-bit root CNode",
         options: &[("ATOLL_ROOT_CNODE_BITS", "13")],
         mcs: true,
+        hyp: false,
     },
     Config {
         name: "microkit",
@@ -96,18 +109,29 @@ pub const CONFIGS: &[Config] = &[
                 2 GiB of RAM built in, and a loader that passes no device tree",
         options: &MICROKIT_OPTIONS,
         mcs: true,
+        hyp: false,
     },
     Config {
         name: "domains",
         about: "the microkit configuration without MCS, for partitioned systems on the kernel tick",
         options: &MICROKIT_OPTIONS,
         mcs: false,
+        hyp: false,
     },
     Config {
         name: "partitioned",
         about: "the domains configuration with time protection on, for partitioned systems",
         options: &PARTITIONED_OPTIONS,
         mcs: false,
+        hyp: false,
+    },
+    Config {
+        name: "hyp",
+        about: "the microkit configuration with the RISC-V hypervisor extension: VCPUs and guest address spaces \
+                for virtual machines",
+        options: &MICROKIT_OPTIONS,
+        mcs: true,
+        hyp: true,
     },
 ];
 
@@ -129,17 +153,23 @@ pub fn build_config(config: &Config) -> Result<Artifacts, String> {
     let root = workspace_root().join("target");
     let dir =
         if config.options.is_empty() && !config.mcs { root } else { root.join(format!("config-{}", config.name)) };
-    build_target_with(&dir, config.options, config.mcs)
+    build_target_with(&dir, config.options, config.mcs, config.hyp)
 }
 
 /// As `build_target`, into `target_dir` with kernel build options (`ATOLL_*` variables) set,
 /// in the MCS configuration if `mcs`.
-pub fn build_target_with(target_dir: &Path, options: &[(&str, &str)], mcs: bool) -> Result<Artifacts, String> {
+pub fn build_target_with(
+    target_dir: &Path,
+    options: &[(&str, &str)],
+    mcs: bool,
+    hyp: bool,
+) -> Result<Artifacts, String> {
     let mut command = cargo();
     command.args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"]).arg(target_dir);
     if mcs {
         command.args(["-p", "atoll-kernel", "-p", "atoll-loader", "-p", "atoll-tests", "-p", "atoll-init"]);
-        command.args(["--features", "atoll-kernel/mcs,atoll-tests/mcs"]);
+        let hyp_features = if hyp { ",atoll-kernel/hyp,atoll-tests/hyp,atoll-init/hyp" } else { "" };
+        command.args(["--features", &format!("atoll-kernel/mcs,atoll-tests/mcs{hyp_features}")]);
     } else {
         for krate in TARGET_CRATES {
             command.args(["-p", krate]);

@@ -78,10 +78,11 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
     if with_host_tests {
         println!("xtask: host unit tests");
         // The workspace's host crates, then the ABI and kernel-core again in the MCS configuration.
-        let runs: [&[&str]; 3] = [
+        let runs: [&[&str]; 4] = [
             &["test", "--release"],
             &["test", "--release", "-p", "atoll-abi", "--features", "mcs"],
             &["test", "--release", "-p", "atoll-kernel-core", "--features", "mcs"],
+            &["test", "--release", "-p", "atoll-abi", "--features", "hyp"],
         ];
         for args in runs {
             let status = build::cargo().args(args).status().map_err(|e| format!("cargo: {e}"))?;
@@ -155,6 +156,7 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
         configuration_passes_the_suite("mcs"),
         configuration_passes_the_suite("microkit"),
         configuration_passes_the_suite("partitioned"),
+        configuration_passes_the_suite("hyp"),
         isolation(true),
         isolation(false),
     ]);
@@ -209,6 +211,9 @@ fn configuration_passes_the_suite(config: &str) -> (u32, u32) {
         }
         if settings.mcs && !ran("mcs::passive_server_runs_on_callers_context") {
             return Err("the MCS tests did not run".into());
+        }
+        if settings.hyp && !ran("hyp::guest_exits_arrive_as_faults") {
+            return Err("the hypervisor tests did not run".into());
         }
         if config == "partitioned" && !ran("domains::interrupt_waits_for_its_domain") {
             return Err("the time-protection tests did not run".into());

@@ -4,4 +4,6 @@
 //! re-exports the architecture it is built for.
 pub mod riscv64;
 
+#[cfg(feature = "hyp")]
+pub use riscv64::vcpu;
 pub use riscv64::{cap_type, context, invocation, object, vm};

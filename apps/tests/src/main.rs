@@ -10,6 +10,8 @@ mod domain_tests;
 mod fault_tests;
 mod fpu_tests;
 mod framework;
+#[cfg(feature = "hyp")]
+mod hyp_tests;
 mod ipc_tests;
 mod irq_tests;
 #[cfg(feature = "mcs")]
@@ -49,6 +51,8 @@ const GROUPS: &[&[Test]] = &[
     irq_tests::TESTS,
     #[cfg(feature = "mcs")]
     mcs_tests::TESTS,
+    #[cfg(feature = "hyp")]
+    hyp_tests::TESTS,
 ];
 
 fn main(bootinfo: &'static BootInfo) -> ! {

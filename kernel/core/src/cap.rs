@@ -17,7 +17,8 @@
 //! irq handler   -                                                  irq
 //! zombie        is_tcb[58] radix[52..58] paddr                     slots left to clear
 //! frame         size[57..59] vm_rights[55..57] is_device[54] paddr  asid[39..55] vaddr[0..39]
-//! page table    is_mapped[58] paddr                                asid[39..55] vaddr[0..39]
+//! page table    is_mapped[58] guest_root[53] paddr                 asid[39..55] vaddr[0..39]
+//! vcpu          paddr (hypervisor builds)                          -
 //! asid pool     asid_base[39..55] paddr                            -
 //! ```
 //! Control caps (IRQ control, ASID control, domain) carry only their tag. The architecture's

@@ -18,4 +18,6 @@
 pub mod riscv64;
 
 pub use riscv64::context::{self, FpuState, REGISTER_MRS, SYSCALL_INSTRUCTION_LENGTH, UserContext, reg};
+#[cfg(feature = "hyp")]
+pub use riscv64::hyp;
 pub use riscv64::{boot_vspace, cpu, interrupt, invocation, layout, objects, platform, timer, trap, vspace};

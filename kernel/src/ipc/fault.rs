@@ -34,6 +34,12 @@ pub enum Fault {
     Timeout {
         badge: u64,
     },
+    /// Hypervisor builds: a guest trapped for its VMM (an SBI call, a virtual instruction).
+    #[cfg(feature = "hyp")]
+    VcpuFault {
+        cause: u64,
+        data: u64,
+    },
 }
 
 impl Fault {
@@ -62,6 +68,12 @@ impl Fault {
             Fault::Timeout { badge } => {
                 record.label = FaultType::Timeout.value();
                 record.words[0] = badge;
+            }
+            #[cfg(feature = "hyp")]
+            Fault::VcpuFault { cause, data } => {
+                record.label = FaultType::VcpuFault.value();
+                record.words[0] = cause;
+                record.words[1] = data;
             }
         }
         record
@@ -114,6 +126,13 @@ pub fn transfer(sender: Handle<Tcb>, receiver: Handle<Tcb>, badge: u64) {
                 }
                 None => layout::TIMEOUT_DATA + 1,
             }
+        }
+        #[cfg(feature = "hyp")]
+        Some(FaultType::VcpuFault) => {
+            use atoll_abi::arch::vcpu::{VCPU_FAULT_CAUSE, VCPU_FAULT_DATA, VCPU_FAULT_LENGTH};
+            words[VCPU_FAULT_CAUSE] = record.words[0];
+            words[VCPU_FAULT_DATA] = record.words[1];
+            VCPU_FAULT_LENGTH
         }
         _ => {
             words[..layout::VM_FAULT_LENGTH].copy_from_slice(&[

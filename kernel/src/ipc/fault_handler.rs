@@ -78,6 +78,10 @@ pub fn raise(thread: Handle<Tcb>, fault: Fault) {
         Fault::Timeout { badge } => {
             kprintln!("atoll: thread \"{name}\" stopped: timeout fault, badge {badge:#x}, no timeout handler")
         }
+        #[cfg(feature = "hyp")]
+        Fault::VcpuFault { cause, .. } => {
+            kprintln!("atoll: thread \"{name}\" stopped: VCPU fault, cause {cause} at pc {pc:#x}, no fault handler")
+        }
     }
     sched::set_state(thread, ThreadState::Inactive);
 }

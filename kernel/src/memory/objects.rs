@@ -123,6 +123,10 @@ pub struct Tcb {
     #[cfg(feature = "mcs")]
     in_release_queue: bool,
     flags: u64,
+    /// Hypervisor builds: the physical address of the VCPU whose guest this thread runs (0:
+    /// none); `arch::hyp` owns its meaning, so this layer need not know the VCPU's type.
+    #[cfg(feature = "hyp")]
+    vcpu: u64,
     /// Ready-queue links.
     pub(super) sched_next: u64,
     pub(super) sched_prev: u64,
@@ -163,6 +167,11 @@ super::handle::fields! { Tcb {
 super::handle::fields! { Tcb {
     fault_handler, set_fault_handler: u64;
     time_slice, set_time_slice: u32;
+} }
+
+#[cfg(feature = "hyp")]
+super::handle::fields! { Tcb {
+    vcpu, set_vcpu: u64;
 } }
 
 #[cfg(feature = "mcs")]

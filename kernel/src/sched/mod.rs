@@ -411,6 +411,11 @@ pub fn claim_fpu(thread: Handle<Tcb>) -> bool {
 /// Enters `thread` in user mode: its address space, its FPU access, its registers.
 pub fn run(thread: Handle<Tcb>) -> ! {
     vspace::activate(thread);
+    // A guest's FP instructions would trap to the guest, not here: it gets the FPU up front.
+    #[cfg(feature = "hyp")]
+    if crate::arch::hyp::runs_guest(thread) {
+        claim_fpu(thread);
+    }
     wait_for_domain_start();
     cpu::enter_user(thread, fpu_usable(thread))
 }

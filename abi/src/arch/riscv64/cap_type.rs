@@ -45,6 +45,9 @@ abi_enum! {
         /// sched_control_cap
         #[cfg(feature = "mcs")]
         SchedControl = 24,
+        /// vcpu_cap (hypervisor builds)
+        #[cfg(feature = "hyp")]
+        Vcpu = 15,
     }
 }
 

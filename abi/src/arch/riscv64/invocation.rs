@@ -115,6 +115,15 @@ abi_enum! {
         RiscvAsidPoolAssign,
         /// RISCVIRQIssueIRQHandlerTrigger
         RiscvIrqIssueIrqHandlerTrigger,
+        /// RISCVVCPUSetTCB (hypervisor builds): binds a VCPU to a thread
+        #[cfg(feature = "hyp")]
+        RiscvVcpuSetTcb,
+        /// RISCVVCPUReadReg
+        #[cfg(feature = "hyp")]
+        RiscvVcpuReadReg,
+        /// RISCVVCPUWriteReg
+        #[cfg(feature = "hyp")]
+        RiscvVcpuWriteReg,
     }
 }
 
@@ -129,7 +138,11 @@ pub const N_INVOCATION_LABELS: u64 = InvocationLabel::SchedContextYieldTo as u64
 pub const N_SEL4_ARCH_INVOCATION_LABELS: u64 = N_INVOCATION_LABELS;
 
 /// nArchInvocationLabels: one past the last RISC-V label.
+#[cfg(not(feature = "hyp"))]
 pub const N_ARCH_INVOCATION_LABELS: u64 = InvocationLabel::RiscvIrqIssueIrqHandlerTrigger as u64 + 1;
+/// nArchInvocationLabels: one past the last RISC-V label.
+#[cfg(feature = "hyp")]
+pub const N_ARCH_INVOCATION_LABELS: u64 = InvocationLabel::RiscvVcpuWriteReg as u64 + 1;
 
 impl InvocationLabel {
     /// Whether this is an architecture-specific (RISC-V) label.

@@ -3,4 +3,6 @@ pub mod cap_type;
 pub mod context;
 pub mod invocation;
 pub mod object;
+#[cfg(feature = "hyp")]
+pub mod vcpu;
 pub mod vm;

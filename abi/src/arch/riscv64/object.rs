@@ -33,6 +33,13 @@ abi_enum! {
         RiscvMegaPage,
         /// seL4_RISCV_PageTableObject
         RiscvPageTable,
+        /// seL4_RISCV_VCPUObject (hypervisor builds): a virtual hart's VS-level state
+        #[cfg(feature = "hyp")]
+        RiscvVcpu,
+        /// seL4_RISCV_GuestRootPageTableObject (hypervisor builds): the 16 KiB root of a
+        /// guest-physical (G-stage, Sv39x4) address space; assigned an ASID like a VSpace root
+        #[cfg(feature = "hyp")]
+        RiscvGuestRootPageTable,
     }
 }
 
@@ -91,6 +98,10 @@ impl ObjectType {
             Self::Riscv4KPage => Some(PAGE_BITS),
             Self::RiscvMegaPage => Some(LARGE_PAGE_BITS),
             Self::RiscvPageTable => Some(PAGE_TABLE_BITS),
+            #[cfg(feature = "hyp")]
+            Self::RiscvVcpu => Some(super::vcpu::VCPU_BITS),
+            #[cfg(feature = "hyp")]
+            Self::RiscvGuestRootPageTable => Some(super::vcpu::GUEST_ROOT_PAGE_TABLE_BITS),
         }
     }
 

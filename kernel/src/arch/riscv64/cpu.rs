@@ -12,6 +12,8 @@ pub fn init() {
     csr::write_scounteren(0b111);
     csr::enable_fpu();
     csr::prepare_user_return();
+    #[cfg(feature = "hyp")]
+    super::hyp::init();
 }
 
 /// Enters `thread` in user mode with its saved registers; its address space is already loaded.
@@ -23,6 +25,8 @@ pub fn enter_user(thread: Handle<Tcb>, fpu: bool) -> ! {
     } else {
         csr::disable_fpu();
     }
+    #[cfg(feature = "hyp")]
+    super::hyp::prepare_return(thread);
     entry::enter_user(thread)
 }
 

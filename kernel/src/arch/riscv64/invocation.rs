@@ -14,13 +14,50 @@ use atoll_kernel_core::rules;
 
 /// A checked RISC-V invocation.
 pub enum ArchOp {
-    MapFrame { slot: Slot, cap: Cap, entry: PteSlot, pte: u64 },
-    UnmapFrame { slot: Slot, cap: Cap },
-    MapTable { slot: Slot, cap: Cap, entry: PteSlot },
-    UnmapTable { slot: Slot, cap: Cap },
-    MakePool { untyped_slot: Slot, untyped: Cap, dest: Slot, asid_base: u64 },
-    Assign { vspace_slot: Slot, vspace: Cap, asid: u64 },
+    MapFrame {
+        slot: Slot,
+        cap: Cap,
+        entry: PteSlot,
+        pte: u64,
+    },
+    UnmapFrame {
+        slot: Slot,
+        cap: Cap,
+    },
+    MapTable {
+        slot: Slot,
+        cap: Cap,
+        entry: PteSlot,
+    },
+    UnmapTable {
+        slot: Slot,
+        cap: Cap,
+    },
+    MakePool {
+        untyped_slot: Slot,
+        untyped: Cap,
+        dest: Slot,
+        asid_base: u64,
+    },
+    Assign {
+        vspace_slot: Slot,
+        vspace: Cap,
+        asid: u64,
+    },
     GetAddress(u64),
+    #[cfg(feature = "hyp")]
+    Vcpu(super::hyp::VcpuOp),
+}
+
+/// One past the highest address a mapping into this root may cover: user level's top for a
+/// VSpace, the guest-physical top for a guest's address space.
+fn map_limit(root_cap: Cap) -> u64 {
+    #[cfg(feature = "hyp")]
+    if root_cap.page_table_is_guest_root() {
+        return atoll_abi::arch::vcpu::GUEST_PHYS_TOP;
+    }
+    let _ = root_cap;
+    USER_TOP
 }
 
 /// The VSpace root named by a mapped page-table cap, checked against the ASID table
@@ -75,7 +112,7 @@ fn decode_frame(message: &Message, cap: Cap, slot: Slot) -> Result<ArchOp, Sysca
             let size_bits = cap.frame_size().bits();
             let last =
                 vaddr.checked_add((1u64 << size_bits) - 1).ok_or(SyscallError::InvalidArgument { argument: 0 })?;
-            if last >= USER_TOP {
+            if last >= map_limit(root_cap.cap) {
                 return Err(SyscallError::InvalidArgument { argument: 0 });
             }
             if vaddr & ((1u64 << size_bits) - 1) != 0 {
@@ -124,7 +161,7 @@ fn decode_page_table(message: &Message, cap: Cap, slot: Slot) -> Result<ArchOp, 
             if !root_cap.cap.is(CapType::PageTable) || !root_cap.cap.page_table_is_mapped() {
                 return Err(SyscallError::InvalidCapability { cap: 1 });
             }
-            if vaddr >= USER_TOP {
+            if vaddr >= map_limit(root_cap.cap) {
                 return Err(SyscallError::InvalidArgument { argument: 0 });
             }
             let (root, asid) = vspace_root(root_cap.cap)?;
@@ -192,6 +229,11 @@ fn decode_asid_pool(message: &Message, cap: Cap) -> Result<ArchOp, SyscallError>
     let base = cap.asid_base();
     let free = (0..1u64 << ASID_POOL_INDEX_BITS).find(|&i| base + i != 0 && vspace::find_vspace(base + i).is_none());
     let asid = base + free.ok_or(SyscallError::DeleteFirst)?;
+    // A guest's ASID is its hardware VMID, which is narrower than an ASID.
+    #[cfg(feature = "hyp")]
+    if vspace.cap.page_table_is_guest_root() && asid >> atoll_abi::arch::vcpu::VMID_BITS != 0 {
+        return Err(SyscallError::InvalidCapability { cap: 0 });
+    }
     Ok(ArchOp::Assign { vspace_slot: vspace.slot, vspace: vspace.cap, asid })
 }
 
@@ -205,6 +247,8 @@ fn decode(message: &Message, cap: Cap, ty: CapType, slot: Slot) -> Result<ArchOp
         CapType::PageTable => decode_page_table(message, cap, slot),
         CapType::AsidControl => decode_asid_control(message),
         CapType::AsidPool => decode_asid_pool(message, cap),
+        #[cfg(feature = "hyp")]
+        CapType::Vcpu => super::hyp::decode(message, cap).map(ArchOp::Vcpu),
         _ => Err(SyscallError::IllegalOperation),
     }
 }
@@ -258,6 +302,12 @@ fn invoke(op: ArchOp) -> Option<u64> {
             vspace::assign(asid, cap);
         }
         ArchOp::GetAddress(paddr) => return Some(paddr),
+        #[cfg(feature = "hyp")]
+        ArchOp::Vcpu(op) => {
+            // A binding may have changed which threads run guests.
+            vspace::forget_loaded();
+            return op.invoke();
+        }
     }
     None
 }

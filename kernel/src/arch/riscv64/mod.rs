@@ -5,6 +5,8 @@ pub mod cpu;
 mod csr;
 mod entry;
 mod fpu;
+#[cfg(feature = "hyp")]
+pub mod hyp;
 pub mod interrupt;
 pub mod invocation;
 pub mod layout;

@@ -11,6 +11,10 @@ pub fn size_bits(ty: ObjectType) -> Option<u64> {
         ObjectType::RiscvMegaPage => FrameSize::Large.bits() as u64,
         ObjectType::Riscv4KPage => FrameSize::Small.bits() as u64,
         ObjectType::RiscvPageTable => PAGE_TABLE_BITS as u64,
+        #[cfg(feature = "hyp")]
+        ObjectType::RiscvVcpu => atoll_abi::arch::vcpu::VCPU_BITS as u64,
+        #[cfg(feature = "hyp")]
+        ObjectType::RiscvGuestRootPageTable => atoll_abi::arch::vcpu::GUEST_ROOT_PAGE_TABLE_BITS as u64,
         _ => return None,
     })
 }
@@ -29,6 +33,10 @@ pub fn create(ty: ObjectType, paddr: u64, is_device: bool) -> Option<Cap> {
         ObjectType::Riscv4KPage => frame(FrameSize::Small),
         ObjectType::RiscvMegaPage => frame(FrameSize::Large),
         ObjectType::RiscvPageTable => Cap::page_table(paddr),
+        #[cfg(feature = "hyp")]
+        ObjectType::RiscvVcpu => Cap::vcpu(paddr),
+        #[cfg(feature = "hyp")]
+        ObjectType::RiscvGuestRootPageTable => Cap::guest_root_page_table(paddr),
         _ => return None,
     })
 }

@@ -37,6 +37,13 @@ pub enum Exception {
     Other {
         cause: u64,
     },
+    /// Hypervisor builds: a guest's trap for its VMM other than a guest page fault (an SBI
+    /// call, a virtual-instruction trap); `data` is stval.
+    #[cfg(feature = "hyp")]
+    Vcpu {
+        cause: u64,
+        data: u64,
+    },
 }
 
 /// The trap the current thread took (its registers are saved in its TCB, and the pc as its
@@ -44,6 +51,13 @@ pub enum Exception {
 #[inline(always)]
 pub fn event() -> Event {
     let cause = csr::scause();
+    #[cfg(feature = "hyp")]
+    if super::hyp::trapped_from_guest() {
+        super::hyp::note_guest_trap();
+        if cause & csr::CAUSE_INTERRUPT == 0 {
+            return Event::Exception(guest_exception(cause, csr::stval()));
+        }
+    }
     if cause & csr::CAUSE_INTERRUPT != 0 {
         match cause & !csr::CAUSE_INTERRUPT {
             SUPERVISOR_TIMER => Event::Timer,
@@ -73,6 +87,22 @@ fn exception(cause: u64, value: u64) -> Exception {
         }
         ILLEGAL_INSTRUCTION => Exception::IllegalInstruction { cause },
         _ => Exception::Other { cause },
+    }
+}
+
+/// A guest's exception (the ones it handles itself are delegated to it and never come here):
+/// guest page faults are VM faults at the guest-physical address with the cause as FSR;
+/// everything else goes to the VMM as a VCPU fault.
+#[cfg(feature = "hyp")]
+fn guest_exception(cause: u64, value: u64) -> Exception {
+    use atoll_abi::arch::vcpu::{GUEST_INSTRUCTION_PAGE_FAULT, GUEST_LOAD_PAGE_FAULT, GUEST_STORE_PAGE_FAULT};
+    match cause {
+        GUEST_INSTRUCTION_PAGE_FAULT | GUEST_LOAD_PAGE_FAULT | GUEST_STORE_PAGE_FAULT => Exception::VmFault {
+            addr: super::hyp::guest_fault_address(value),
+            instruction: cause == GUEST_INSTRUCTION_PAGE_FAULT,
+            fsr: cause,
+        },
+        _ => Exception::Vcpu { cause, data: value },
     }
 }
 

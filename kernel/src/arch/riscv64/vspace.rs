@@ -66,7 +66,10 @@ pub fn find_vspace(asid: u64) -> Option<Handle<PageTable>> {
 /// Makes `root` (an unmapped page-table cap about to become a VSpace root) the root of `asid`,
 /// with the kernel's half of the address space copied in.
 pub fn assign(asid: u64, root: Cap) {
-    vm::copy_kernel_entries(page_table(root));
+    // A guest's address space holds guest-physical mappings only, never the kernel's.
+    if !root.page_table_is_guest_root() {
+        vm::copy_kernel_entries(page_table(root));
+    }
     set_root(asid, root);
 }
 
@@ -139,6 +142,13 @@ fn entry_at(root: Handle<PageTable>, vaddr: u64, level: u32) -> Option<PteSlot> 
 pub fn flush(asid: u64) {
     // SAFETY: sfence.vma only drops cached translations for this ASID.
     unsafe { core::arch::asm!("sfence.vma zero, {0}", in(reg) asid, options(nostack)) };
+    // Hypervisor builds: the ASID may be a guest's VMID; drop its guest-physical translations
+    // too (hfence.gvma zero, zero, encoded since the assembler is not told about H).
+    #[cfg(feature = "hyp")]
+    // SAFETY: hfence.gvma only drops cached G-stage translations.
+    unsafe {
+        core::arch::asm!(".word 0x62000073", options(nostack))
+    };
 }
 
 /// The slot where a walk for `vaddr` from `root` ends: the first entry that is not a pointer to
@@ -163,6 +173,11 @@ pub fn finalise(cap: Cap, is_final: bool) {
         CapType::Frame if cap.mapped_asid() != 0 => unmap_frame(cap),
         CapType::PageTable if is_final && cap.page_table_is_mapped() => unmap_page_table(cap),
         CapType::AsidPool if is_final => delete_pool(cap),
+        #[cfg(feature = "hyp")]
+        CapType::Vcpu if is_final => {
+            super::hyp::vcpu_finalised(super::hyp::vcpu(cap));
+            forget_loaded();
+        }
         _ => {}
     }
 }
@@ -233,6 +248,8 @@ pub fn forget_thread(thread: Handle<Tcb>) {
     if LOADED_FOR.get() == Some(thread) {
         forget_loaded();
     }
+    #[cfg(feature = "hyp")]
+    super::hyp::thread_destroyed(thread);
 }
 
 /// The satp of the thread's VSpace, if its VSpace cap names a valid root (seL4's setVMRoot's
@@ -241,6 +258,11 @@ pub fn forget_thread(thread: Handle<Tcb>) {
 pub fn valid_root(thread: Handle<Tcb>) -> Option<u64> {
     let cap = thread.slot(slot::VSPACE_ROOT).cap();
     let asid = cap.mapped_asid();
+    // A guest root is no thread's VSpace (and a thread that runs a guest takes `activate`).
+    #[cfg(feature = "hyp")]
+    if cap.page_table_is_guest_root() || super::hyp::runs_guest(thread) {
+        return None;
+    }
     let valid = cap.is(CapType::PageTable)
         && cap.page_table_is_mapped()
         && find_vspace(asid).map(Handle::paddr) == Some(cap.paddr());
@@ -251,6 +273,13 @@ pub fn valid_root(thread: Handle<Tcb>) -> Option<u64> {
 /// setVMRoot does: the thread then faults on its first access), unless it is loaded already.
 pub fn activate(thread: Handle<Tcb>) {
     if LOADED_FOR.get() != Some(thread) {
+        // A guest: its VCPU's state and G-stage root; the kernel keeps its own page table.
+        #[cfg(feature = "hyp")]
+        if let Some(vcpu) = super::hyp::vcpu_of(thread) {
+            super::hyp::load(vcpu, guest_root(thread));
+            activate_root(thread, vm::kernel_satp());
+            return;
+        }
         activate_root(thread, valid_root(thread).unwrap_or_else(vm::kernel_satp));
     }
 }
@@ -260,4 +289,17 @@ pub fn activate(thread: Handle<Tcb>) {
 pub fn activate_root(thread: Handle<Tcb>, satp: u64) {
     csr::write_satp_and_flush(satp);
     LOADED_FOR.set(Some(thread));
+}
+
+/// The guest root page table (physical address, ASID) of a thread that runs a guest, if its
+/// VSpace cap names a valid one.
+#[cfg(feature = "hyp")]
+fn guest_root(thread: Handle<Tcb>) -> Option<(u64, u64)> {
+    let cap = thread.slot(slot::VSPACE_ROOT).cap();
+    let asid = cap.mapped_asid();
+    let valid = cap.is(CapType::PageTable)
+        && cap.page_table_is_guest_root()
+        && cap.page_table_is_mapped()
+        && find_vspace(asid).map(Handle::paddr) == Some(cap.paddr());
+    valid.then_some((cap.paddr(), asid))
 }

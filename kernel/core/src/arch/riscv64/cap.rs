@@ -72,6 +72,21 @@ impl Cap {
     pub const fn page_table_is_mapped(&self) -> bool {
         self.get0(58, 1) == 1
     }
+    /// A guest root page table (hypervisor builds): the 16 KiB root of a guest-physical
+    /// address space, otherwise a page-table cap like the others.
+    #[cfg(feature = "hyp")]
+    pub const fn guest_root_page_table(paddr: u64) -> Cap {
+        Cap::tagged(CapType::PageTable, paddr).set0(53, 1, 1)
+    }
+    /// Whether a page-table cap names a guest root page table (never outside hypervisor builds).
+    pub const fn page_table_is_guest_root(&self) -> bool {
+        cfg!(feature = "hyp") && self.get0(53, 1) == 1
+    }
+    /// A VCPU (hypervisor builds).
+    #[cfg(feature = "hyp")]
+    pub const fn vcpu(paddr: u64) -> Cap {
+        Cap::tagged(CapType::Vcpu, paddr)
+    }
     /// Records a mapping at `vaddr` in address space `asid` (frames: asid 0 means unmapped).
     pub const fn with_mapping(mut self, asid: u64, vaddr: u64) -> Cap {
         self.words[1] = field(vaddr, 0, ADDRESS_BITS) | field(asid, 0, 16) << ADDRESS_BITS;

@@ -9,7 +9,12 @@ use atoll_abi::{CapRights, CapType};
 /// Whether caps of an arch type name memory.
 #[inline]
 pub fn is_physical(ty: CapType) -> bool {
-    matches!(ty, CapType::Frame | CapType::PageTable | CapType::AsidPool)
+    match ty {
+        CapType::Frame | CapType::PageTable | CapType::AsidPool => true,
+        #[cfg(feature = "hyp")]
+        CapType::Vcpu => true,
+        _ => false,
+    }
 }
 
 /// Size in bits of the memory an arch cap of type `ty` names (0 for the others).
@@ -17,7 +22,13 @@ pub fn is_physical(ty: CapType) -> bool {
 pub fn size_bits(ty: CapType, cap: Cap) -> u32 {
     match ty {
         CapType::Frame => cap.frame_size().bits(),
+        #[cfg(feature = "hyp")]
+        CapType::PageTable if cap.page_table_is_guest_root() => {
+            atoll_abi::arch::vcpu::GUEST_ROOT_PAGE_TABLE_BITS as u32
+        }
         CapType::PageTable => PAGE_TABLE_BITS as u32,
+        #[cfg(feature = "hyp")]
+        CapType::Vcpu => atoll_abi::arch::vcpu::VCPU_BITS as u32,
         CapType::AsidPool => ASID_POOL_BITS as u32,
         _ => 0,
     }
@@ -31,6 +42,8 @@ pub fn same_region_as(ty: CapType, a: Cap, b: Cap) -> bool {
             b.is(CapType::Frame) && a.paddr() <= b.paddr() && last_byte(b) <= last_byte(a) && b.paddr() <= last_byte(b)
         }
         CapType::PageTable | CapType::AsidPool => b.is(ty) && a.paddr() == b.paddr(),
+        #[cfg(feature = "hyp")]
+        CapType::Vcpu => b.is(ty) && a.paddr() == b.paddr(),
         CapType::AsidControl => b.is(CapType::AsidControl),
         _ => false,
     }
