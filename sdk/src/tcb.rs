@@ -154,6 +154,8 @@ pub mod context {
     pub const PC: usize = 0;
     pub const RA: usize = 1;
     pub const SP: usize = 2;
+    pub const S0: usize = 4;
+    pub const S3: usize = 7;
     pub const A0: usize = 16;
     pub const A1: usize = 17;
     pub const A2: usize = 18;
@@ -163,6 +165,7 @@ pub mod context {
     pub const A6: usize = 22;
     pub const A7: usize = 23;
     pub const T0: usize = 24;
+    pub const T3: usize = 27;
     pub const TP: usize = 31;
 }
 

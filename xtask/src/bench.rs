@@ -115,8 +115,17 @@ pub fn parse_row(line: &str) -> Option<Row> {
 /// Builds and boots the benchmark image (the MCS kernel and root task if `mcs`); returns its
 /// result rows.
 pub fn run_benchmark(run: Run, mcs: bool) -> Result<Vec<Row>, String> {
+    run_benchmark_with(run, mcs, false)
+}
+
+/// As `run_benchmark`; `hyp` builds the hypervisor kernel (with MCS) and adds the VM-exit rows.
+fn run_benchmark_with(run: Run, mcs: bool, hyp: bool) -> Result<Vec<Row>, String> {
     let quick = run != Run::Full;
-    let dir = build::workspace_root().join("target").join(if mcs { "bench-mcs" } else { "bench" });
+    let dir = build::workspace_root().join("target").join(match (mcs, hyp) {
+        (_, true) => "bench-hyp",
+        (true, false) => "bench-mcs",
+        (false, false) => "bench",
+    });
     let mut command = build::cargo();
     command.args(["build", "--profile", build::PROFILE, "--target", build::TARGET, "--target-dir"]).arg(&dir);
     command.args([
@@ -132,8 +141,11 @@ pub fn run_benchmark(run: Run, mcs: bool) -> Result<Vec<Row>, String> {
     if quick {
         command.args(["--features", "atoll-bench/quick"]);
     }
-    if mcs {
+    if mcs || hyp {
         command.args(["--features", "atoll-kernel/mcs,atoll-bench/mcs"]);
+    }
+    if hyp {
+        command.args(["--features", "atoll-kernel/hyp,atoll-bench/hyp"]);
     }
     if run == Run::InjectedMapError {
         command.args(["--features", "atoll-bench/inject-map-error"]);
@@ -224,6 +236,7 @@ pub fn bench() -> Result<(), String> {
     println!("sel4bench: seL4's own benchmark on seL4 16.0.0 where it measures the same operation the same way");
     println!("      (its IPC rows with the FPU on exist only for length 0; its page_mapping app maps one page).");
     mcs_rows()?;
+    vm_rows()?;
     pd_rows()?;
     builder_scale()?;
     domain_switch_rows()?;
@@ -254,6 +267,20 @@ fn mcs_rows() -> Result<(), String> {
     }
     println!("sel4bench MCS: seL4's own benchmark on seL4 16.0.0 with MCS, same QEMU (its timestamps sit");
     println!("      8 instructions closer to the kernel than this harness's).");
+    Ok(())
+}
+
+/// The hypervisor kernel: a guest's exits to its VMM and back, timed by the guest.
+fn vm_rows() -> Result<(), String> {
+    let rows = run_benchmark_with(Run::Full, true, true)?;
+    println!();
+    println!("Virtual machines (the benchmark kernel with MCS and the H extension; the guest times each exit");
+    println!("with rdcycle, the VMM root task reads and writes its registers and replies, as a VMM does)");
+    println!("{:<34} {:>7} {:>7} {:>7} {:>7}", "operation", "min", "mean", "max", "stddev");
+    for row in rows.iter().filter(|row| row.name.starts_with("vm_exit") || row.name == "call_same_as_len0") {
+        println!("{:<34} {:>7} {:>7} {:>7} {:>7}", row.name, row.min, row.mean, row.max, row.stddev);
+    }
+    println!("(call_same_as_len0 on the same kernel shows what the H extension's entry and exit work costs.)");
     Ok(())
 }
 

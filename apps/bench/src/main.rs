@@ -9,6 +9,8 @@
 mod measure;
 mod scenarios;
 mod setup;
+#[cfg(feature = "hyp")]
+mod vm;
 
 use atoll_sdk::{BootInfo, println, syscall};
 

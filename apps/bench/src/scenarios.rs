@@ -43,6 +43,10 @@ pub const ALL: &[Scenario] = &[
     Scenario { name: "untyped_retype_4k_frame", run: retype_frame },
     Scenario { name: "map_4k_page", run: |n, o| map_pages(n, o, true) },
     Scenario { name: "unmap_4k_page", run: |n, o| map_pages(n, o, false) },
+    #[cfg(feature = "hyp")]
+    Scenario { name: "vm_exit_sbi_call_round_trip", run: crate::vm::sbi_round_trip },
+    #[cfg(feature = "hyp")]
+    Scenario { name: "vm_exit_mmio_load_emulated", run: crate::vm::mmio_load },
 ];
 
 /// Timestamps shared between the threads of a benchmark (the image is shared memory).

@@ -84,6 +84,15 @@ pub fn init_root_thread() {
     }
 }
 
+/// MCS: a new scheduling context with the benchmark's one-second round-robin budget.
+#[cfg(feature = "mcs")]
+pub fn new_sched_context() -> u64 {
+    let sc = new_object(ObjectType::SchedContext, atoll_sdk::abi::object::MIN_SCHED_CONTEXT_BITS as u64);
+    let control = bootinfo().schedcontrol.start;
+    atoll_sdk::sched::configure_flags(control, sc, BUDGET_US, BUDGET_US, 0, 0, 0).expect("budget");
+    sc
+}
+
 /// Starts `entry(arg)` in `vspace` at `priority`, with its own stack and IPC buffer (found
 /// through tp), and with MCS its own scheduling context and reply object.
 pub fn spawn(vspace: u64, priority: u64, fault_ep: u64, entry: extern "C" fn(u64) -> !, arg: u64) -> Thread {
@@ -101,9 +110,7 @@ pub fn spawn(vspace: u64, priority: u64, fault_ep: u64, entry: extern "C" fn(u64
     #[cfg(feature = "mcs")]
     let sc = {
         tcb::configure(thread, ROOT, 0, vspace, 0, ipc, frame).expect("configure");
-        let sc = new_object(ObjectType::SchedContext, atoll_sdk::abi::object::MIN_SCHED_CONTEXT_BITS as u64);
-        let control = bootinfo().schedcontrol.start;
-        atoll_sdk::sched::configure_flags(control, sc, BUDGET_US, BUDGET_US, 0, 0, 0).expect("budget");
+        let sc = new_sched_context();
         let root = slots::CAP_INIT_THREAD_TCB;
         tcb::set_sched_params(thread, root, 0, priority, sc, fault_ep).expect("scheduling parameters");
         let reply = new_object(ObjectType::Reply, 0);
