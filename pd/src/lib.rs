@@ -22,6 +22,11 @@
 //! same variables (`microkit_name`, `microkit_passive`, `microkit_irqs`,
 //! `microkit_notifications`, `microkit_pps`), its IPC buffer is at the top page of the address
 //! space and the builder sets its stack pointer.
+//!
+//! With the `hyp` feature a VMM controls its `<virtual_machine>`'s vCPUs as libmicrokit's
+//! `microkit_vcpu_*` calls do ([`vcpu_restart`], [`vcpu_stop`], [`vcpu_read_reg`],
+//! [`vcpu_write_reg`]); the guest's exits arrive at [`Handler::fault`] with the vCPU id as the
+//! child, and its general registers are the vCPU thread's, at [`BASE_VM_TCB_CAP`] plus the id.
 #![no_std]
 
 use atoll_sdk::abi::MessageInfo;
@@ -33,7 +38,7 @@ pub use atoll_sdk::abi::MessageInfo as MsgInfo;
 
 /// A channel (or IRQ) id, 0 to 61.
 pub type Channel = u64;
-/// A child PD's id.
+/// A child PD's id (or, in a VMM, a vCPU's: they share the ids).
 pub type Child = u64;
 
 const INPUT_CAP: u64 = 1;
@@ -101,7 +106,8 @@ pub trait Handler {
         MessageInfo::new(0, 0, 0, 0)
     }
 
-    /// Child `child` faulted; return a reply to resume it, or None to leave it stopped.
+    /// Child `child` faulted (in a VMM, also: vCPU `child`'s guest exited); return a reply to
+    /// resume it, or None to leave it stopped.
     fn fault(&mut self, child: Child, message: MessageInfo) -> Option<MessageInfo> {
         debug_println!("{}: child {child} faulted (fault {}), no 'fault' entry point", name(), message.label());
         None
@@ -226,6 +232,56 @@ pub fn ppcall(channel: Channel, message: MessageInfo) -> MessageInfo {
     let reply = syscall::call(BASE_ENDPOINT_CAP + channel, message, mrs());
     set_register_mrs(&reply.mrs);
     reply.info
+}
+
+/// A VMM's vCPU threads, at this base plus the vCPU id (libmicrokit's slots).
+#[cfg(feature = "hyp")]
+pub const BASE_VM_TCB_CAP: u64 = 266;
+/// A VMM's VCPU objects, at this base plus the vCPU id.
+#[cfg(feature = "hyp")]
+pub const BASE_VCPU_CAP: u64 = 330;
+#[cfg(feature = "hyp")]
+pub use atoll_sdk::vcpu::VcpuReg;
+
+/// Says that a vCPU call failed (libmicrokit stops the PD; here it goes on).
+#[cfg(feature = "hyp")]
+fn vcpu_failed(call: &str, vcpu: Child, failure: atoll_sdk::invocation::Failure) {
+    debug_println!("{}: {call} of vcpu {vcpu} failed: {:?}", name(), failure.error);
+}
+
+/// Starts vCPU `vcpu` at guest address `entry`, or restarts it there (libmicrokit's
+/// `microkit_vcpu_restart`): its thread's pc is set and the thread resumed. Its other
+/// registers keep what the VMM wrote (a guest kernel's boot arguments in a0 and a1, say).
+#[cfg(feature = "hyp")]
+pub fn vcpu_restart(vcpu: Child, entry: u64) {
+    if let Err(failure) = atoll_sdk::tcb::write_registers(BASE_VM_TCB_CAP + vcpu, true, &[entry]) {
+        vcpu_failed("vcpu_restart", vcpu, failure);
+    }
+}
+
+/// Stops vCPU `vcpu` (libmicrokit's `microkit_vcpu_stop`).
+#[cfg(feature = "hyp")]
+pub fn vcpu_stop(vcpu: Child) {
+    if let Err(failure) = atoll_sdk::tcb::suspend(BASE_VM_TCB_CAP + vcpu) {
+        vcpu_failed("vcpu_stop", vcpu, failure);
+    }
+}
+
+/// One of vCPU `vcpu`'s VS-level registers (0 if it cannot be read).
+#[cfg(feature = "hyp")]
+pub fn vcpu_read_reg(vcpu: Child, reg: VcpuReg) -> u64 {
+    atoll_sdk::vcpu::read_reg(BASE_VCPU_CAP + vcpu, reg).unwrap_or_else(|failure| {
+        vcpu_failed("vcpu_read_reg", vcpu, failure);
+        0
+    })
+}
+
+/// Sets one of vCPU `vcpu`'s VS-level registers (`VcpuReg::Sip` injects interrupts).
+#[cfg(feature = "hyp")]
+pub fn vcpu_write_reg(vcpu: Child, reg: VcpuReg, value: u64) {
+    if let Err(failure) = atoll_sdk::vcpu::write_reg(BASE_VCPU_CAP + vcpu, reg, value) {
+        vcpu_failed("vcpu_write_reg", vcpu, failure);
+    }
 }
 
 /// Restarts child `child` at `entry` (libmicrokit's `microkit_pd_restart`).

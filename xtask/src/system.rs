@@ -1,10 +1,11 @@
 //! Systems described by seL4 Microkit SDF files: `cargo xtask run path/to/NAME.system` builds
-//! the protection domains, the kernel in the `microkit` configuration and the initialiser, and
-//! boots them as one image.
+//! the protection domains, the kernel in the `microkit` configuration (`hyp` for a system with
+//! a `<virtual_machine>`) and the initialiser, and boots them as one image.
 //!
 //! A PD's `program_image` is a file next to the description, or, for a description in this
 //! repository (`systems/NAME/`), a binary of that directory's crate (`server.elf` is its bin
-//! `server`), built with atoll-pd.
+//! `server`), built with atoll-pd (and, for a system with virtual machines, with the crate's
+//! `hyp` feature if it has one).
 use crate::build::{self, PROFILE, TARGET};
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,8 @@ pub fn build_system(sdf: &Path) -> Result<Built, String> {
         .map(|mr| mr.prefill_path.as_ref().map_or(Ok(Vec::new()), |path| std::fs::read(dir.join(path))))
         .collect::<Result<_, _>>()
         .map_err(|e| format!("prefill: {e}"))?;
-    let pd_dir = build_repository_pds(dir)?;
+    let hyp = !system.virtual_machines().is_empty();
+    let pd_dir = build_repository_pds(dir, hyp)?;
     let mut images = Vec::new();
     let mut symbol_files = Vec::new();
     for pd in system.all_protection_domains() {
@@ -48,7 +50,8 @@ pub fn build_system(sdf: &Path) -> Result<Built, String> {
         symbol_files.push(path);
     }
     let description = atoll_sysbuild::encode_with_prefill(&system, &images, &prefills)?;
-    let artifacts = build::build_config(build::config("microkit")?)?;
+    // Virtual machines need the kernel's hypervisor extension (and an initialiser that builds them).
+    let artifacts = build::build_config(build::config(if hyp { "hyp" } else { "microkit" })?)?;
     let init = std::fs::read(&artifacts.init).map_err(|e| format!("{}: {e}", artifacts.init.display()))?;
     let (init, _) = atoll_sysbuild::append_segment(&init, &description)?;
     let image = build::build_image_bytes(&artifacts, &init)?;
@@ -61,8 +64,9 @@ pub fn build_system(sdf: &Path) -> Result<Built, String> {
 }
 
 /// If `dir` holds a crate of this workspace, builds its binaries (on their own, so the root
-/// tasks' runtime features stay out of them) and returns where they are.
-fn build_repository_pds(dir: &Path) -> Result<Option<PathBuf>, String> {
+/// tasks' runtime features stay out of them; with its `hyp` feature, if it has one, for a
+/// system with virtual machines) and returns where they are.
+fn build_repository_pds(dir: &Path, hyp: bool) -> Result<Option<PathBuf>, String> {
     let manifest = dir.join("Cargo.toml");
     let Ok(text) = std::fs::read_to_string(&manifest) else { return Ok(None) };
     let Some(name) = text.lines().find_map(|l| l.strip_prefix("name = ").map(|n| n.trim_matches('"').to_string()))
@@ -71,12 +75,12 @@ fn build_repository_pds(dir: &Path) -> Result<Option<PathBuf>, String> {
     };
     // One target directory per crate: two systems may both have a PD binary called `client`.
     let target = build::workspace_root().join("target").join("pds").join(&name);
-    let status = build::cargo()
-        .args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"])
-        .arg(&target)
-        .args(["-p", &name])
-        .status()
-        .map_err(|e| format!("cargo: {e}"))?;
+    let mut command = build::cargo();
+    command.args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"]).arg(&target).args(["-p", &name]);
+    if hyp && text.lines().any(|line| line.trim_start().starts_with("hyp = ")) {
+        command.args(["--features", "hyp"]);
+    }
+    let status = command.status().map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
         return Err(format!("building the protection domains of {name} failed"));
     }

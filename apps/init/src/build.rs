@@ -9,8 +9,10 @@ use atoll_sysspec::{self as spec, Spec};
 
 const MAX_PDS: usize = 64;
 const MAX_REGIONS: usize = 64;
-/// Where the initialiser maps a frame while it fills it.
+/// Where the initialiser maps a frame while it fills it: 4 KiB frames at SCRATCH, 2 MiB
+/// frames a gigabyte above (where no 4 KiB page table ever takes their slot).
 const SCRATCH: u64 = 0x20_0000_0000;
+const SCRATCH_LARGE: u64 = SCRATCH + (1 << 30);
 /// A PD's CSpace, as seL4 Microkit lays it out: a root CNode of 2^6 slots, whose slot 0 holds
 /// libmicrokit's CNode of 2^9 slots behind a guard that fills the rest of the word (so small
 /// cptrs name its slots) and whose slots 1 to 63 hold the description's `<cspace>` caps.
@@ -24,19 +26,23 @@ pub struct Pd {
     sc: u64,
     cnode: u64,
     vspace: u64,
-    endpoint: u64,
+    pub endpoint: u64,
     notification: u64,
     reply: u64,
 }
 
 pub struct System {
-    pds: [Pd; MAX_PDS],
+    pub pds: [Pd; MAX_PDS],
     /// Each region's first frame slot (its frames are in consecutive slots) and frame count.
     regions: [(u64, u64); MAX_REGIONS],
     monitor: u64,
+    /// The virtual machines' vCPUs.
+    #[cfg(feature = "hyp")]
+    vms: crate::vm::Vms,
 }
 
-/// Maps `frame` at `vaddr`, adding page tables as the walk needs them.
+/// Maps `frame` at `vaddr` in `vspace_root` (a VSpace or a guest's root, where `vaddr` is
+/// guest-physical), adding page tables as the walk needs them.
 fn map(alloc: &mut Allocator, frame: u64, vspace_root: u64, vaddr: u64, perms: u64) {
     let rights = if perms & spec::PERM_WRITE != 0 { CapRights::ALL_RIGHTS } else { CapRights::CAN_READ };
     let attributes = if perms & spec::PERM_EXECUTE != 0 { 0 } else { RISCV_EXECUTE_NEVER };
@@ -95,29 +101,58 @@ fn region_frames(alloc: &mut Allocator, region: spec::Region) -> (u64, u64) {
     (first, count)
 }
 
-/// Copies a region's prefill data into its first frames (4 KiB pages: prefilled regions are
-/// RAM the builder sized in pages).
-fn prefill(alloc: &mut Allocator, spec: &Spec, region: spec::Region, (first, _count): (u64, u64)) {
+/// Copies a region's prefill data into its first frames, of the region's page size.
+fn prefill(alloc: &mut Allocator, spec: &Spec, region: spec::Region, (first, count): (u64, u64)) {
     let (offset, len) = region.prefill;
     if len == 0 {
         return;
     }
     let data = spec.data(offset, len).expect("prefill data inside the description");
-    for (page, chunk) in data.chunks(4096).enumerate() {
+    let (page_size, scratch) = if region.page_size == 4096 { (4096, SCRATCH) } else { (1 << 21, SCRATCH_LARGE) };
+    assert!(len <= count * page_size, "prefill data larger than its region");
+    for (page, chunk) in data.chunks(page_size as usize).enumerate() {
         let frame = first + page as u64;
-        map(alloc, frame, slots::CAP_INIT_THREAD_VSPACE, SCRATCH, spec::PERM_READ | spec::PERM_WRITE);
-        // SAFETY: the frame is mapped read-write at SCRATCH in this address space and nothing
-        // else refers to that page; the chunk is at most 4096 bytes.
-        unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), SCRATCH as *mut u8, chunk.len()) };
+        map(alloc, frame, slots::CAP_INIT_THREAD_VSPACE, scratch, spec::PERM_READ | spec::PERM_WRITE);
+        // SAFETY: the frame, `page_size` bytes, is mapped read-write at `scratch` in this
+        // address space and nothing else refers to that page; the chunk is at most that long.
+        unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), scratch as *mut u8, chunk.len()) };
         vspace::page_unmap(frame).expect("unmapping the scratch page");
     }
 }
 
-/// Creates every PD's objects and address space, then their CSpaces, then starts them.
+/// Maps region `entry.region` at `entry.vaddr` in `root` (a PD's VSpace, or a guest's root at
+/// guest-physical addresses), frame by frame at its page size. A frame cap maps once, so each
+/// mapping gets copies and the region's own caps stay unmapped.
+pub fn map_region(alloc: &mut Allocator, spec: &Spec, system: &System, root: u64, entry: spec::Map) {
+    let region = spec.region(entry.region).expect("region");
+    let (first, count) = system.regions[entry.region as usize];
+    for frame in 0..count {
+        let copy = alloc.slot();
+        cnode::copy(path(copy), path(first + frame), CapRights::ALL_RIGHTS).expect("a frame copy");
+        map(alloc, copy, root, entry.vaddr + frame * region.page_size, entry.perms & 7);
+    }
+}
+
+/// Creates every PD's objects and address space, then the virtual machines, then the PDs'
+/// CSpaces, then starts the PDs (a VMM starts its VM).
 pub fn build(spec: &Spec) -> System {
+    if spec.vm_count() > 0 && !cfg!(feature = "hyp") {
+        println!(
+            "atoll-init: the system has {} virtual machine(s), but this initialiser was built without its `hyp` \
+             feature; build the system in the hyp configuration (a kernel with the hypervisor extension)",
+            spec.vm_count()
+        );
+        syscall::debug_halt();
+    }
     let mut alloc = Allocator::new();
     atoll_sdk::runtime::set_reply_cap(alloc.object(ObjectType::Reply, 0));
-    let mut system = System { pds: [Pd::default(); MAX_PDS], regions: [(0, 0); MAX_REGIONS], monitor: 0 };
+    let mut system = System {
+        pds: [Pd::default(); MAX_PDS],
+        regions: [(0, 0); MAX_REGIONS],
+        monitor: 0,
+        #[cfg(feature = "hyp")]
+        vms: crate::vm::Vms::default(),
+    };
     system.monitor = alloc.object(ObjectType::Endpoint, 0);
     assert!(spec.pd_count() as usize <= MAX_PDS && spec.region_count() as usize <= MAX_REGIONS, "too large");
     // Device regions are carved from their untypeds in address order.
@@ -148,6 +183,12 @@ pub fn build(spec: &Spec) -> System {
         system.pds[index as usize] = objects;
         address_space(&mut alloc, spec, &pd, &system, objects);
     }
+    // Virtual machines after their VMMs, whose endpoints take their exits; before the VMMs'
+    // CSpaces, which hold their threads and VCPUs.
+    #[cfg(feature = "hyp")]
+    {
+        system.vms = crate::vm::build(&mut alloc, spec, &system);
+    }
     for index in 0..spec.pd_count() {
         cspace(&mut alloc, &spec.pd(index).expect("PD"), &system, system.pds[index as usize]);
     }
@@ -177,15 +218,7 @@ fn address_space(alloc: &mut Allocator, spec: &Spec, pd: &spec::Pd, system: &Sys
         page += 4096;
     }
     for index in 0..pd.map_count() {
-        let entry = pd.map(index).expect("map");
-        let region = spec.region(entry.region).expect("region");
-        let (first, count) = system.regions[entry.region as usize];
-        for frame in 0..count {
-            // A frame cap maps once: each mapping gets its own copy.
-            let copy = alloc.slot();
-            cnode::copy(path(copy), path(first + frame), CapRights::ALL_RIGHTS).expect("a frame copy");
-            map(alloc, copy, objects.vspace, entry.vaddr + frame * region.page_size, entry.perms & 7);
-        }
+        map_region(alloc, spec, system, objects.vspace, pd.map(index).expect("map"));
     }
 }
 
@@ -224,6 +257,10 @@ fn cspace(alloc: &mut Allocator, pd: &spec::Pd, system: &System, objects: Pd) {
             spec::cap::ROOT_TCB => cnode::copy(into_root(cap.slot), path(other(cap.a).tcb), all),
             spec::cap::ROOT_SCHED_CONTEXT => cnode::copy(into_root(cap.slot), path(other(cap.a).sc), all),
             spec::cap::ROOT_VSPACE => cnode::copy(into_root(cap.slot), path(other(cap.a).vspace), all),
+            #[cfg(feature = "hyp")]
+            spec::cap::VM_TCB => cnode::copy(into(cap.slot), path(system.vms.vcpu(cap.a, cap.b).tcb), all),
+            #[cfg(feature = "hyp")]
+            spec::cap::VCPU => cnode::copy(into(cap.slot), path(system.vms.vcpu(cap.a, cap.b).vcpu), all),
             kind => panic!("unknown cap kind {kind}"),
         };
         result.unwrap_or_else(|failure| panic!("cap in slot {}: {failure:?}", cap.slot));

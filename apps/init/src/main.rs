@@ -2,12 +2,15 @@
 //! description the builder appended to its image, builds every protection domain (objects,
 //! address space, CSpace at libmicrokit's slots, scheduling context, IRQs), starts them, and
 //! then serves as their monitor: it reports faults of top-level PDs and makes passive PDs
-//! passive once their `init` has run.
+//! passive once their `init` has run. Built with `hyp`, it also builds the virtual machines
+//! the description gives VMMs.
 #![no_std]
 #![no_main]
 
 mod alloc;
 mod build;
+#[cfg(feature = "hyp")]
+mod vm;
 
 use atoll_sdk::{BootInfo, println, syscall};
 use atoll_sysspec::Spec;

@@ -1,6 +1,7 @@
 //! seL4 Microkit's system description format (SDF, Microkit 2.3.0): protection domains with
 //! their program images, mappings, interrupts, variables and scheduling parameters, child PDs,
-//! memory regions, channels and a domain schedule, parsed and checked with Microkit's rules.
+//! memory regions, channels, a domain schedule and virtual machines (a PD's `<virtual_machine>`,
+//! of which it is the VMM), parsed and checked with Microkit's rules.
 //!
 //! Every error names the file, line, column and element, and says what is wrong:
 //! `system.xml:12:5: <map>: mapping of 'buffer' at 0x4000000 overlaps 'ring' at 0x4000000`.

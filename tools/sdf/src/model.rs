@@ -12,6 +12,9 @@ pub const MIN_STACK_SIZE: u64 = 0x1000;
 pub const MAX_STACK_SIZE: u64 = 16 << 20;
 /// The page sizes of RISC-V Sv39 that a memory region may use.
 pub const PAGE_SIZES: [u64; 2] = [0x1000, 0x20_0000];
+/// One past the highest guest-physical address a virtual machine's mapping may reach: Atoll's
+/// guest address spaces (Sv39x4) take mappings below 2^39.
+pub const GUEST_PHYS_TOP: u64 = 1 << 39;
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct System {
@@ -42,8 +45,34 @@ pub struct ProtectionDomain {
     pub cap_maps: Vec<CapMap>,
     /// Child PDs; their parent is their fault handler and may restart them.
     pub children: Vec<ProtectionDomain>,
+    /// The virtual machine this PD runs as its VMM (at most one).
+    pub virtual_machine: Option<VirtualMachine>,
     /// A child's id in its parent (None for a top-level PD).
     pub id: Option<u64>,
+    pub location: Location,
+}
+
+/// `<virtual_machine>` inside a PD, its VMM: a guest-physical address space and one thread per
+/// virtual CPU, scheduled with the VM's own parameters; the guest's exits are the VMM's faults.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct VirtualMachine {
+    pub name: String,
+    pub priority: u8,
+    pub budget_us: u64,
+    pub period_us: u64,
+    pub vcpus: Vec<Vcpu>,
+    /// Mappings at guest-physical addresses (no setvars: a guest has no program image).
+    pub maps: Vec<Map>,
+    pub location: Location,
+}
+
+/// `<vcpu id=".." setvar_id=".."/>`: a virtual CPU, named in its VMM by an id from the same
+/// space as the VMM's child PDs' ids.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Vcpu {
+    pub id: u64,
+    /// A variable of the VMM's program set to the id.
+    pub setvar_id: Option<String>,
     pub location: Location,
 }
 
@@ -179,6 +208,12 @@ impl System {
 
     pub fn protection_domain(&self, name: &str) -> Option<&ProtectionDomain> {
         self.all_protection_domains().into_iter().find(|pd| pd.name == name)
+    }
+
+    /// Every virtual machine with its VMM, in `all_protection_domains` order of the VMMs.
+    pub fn virtual_machines(&self) -> Vec<(&ProtectionDomain, &VirtualMachine)> {
+        let pds = self.all_protection_domains().into_iter();
+        pds.filter_map(|pd| pd.virtual_machine.as_ref().map(|vm| (pd, vm))).collect()
     }
 
     pub fn memory_region(&self, name: &str) -> Option<&MemoryRegion> {

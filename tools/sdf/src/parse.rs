@@ -166,6 +166,12 @@ fn protection_domain(doc: &Doc, node: Node, is_child: bool) -> Result<Protection
                 });
             }
             "protection_domain" => pd.children.push(protection_domain(doc, child, true)?),
+            "virtual_machine" => {
+                if pd.virtual_machine.is_some() {
+                    return Err(doc.error(child, "a protection domain has at most one <virtual_machine>"));
+                }
+                pd.virtual_machine = Some(virtual_machine(doc, child)?);
+            }
             "cspace" => {
                 doc.only(child, &[])?;
                 for entry in doc.elements(child) {
@@ -189,6 +195,49 @@ fn protection_domain(doc: &Doc, node: Node, is_child: bool) -> Result<Protection
     }
     pd.program_image = image.ok_or_else(|| doc.error(node, format!("'{}' has no <program_image>", pd.name)))?;
     Ok(pd)
+}
+
+/// `<virtual_machine>`: Microkit's attributes and defaults, as for a PD's scheduling.
+fn virtual_machine(doc: &Doc, node: Node) -> Result<VirtualMachine, Error> {
+    doc.only(node, &["name", "priority", "budget", "period"])?;
+    let budget_us = doc.optional_number(node, "budget")?.unwrap_or(DEFAULT_BUDGET_US);
+    let priority = doc.optional_number(node, "priority")?.unwrap_or(0);
+    if priority > MAX_PRIORITY as u64 {
+        return Err(doc.error(node, format!("priority {priority} is above {MAX_PRIORITY}, the highest a VM may have")));
+    }
+    let mut vm = VirtualMachine {
+        name: doc.required(node, "name")?.to_string(),
+        priority: priority as u8,
+        budget_us,
+        period_us: doc.optional_number(node, "period")?.unwrap_or(budget_us),
+        location: doc.location(node),
+        ..VirtualMachine::default()
+    };
+    for child in doc.elements(node) {
+        match child.tag_name().name() {
+            "vcpu" => {
+                doc.only(child, &["id", "setvar_id", "cpu"])?;
+                if doc.optional_number(child, "cpu")?.unwrap_or(0) != 0 {
+                    return Err(doc.error(child, "'cpu' must be 0: Atoll runs on one core"));
+                }
+                vm.vcpus.push(Vcpu {
+                    id: doc.required_number(child, "id")?,
+                    setvar_id: child.attribute("setvar_id").map(String::from),
+                    location: doc.location(child),
+                });
+            }
+            "map" => {
+                // A guest has no program image, so its mappings set no variables.
+                doc.only(child, &["mr", "vaddr", "perms", "cached"])?;
+                vm.maps.push(map(doc, child)?);
+            }
+            _ => return Err(doc.unexpected(child, "virtual_machine")),
+        }
+    }
+    if vm.vcpus.is_empty() {
+        return Err(doc.error(node, format!("virtual machine '{}' has no <vcpu>", vm.name)));
+    }
+    Ok(vm)
 }
 
 fn map(doc: &Doc, node: Node) -> Result<Map, Error> {

@@ -1,6 +1,7 @@
 //! Rules that relate elements: unique names, known regions and PDs, mappings that fit and do
 //! not overlap, channel and IRQ ids in range and not reused, PPCs only to higher priorities,
-//! budgets within periods, domains declared.
+//! budgets within periods, domains declared, virtual machines' vCPU ids apart from their VMM's
+//! children's ids.
 use crate::model::*;
 use crate::{Error, Location};
 use std::collections::{HashMap, HashSet};
@@ -26,6 +27,20 @@ pub fn system(system: &System) -> Result<(), Error> {
         names.push(&pd.name);
         protection_domain(system, pd)?;
     }
+    // A VM's name is unique among PDs and VMs (Microkit names both in its reports).
+    let mut vm_names: Vec<&str> = Vec::new();
+    for (_, vm) in system.virtual_machines() {
+        if names.contains(&vm.name.as_str()) {
+            return Err(error(
+                &vm.location,
+                format!("virtual machine '{}' has the name of a protection domain", vm.name),
+            ));
+        }
+        if vm_names.contains(&vm.name.as_str()) {
+            return Err(error(&vm.location, format!("virtual machine '{}' is declared twice", vm.name)));
+        }
+        vm_names.push(&vm.name);
+    }
     channels(system)?;
     if let Some(domains) = &system.domains
         && domains.schedule.is_empty()
@@ -35,14 +50,19 @@ pub fn system(system: &System) -> Result<(), Error> {
     Ok(())
 }
 
+fn budget(at: &Location, budget_us: u64, period_us: u64) -> Result<(), Error> {
+    if budget_us > period_us {
+        return Err(error(at, format!("budget ({budget_us} us) is greater than period ({period_us} us)")));
+    }
+    if budget_us < 20 {
+        return Err(error(at, format!("budget ({budget_us} us) is below seL4's minimum of 20 us")));
+    }
+    Ok(())
+}
+
 fn protection_domain(system: &System, pd: &ProtectionDomain) -> Result<(), Error> {
     let at = &pd.location;
-    if pd.budget_us > pd.period_us {
-        return Err(error(at, format!("budget ({} us) is greater than period ({} us)", pd.budget_us, pd.period_us)));
-    }
-    if pd.budget_us < 20 {
-        return Err(error(at, format!("budget ({} us) is below seL4's minimum of 20 us", pd.budget_us)));
-    }
+    budget(at, pd.budget_us, pd.period_us)?;
     if !(MIN_STACK_SIZE..=MAX_STACK_SIZE).contains(&pd.stack_size) || !pd.stack_size.is_multiple_of(PAGE_SIZES[0]) {
         return Err(error(
             at,
@@ -64,7 +84,7 @@ fn protection_domain(system: &System, pd: &ProtectionDomain) -> Result<(), Error
         }
         _ => {}
     }
-    maps(system, pd)?;
+    maps(system, &pd.maps, None)?;
     let mut slots = HashSet::new();
     for cap in &pd.cap_maps {
         if cap.slot == 0 || cap.slot > 63 {
@@ -101,11 +121,45 @@ fn protection_domain(system: &System, pd: &ProtectionDomain) -> Result<(), Error
         }
         ids.push(id);
     }
+    if let Some(vm) = &pd.virtual_machine {
+        virtual_machine(system, pd, vm)?;
+    }
     Ok(())
 }
 
-fn maps(system: &System, pd: &ProtectionDomain) -> Result<(), Error> {
-    for map in &pd.maps {
+/// A VM's scheduling, its vCPU ids (which share the VMM's id space with its children, since
+/// both badge the VMM's faults) and its guest-physical mappings.
+fn virtual_machine(system: &System, vmm: &ProtectionDomain, vm: &VirtualMachine) -> Result<(), Error> {
+    budget(&vm.location, vm.budget_us, vm.period_us)?;
+    let mut ids: Vec<u64> = Vec::new();
+    for vcpu in &vm.vcpus {
+        if vcpu.id > MAX_ID {
+            return Err(error(&vcpu.location, format!("vcpu id {} is above {MAX_ID}", vcpu.id)));
+        }
+        if ids.contains(&vcpu.id) {
+            return Err(error(
+                &vcpu.location,
+                format!("virtual machine '{}' has two vcpus with id {}", vm.name, vcpu.id),
+            ));
+        }
+        if let Some(child) = vmm.children.iter().find(|child| child.id == Some(vcpu.id)) {
+            return Err(error(
+                &vcpu.location,
+                format!(
+                    "vcpu id {} is also the id of '{}', a child of '{}' (vcpus and children share their VMM's ids)",
+                    vcpu.id, child.name, vmm.name
+                ),
+            ));
+        }
+        ids.push(vcpu.id);
+    }
+    maps(system, &vm.maps, Some(GUEST_PHYS_TOP))
+}
+
+/// Mappings into one address space: known regions, aligned, not overlapping, and below `top`
+/// if there is one.
+fn maps(system: &System, maps: &[Map], top: Option<u64>) -> Result<(), Error> {
+    for map in maps {
         if map.setvar_prefill_size.is_some()
             && system.memory_region(&map.memory_region).is_some_and(|mr| mr.prefill_path.is_none())
         {
@@ -116,7 +170,7 @@ fn maps(system: &System, pd: &ProtectionDomain) -> Result<(), Error> {
         }
     }
     let mut taken: Vec<(u64, u64, &str)> = Vec::new();
-    for map in &pd.maps {
+    for map in maps {
         let Some(mr) = system.memory_region(&map.memory_region) else {
             return Err(error(&map.location, format!("unknown memory region '{}'", map.memory_region)));
         };
@@ -128,6 +182,14 @@ fn maps(system: &System, pd: &ProtectionDomain) -> Result<(), Error> {
         }
         let end =
             map.vaddr.checked_add(mr.size).ok_or_else(|| error(&map.location, "mapping wraps the address space"))?;
+        if let Some(top) = top
+            && end > top
+        {
+            return Err(error(
+                &map.location,
+                format!("mapping of '{}' at {:#x} ends above the guest-physical top {top:#x}", mr.name, map.vaddr),
+            ));
+        }
         if let Some((start, _, other)) = taken.iter().find(|(start, stop, _)| map.vaddr < *stop && *start < end) {
             return Err(error(
                 &map.location,

@@ -230,3 +230,159 @@ fn prefilled_regions_take_their_size_from_the_data() {
             .contains("setvar_prefill_size on 'm', which has no prefill_path")
     );
 }
+
+/// A VMM with a child PD and a virtual machine of two vCPUs.
+const VMM: &str = r#"<system>
+    <memory_region name="guest_ram" size="0x400000" page_size="0x200000" />
+    <memory_region name="uart" size="0x1000" phys_addr="0x1000_0000" />
+    <protection_domain name="vmm" priority="200">
+        <program_image path="vmm.elf" />
+        <map mr="guest_ram" vaddr="0x2000_0000" perms="rw" setvar_vaddr="guest_ram_vaddr" />
+        <virtual_machine name="linux" priority="100" budget="500" period="1000">
+            <vcpu id="0" />
+            <vcpu id="2" setvar_id="second_vcpu" />
+            <map mr="guest_ram" vaddr="0x8000_0000" perms="rwx" />
+            <map mr="uart" vaddr="0x1000_0000" perms="rw" cached="false" />
+        </virtual_machine>
+        <protection_domain name="helper" id="1" priority="150">
+            <program_image path="helper.elf" />
+        </protection_domain>
+    </protection_domain>
+</system>"#;
+
+#[test]
+fn a_virtual_machine_is_read_in_full() {
+    let system = parse("vm.system", VMM).expect("valid");
+    let vmm = system.protection_domain("vmm").unwrap();
+    let vm = vmm.virtual_machine.as_ref().expect("the VMM's VM");
+    assert_eq!((vm.name.as_str(), vm.priority, vm.budget_us, vm.period_us), ("linux", 100, 500, 1000));
+    let ids: Vec<u64> = vm.vcpus.iter().map(|vcpu| vcpu.id).collect();
+    assert_eq!(ids, [0, 2]);
+    assert_eq!(vm.vcpus[1].setvar_id.as_deref(), Some("second_vcpu"));
+    assert_eq!(vm.location.line, 7);
+    // Guest-physical mappings, with the VMM's own mapping of the same region untouched.
+    assert_eq!((vm.maps[0].memory_region.as_str(), vm.maps[0].vaddr), ("guest_ram", 0x8000_0000));
+    assert!(vm.maps[0].perms.execute && vm.maps[0].perms.write && vm.maps[0].cached);
+    assert!(!vm.maps[1].cached && !vm.maps[1].perms.execute);
+    assert_eq!(vmm.maps[0].vaddr, 0x2000_0000);
+    // The VM is no PD; the system lists it with its VMM.
+    assert!(system.protection_domain("linux").is_none());
+    let vms = system.virtual_machines();
+    assert_eq!(vms.len(), 1);
+    assert_eq!((vms[0].0.name.as_str(), vms[0].1.name.as_str()), ("vmm", "linux"));
+    // Microkit's defaults: priority 0, a 1000 us budget and a period equal to it.
+    let plain = VMM.replacen(r#"priority="100" budget="500" period="1000""#, "", 1);
+    let vm = parse("vm.system", &plain).unwrap().protection_domains[0].virtual_machine.clone().unwrap();
+    assert_eq!((vm.priority, vm.budget_us, vm.period_us), (0, 1000, 1000));
+}
+
+#[test]
+fn each_invalid_virtual_machine_says_what_and_where() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#"<vcpu id="0" />"#,
+            r#"<vcpu id="0" core="1" />"#,
+            "vm.system:8:13: <vcpu>: unknown attribute 'core' (expected one of: id, setvar_id, cpu)",
+        ),
+        (r#"budget="500""#, r#"budget="500" fpu="true""#, "<virtual_machine>: unknown attribute 'fpu'"),
+        (
+            r#"<map mr="guest_ram" vaddr="0x8000_0000" perms="rwx" />"#,
+            r#"<map mr="guest_ram" vaddr="0x8000_0000" perms="rwx" setvar_vaddr="ram" />"#,
+            "vm.system:10:13: <map>: unknown attribute 'setvar_vaddr' (expected one of: mr, vaddr, perms, cached)",
+        ),
+        (r#"<vcpu id="0" />"#, r#"<vcpu id="62" />"#, "vm.system:8:13: <vcpu>: vcpu id 62 is above 61"),
+        (r#"<vcpu id="0" />"#, r#"<vcpu id="zero" />"#, "<vcpu>: 'id' is not a number: 'zero'"),
+        (r#"<vcpu id="0" />"#, r#"<vcpu />"#, "<vcpu>: missing attribute 'id'"),
+        (r#"<vcpu id="0" />"#, r#"<vcpu id="0" cpu="1" />"#, "<vcpu>: 'cpu' must be 0: Atoll runs on one core"),
+        (
+            r#"<vcpu id="2" setvar_id="second_vcpu" />"#,
+            r#"<vcpu id="0" />"#,
+            "vm.system:9:13: <vcpu>: virtual machine 'linux' has two vcpus with id 0",
+        ),
+        (
+            r#"<vcpu id="2" setvar_id="second_vcpu" />"#,
+            r#"<vcpu id="1" />"#,
+            "vm.system:9:13: <vcpu>: vcpu id 1 is also the id of 'helper', a child of 'vmm' (vcpus and children share \
+             their VMM's ids)",
+        ),
+        (
+            r#"<map mr="uart" vaddr="0x1000_0000" perms="rw" cached="false" />"#,
+            r#"<map mr="uart" vaddr="0x803f_f000" />"#,
+            "vm.system:11:13: <map>: mapping of 'uart' at 0x803ff000 overlaps 'guest_ram' at 0x80000000",
+        ),
+        (
+            r#"<map mr="uart" vaddr="0x1000_0000" perms="rw" cached="false" />"#,
+            r#"<map mr="serial" vaddr="0x1000_0000" />"#,
+            "vm.system:11:13: <map>: unknown memory region 'serial'",
+        ),
+        (
+            r#"vaddr="0x8000_0000" perms="rwx""#,
+            r#"vaddr="0x7f_ffe0_0000" perms="rwx""#,
+            "<map>: mapping of 'guest_ram' at 0x7fffe00000 ends above the guest-physical top 0x8000000000",
+        ),
+        (r#"vaddr="0x8000_0000" perms="rwx""#, r#"vaddr="0x8010_0000""#, "vaddr 0x80100000 is not aligned"),
+        (
+            r#"budget="500" period="1000""#,
+            r#"budget="1500" period="1000""#,
+            "vm.system:7:9: <virtual_machine>: budget (1500 us) is greater than period (1000 us)",
+        ),
+        (r#"budget="500""#, r#"budget="10""#, "<virtual_machine>: budget (10 us) is below seL4's minimum of 20 us"),
+        (
+            r#"name="linux" priority="100""#,
+            r#"name="linux" priority="255""#,
+            "vm.system:7:9: <virtual_machine>: priority 255 is above 254, the highest a VM may have",
+        ),
+        (
+            r#"name="linux""#,
+            r#"name="helper""#,
+            "vm.system:7:9: <virtual_machine>: virtual machine 'helper' has the name of a protection domain",
+        ),
+        (r#"<virtual_machine name="linux""#, "<virtual_machine", "<virtual_machine>: missing attribute 'name'"),
+        (
+            r#"<vcpu id="0" />
+            <vcpu id="2" setvar_id="second_vcpu" />"#,
+            "",
+            "vm.system:7:9: <virtual_machine>: virtual machine 'linux' has no <vcpu>",
+        ),
+        (
+            r#"<vcpu id="0" />"#,
+            r#"<vcpu id="0" /><irq irq="1" id="1" />"#,
+            "<irq>: unexpected element in <virtual_machine>",
+        ),
+        (
+            "</virtual_machine>",
+            r#"</virtual_machine><virtual_machine name="other"><vcpu id="5" /></virtual_machine>"#,
+            "<virtual_machine>: a protection domain has at most one <virtual_machine>",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(VMM.contains(from), "test text {from:?}");
+        let message = match parse("vm.system", &VMM.replacen(from, to, 1)) {
+            Ok(_) => panic!("{from:?} -> {to:?} was accepted"),
+            Err(error) => error.to_string(),
+        };
+        assert!(message.contains(expected), "{from:?} -> {to:?}\n  got:    {message}\n  wanted: {expected}");
+    }
+}
+
+#[test]
+fn virtual_machine_names_are_unique_across_the_system() {
+    let second = r#"<protection_domain name="vmm2"><program_image path="vmm.elf" />
+        <virtual_machine name="NAME"><vcpu id="0" /></virtual_machine></protection_domain></system>"#;
+    let twice = VMM.replace("</system>", &second.replace("NAME", "linux"));
+    let error = parse("vm.system", &twice).unwrap_err().to_string();
+    assert!(error.contains("vm.system:18:9: <virtual_machine>: virtual machine 'linux' is declared twice"), "{error}");
+    // Another VMM with its own VM, and vCPU ids that are only unique per VMM.
+    let system = parse("vm.system", &VMM.replace("</system>", &second.replace("NAME", "other"))).unwrap();
+    let vms: Vec<(&str, &str, u64)> =
+        system.virtual_machines().iter().map(|(pd, vm)| (pd.name.as_str(), vm.name.as_str(), vm.vcpus[0].id)).collect();
+    assert_eq!(vms, [("vmm", "linux", 0), ("vmm2", "other", 0)]);
+    // A PD named like a VM is refused as well, whichever comes first.
+    let clash = VMM.replace(
+        "</system>",
+        r#"<protection_domain name="linux"><program_image path="p.elf" /></protection_domain></system>"#,
+    );
+    assert!(
+        parse("vm.system", &clash).unwrap_err().to_string().contains("'linux' has the name of a protection domain")
+    );
+}

@@ -13,6 +13,9 @@ pub mod slot {
     pub const BASE_ENDPOINT: u64 = 74;
     pub const BASE_IRQ: u64 = 138;
     pub const BASE_CHILD_TCB: u64 = 202;
+    /// A VMM's virtual machine: each vCPU's thread and VCPU object, at the base plus its id.
+    pub const BASE_VM_TCB: u64 = 266;
+    pub const BASE_VCPU: u64 = 330;
     /// The CNode's size: 2^9 slots.
     pub const CNODE_BITS: u32 = 9;
 }
@@ -53,6 +56,17 @@ pub enum Cap {
     ChildTcb {
         pd: usize,
     },
+    /// The thread of vCPU `vcpu` (its id) of virtual machine `vm` (an index into
+    /// [`System::virtual_machines`]).
+    VmTcb {
+        vm: usize,
+        vcpu: u64,
+    },
+    /// The VCPU object of that vCPU.
+    Vcpu {
+        vm: usize,
+        vcpu: u64,
+    },
     /// In the root CNode (`<cspace>`): a PD's TCB, scheduling context or VSpace.
     RootTcb {
         pd: usize,
@@ -78,6 +92,17 @@ pub struct Variables {
     pub pps: u64,
 }
 
+/// A virtual machine: one thread per vCPU, each faulting to its VMM's endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmPlan {
+    pub name: String,
+    /// Its index in [`System::virtual_machines`].
+    pub index: usize,
+    /// (vCPU id, the badge its thread's faults carry to the VMM): a child PD's fault badge, so
+    /// the VMM's `fault` entry point gets the vCPU id as the child.
+    pub vcpus: Vec<(u64, u64)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PdPlan {
     pub name: String,
@@ -91,6 +116,8 @@ pub struct PdPlan {
     /// (root CNode slot, cap): the description's `<cspace>` (slot 0 is libmicrokit's CNode).
     pub root_caps: Vec<(u64, Cap)>,
     pub variables: Variables,
+    /// The virtual machine this PD runs, if it is a VMM.
+    pub vm: Option<VmPlan>,
 }
 
 /// The plan for every PD, in `all_protection_domains` order.
@@ -105,6 +132,7 @@ pub fn plan(system: &System) -> Vec<PdPlan> {
             .enumerate()
             .map(|(i, pd)| {
                 !pd.children.is_empty()
+                    || pd.virtual_machine.is_some()
                     || system.channels.iter().any(|c| {
                         (c.ends[0].pp && index(&c.ends[1].pd) == i) || (c.ends[1].pp && index(&c.ends[0].pd) == i)
                     })
@@ -139,6 +167,17 @@ pub fn plan(system: &System) -> Vec<PdPlan> {
             };
             plans[i].root_caps.push((map.slot, cap));
         }
+    }
+    // A VMM holds its vCPUs' threads and VCPU objects; each thread faults to the VMM's endpoint
+    // with the badge a child PD of that id would have.
+    for (vm_index, (vmm, vm)) in system.virtual_machines().into_iter().enumerate() {
+        let plan = &mut plans[index(&vmm.name)];
+        let vcpus = vm.vcpus.iter().map(|vcpu| (vcpu.id, badge::FAULT | vcpu.id)).collect();
+        for vcpu in &vm.vcpus {
+            plan.caps.push((slot::BASE_VM_TCB + vcpu.id, Cap::VmTcb { vm: vm_index, vcpu: vcpu.id }));
+            plan.caps.push((slot::BASE_VCPU + vcpu.id, Cap::Vcpu { vm: vm_index, vcpu: vcpu.id }));
+        }
+        plan.vm = Some(VmPlan { name: vm.name.clone(), index: vm_index, vcpus });
     }
     plans.iter_mut().for_each(|plan| plan.caps.sort_by_key(|(slot, _)| *slot));
     plans
@@ -198,5 +237,6 @@ fn own_caps(
         caps,
         root_caps: Vec::new(),
         variables: Variables { name: pd.name.clone(), passive: pd.passive, irqs, ..Variables::default() },
+        vm: None,
     }
 }

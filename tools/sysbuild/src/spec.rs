@@ -35,6 +35,8 @@ fn cap_words(slot: u64, cap: Cap) -> [u64; spec::CAP_WORDS] {
             [slot, IRQ_HANDLER, irq | edge, badge]
         }
         Cap::ChildTcb { pd } => [slot, CHILD_TCB, pd as u64, 0],
+        Cap::VmTcb { vm, vcpu } => [slot, VM_TCB, vm as u64, vcpu],
+        Cap::Vcpu { vm, vcpu } => [slot, VCPU, vm as u64, vcpu],
         Cap::RootTcb { pd } => [slot, ROOT_TCB, pd as u64, 0],
         Cap::RootSchedContext { pd } => [slot, ROOT_SCHED_CONTEXT, pd as u64, 0],
         Cap::RootVSpace { pd } => [slot, ROOT_VSPACE, pd as u64, 0],
@@ -83,6 +85,12 @@ fn patches(system: &System, pd_index: usize, plan: &PdPlan, elf: &Elf64) -> Resu
             symbol(&setvar.symbol).ok_or_else(|| format!("{}: no symbol '{}' for setvar", pd.name, setvar.symbol))?;
         let region = system.memory_regions.iter().position(|mr| mr.name == setvar.region_paddr).expect("validated");
         out.push([at, region as u64, spec::PATCH_REGION_PADDR]);
+    }
+    for vcpu in pd.virtual_machine.iter().flat_map(|vm| &vm.vcpus) {
+        if let Some(var) = &vcpu.setvar_id {
+            let at = symbol(var).ok_or_else(|| format!("{}: no symbol '{var}' for a vcpu's setvar_id", pd.name))?;
+            out.push([at, vcpu.id, 8]);
+        }
     }
     Ok(out)
 }
@@ -191,6 +199,38 @@ pub fn encode_with_prefill(system: &System, images: &[Vec<u8>], prefills: &[Vec<
             schedule_count += 1;
         }
     }
+    // The virtual machines: fixed records first, each one's vCPUs and mappings after them.
+    let vms = system.virtual_machines();
+    let vm_at = fixed_words + lists.len();
+    let vm_records = lists.len();
+    lists.resize(vm_records + vms.len() * spec::VM_WORDS, 0);
+    for (index, (vmm, vm)) in vms.iter().enumerate() {
+        let vmm_index = pds.iter().position(|pd| pd.name == vmm.name).expect("listed VMM");
+        let plan = plans[vmm_index].vm.as_ref().expect("a VMM's plan has its VM");
+        let record = vm_records + index * spec::VM_WORDS;
+        data_refs.push((record, data.len()));
+        data.extend_from_slice(vm.name.as_bytes());
+        let vcpus_at = fixed_words + lists.len();
+        plan.vcpus.iter().for_each(|&(id, badge)| lists.extend([id, badge]));
+        let maps_at = fixed_words + lists.len();
+        for map in &vm.maps {
+            let region = system.memory_regions.iter().position(|mr| mr.name == map.memory_region).expect("validated");
+            let uncached = if map.cached { 0 } else { spec::MAP_UNCACHED };
+            lists.extend([region as u64, map.vaddr, perms(map.perms) | uncached]);
+        }
+        lists[record..record + spec::VM_WORDS].copy_from_slice(&[
+            0,
+            vm.name.len() as u64,
+            vmm_index as u64,
+            vm.priority as u64,
+            vm.budget_us,
+            vm.period_us,
+            vcpus_at as u64,
+            plan.vcpus.len() as u64,
+            maps_at as u64,
+            vm.maps.len() as u64,
+        ]);
+    }
     let mut prefill_at = Vec::new();
     for (index, _) in system.memory_regions.iter().enumerate() {
         let bytes = prefills.get(index).map_or(&[][..], Vec::as_slice);
@@ -216,6 +256,8 @@ pub fn encode_with_prefill(system: &System, images: &[Vec<u8>], prefills: &[Vec<
         schedule_at as u64,
         schedule_count,
         schedule_start,
+        vm_at as u64,
+        vms.len() as u64,
     ]
     .into_iter()
     .for_each(&mut put);

@@ -154,3 +154,54 @@ fn cspace_caps_go_into_the_root_cnode() {
         );
     }
 }
+
+#[test]
+fn a_vmm_holds_its_vcpus_and_their_faults_come_badged_like_a_childs() {
+    let text = r#"<system>
+        <memory_region name="ram" size="0x400000" page_size="0x200000" />
+        <protection_domain name="vmm" priority="200">
+            <program_image path="vmm.elf" />
+            <map mr="ram" vaddr="0x2000_0000" />
+            <virtual_machine name="guest" priority="100">
+                <vcpu id="0" />
+                <vcpu id="5" />
+                <map mr="ram" vaddr="0x8000_0000" perms="rwx" />
+            </virtual_machine>
+            <protection_domain name="driver" id="3" priority="150"><program_image path="d.elf" /></protection_domain>
+        </protection_domain>
+        <protection_domain name="other" priority="50"><program_image path="o.elf" /></protection_domain>
+    </system>"#;
+    let plans = plan(&parse("vm.system", text).unwrap());
+    let (vmm, driver, other) = (&plans[0], &plans[1], &plans[2]);
+    assert_eq!((slot::BASE_VM_TCB, slot::BASE_VCPU), (266, 330));
+    let vm = vmm.vm.as_ref().expect("the VMM's plan");
+    assert_eq!((vm.name.as_str(), vm.index), ("guest", 0));
+    assert_eq!(vm.vcpus, vec![(0, badge::FAULT), (5, badge::FAULT | 5)]);
+    // The child's fault badge has the same form: the VMM's `fault` tells them apart by id.
+    assert_eq!(driver.caps[1], (slot::FAULT_ENDPOINT, Cap::Endpoint { pd: Some(0), badge: badge::FAULT | 3 }));
+    let vm_caps: Vec<(u64, Cap)> =
+        vmm.caps.iter().copied().filter(|(_, cap)| matches!(cap, Cap::VmTcb { .. } | Cap::Vcpu { .. })).collect();
+    assert_eq!(
+        vm_caps,
+        vec![
+            (266, Cap::VmTcb { vm: 0, vcpu: 0 }),
+            (271, Cap::VmTcb { vm: 0, vcpu: 5 }),
+            (330, Cap::Vcpu { vm: 0, vcpu: 0 }),
+            (335, Cap::Vcpu { vm: 0, vcpu: 5 }),
+        ]
+    );
+    assert!(vmm.caps.contains(&(slot::BASE_CHILD_TCB + 3, Cap::ChildTcb { pd: 1 })));
+    assert!(vmm.caps.iter().all(|(slot, _)| *slot < 1 << slot::CNODE_BITS));
+    assert!(driver.vm.is_none() && other.vm.is_none());
+
+    // A VM's exits arrive on the VMM's endpoint, so a VMM receives on one even with no
+    // children and no protected calls.
+    let alone = text.replacen(
+        r#"<protection_domain name="driver" id="3" priority="150"><program_image path="d.elf" /></protection_domain>"#,
+        "",
+        1,
+    );
+    let plans = plan(&parse("vm.system", &alone).unwrap());
+    assert!(plans[0].has_endpoint && !plans[1].has_endpoint);
+    assert_eq!(plans[0].caps[0], (slot::INPUT, Cap::OwnEndpoint));
+}

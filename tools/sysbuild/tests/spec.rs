@@ -140,3 +140,118 @@ fn the_domain_schedule_is_in_timer_ticks() {
     let bytes = encode(&plain, &[tiny_elf(0x10000, b"s"), tiny_elf(0x20000, b"c")]).unwrap();
     assert_eq!(Spec::parse(&bytes).unwrap().schedule_count(), 0);
 }
+
+const VM_SYSTEM: &str = r#"<system>
+    <memory_region name="guest_ram" size="0x400000" page_size="0x200000" />
+    <memory_region name="uart" size="0x1000" phys_addr="0x1000_0000" />
+    <protection_domain name="plain" priority="10"><program_image path="plain.elf" /></protection_domain>
+    <protection_domain name="vmm" priority="200">
+        <program_image path="vmm.elf" />
+        <map mr="guest_ram" vaddr="0x2000_0000" />
+        <virtual_machine name="guest" priority="100" budget="700" period="2000">
+            <vcpu id="1" />
+            <vcpu id="4" />
+            <map mr="guest_ram" vaddr="0x8000_0000" perms="rwx" />
+            <map mr="uart" vaddr="0x1000_0000" perms="rw" cached="false" />
+        </virtual_machine>
+    </protection_domain>
+</system>"#;
+
+fn vm_description() -> Vec<u8> {
+    let system = parse("vm.system", VM_SYSTEM).unwrap();
+    encode(&system, &[tiny_elf(0x10000, b"plain"), tiny_elf(0x20000, b"vmm")]).unwrap()
+}
+
+#[test]
+fn virtual_machines_round_trip() {
+    let bytes = vm_description();
+    let spec = Spec::parse(&bytes).unwrap();
+    assert_eq!((spec::VERSION, spec.vm_count(), spec.pd_count()), (4, 1, 2));
+    let vm = spec.vm(0).unwrap();
+    assert_eq!(vm.name, b"guest");
+    assert_eq!((vm.vmm, vm.priority, vm.budget_us, vm.period_us), (1, 100, 700, 2000));
+    assert_eq!(vm.vcpu_count(), 2);
+    assert_eq!(vm.vcpu(0).unwrap(), spec::Vcpu { id: 1, badge: 1 << 62 | 1 });
+    assert_eq!(vm.vcpu(1).unwrap(), spec::Vcpu { id: 4, badge: 1 << 62 | 4 });
+    assert_eq!(vm.map_count(), 2);
+    assert_eq!(vm.map(0).unwrap(), spec::Map { region: 0, vaddr: 0x8000_0000, perms: 7 });
+    assert_eq!(vm.map(1).unwrap(), spec::Map { region: 1, vaddr: 0x1000_0000, perms: 3 | spec::MAP_UNCACHED });
+    assert!(vm.vcpu(2).is_err() && vm.map(2).is_err() && spec.vm(1).is_err());
+    // The VMM: its own mapping of the guest's RAM, an endpoint for the exits, and the caps.
+    let vmm = spec.pd(1).unwrap();
+    assert_eq!(vmm.flags, spec::PD_HAS_ENDPOINT);
+    assert_eq!(vmm.map(0).unwrap(), spec::Map { region: 0, vaddr: 0x2000_0000, perms: 3 });
+    let caps: Vec<spec::Cap> = (0..vmm.cap_count()).map(|i| vmm.cap(i).unwrap()).collect();
+    for (slot, kind, vcpu) in [
+        (slot::BASE_VM_TCB + 1, spec::cap::VM_TCB, 1),
+        (slot::BASE_VM_TCB + 4, spec::cap::VM_TCB, 4),
+        (slot::BASE_VCPU + 1, spec::cap::VCPU, 1),
+        (slot::BASE_VCPU + 4, spec::cap::VCPU, 4),
+    ] {
+        assert!(caps.contains(&spec::Cap { slot, kind, a: 0, b: vcpu }), "slot {slot}");
+    }
+    // A PD without one has no VM caps, and a system without VMs has none at all.
+    let plain = spec.pd(0).unwrap();
+    assert!((0..plain.cap_count()).all(|i| plain.cap(i).unwrap().kind < spec::cap::VM_TCB));
+    let system = parse("spec.system", SYSTEM).unwrap();
+    let bytes = encode(&system, &[tiny_elf(0x10000, b"s"), tiny_elf(0x20000, b"c")]).unwrap();
+    assert_eq!(Spec::parse(&bytes).unwrap().vm_count(), 0);
+}
+
+#[test]
+fn a_vcpu_setvar_id_needs_its_symbol() {
+    let text = VM_SYSTEM.replace(r#"<vcpu id="4" />"#, r#"<vcpu id="4" setvar_id="second_vcpu" />"#);
+    let system = parse("vm.system", &text).unwrap();
+    let error = encode(&system, &[tiny_elf(0x10000, b"plain"), tiny_elf(0x20000, b"vmm")]).unwrap_err();
+    assert_eq!(error, "vmm: no symbol 'second_vcpu' for a vcpu's setvar_id");
+}
+
+/// Overwrites word `index` of the description.
+fn set_word(bytes: &mut [u8], index: usize, value: u64) {
+    bytes[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
+}
+
+fn get_word(bytes: &[u8], index: usize) -> u64 {
+    u64::from_le_bytes(bytes[index * 8..index * 8 + 8].try_into().unwrap())
+}
+
+#[test]
+fn damaged_virtual_machines_are_refused() {
+    let bytes = vm_description();
+    let vm_at = get_word(&bytes, 8) as usize;
+    // The VM records must fit: a count reaching past the end is refused when parsed.
+    let mut wrong = bytes.clone();
+    set_word(&mut wrong, 9, 1 << 40);
+    assert_eq!(Spec::parse(&wrong).err(), Some(spec::Error::Truncated));
+    let mut wrong = bytes.clone();
+    set_word(&mut wrong, 8, u64::MAX - 3);
+    assert_eq!(Spec::parse(&wrong).err(), Some(spec::Error::Truncated));
+    // Counts so large their product wraps, in the header's PD and region counts too.
+    for (word, value) in [(9, u64::MAX / 5 + 1), (2, u64::MAX / 4 + 1), (3, u64::MAX / 5 + 2)] {
+        let mut wrong = bytes.clone();
+        set_word(&mut wrong, word, value);
+        assert_eq!(Spec::parse(&wrong).err(), Some(spec::Error::Truncated), "word {word}");
+    }
+    // A VMM that is no PD.
+    let mut wrong = bytes.clone();
+    set_word(&mut wrong, vm_at + 2, 2);
+    let spec = Spec::parse(&wrong).unwrap();
+    assert_eq!(spec.vm(0).err(), Some(spec::Error::BadIndex));
+    // A name outside the description.
+    let mut wrong = bytes.clone();
+    set_word(&mut wrong, vm_at, bytes.len() as u64);
+    assert_eq!(Spec::parse(&wrong).unwrap().vm(0).err(), Some(spec::Error::Truncated));
+    // vCPU and mapping lists that run past the end, or whose offsets wrap.
+    for (field, value) in [(7, 1 << 30), (6, u64::MAX), (9, u64::MAX / 3 + 1), (8, u64::MAX - 1)] {
+        let mut wrong = bytes.clone();
+        set_word(&mut wrong, vm_at + field, value);
+        let spec = Spec::parse(&wrong).unwrap();
+        let vm = spec.vm(0).unwrap();
+        let last = if field < 8 { vm.vcpu(vm.vcpu_count() - 1).err() } else { vm.map(vm.map_count() - 1).err() };
+        assert_eq!(last, Some(spec::Error::Truncated), "VM word {field} = {value:#x}");
+    }
+    // An older description is refused by its version, not misread.
+    let mut old = bytes.clone();
+    set_word(&mut old, 1, 3);
+    assert_eq!(Spec::parse(&old).err(), Some(spec::Error::BadVersion));
+}
