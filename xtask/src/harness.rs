@@ -157,6 +157,17 @@ pub fn test_all(with_host_tests: bool) -> Result<(), String> {
         configuration_passes_the_suite("microkit"),
         configuration_passes_the_suite("partitioned"),
         configuration_passes_the_suite("hyp"),
+        system_runs(
+            "systems/hello/vm.system",
+            &[
+                "atoll-init: virtual machine 'guest': 1 vcpu(s), left for its VMM to start",
+                "vmm: exit 1 from vcpu 1: VcpuFault, cause 10, pc 0x80000008 (SBI extension 0x10 function 0)",
+                "vmm: exit 2 from vcpu 1: VmFault, cause 23, guest-physical 0x10000000, pc 0x80000014",
+                "vmm: the guest shut down after 3 exits; it kept SBI version 0x2000000 from the VMM",
+            ],
+        ),
+        linux_guest_beside_native_pds(),
+        uboot_guest_runs(),
         isolation(true),
         isolation(false),
     ]);
@@ -392,6 +403,80 @@ fn system_runs_typing(sdf: &str, expected: &[&str], typed: Option<(&str, &[u8])>
         Err(format!("never saw {:?}; last lines: {:?}", expected[found], &last[last.len().saturating_sub(5)..]))
     })();
     report(&name, outcome)
+}
+
+/// Debian's Linux 6.12 in a virtual machine beside native PDs (`systems/demo/linux.system`): it
+/// boots to its shell; `uname -a` and `/proc/cpuinfo` answer as Linux on a RISC-V hart does; a
+/// read of guest-physical memory nothing backs reaches the VMM, which reports it and keeps the
+/// guest running; and the real-time PD above them missed no deadline while Linux booted and
+/// worked. Under `-icount shift=0,sleep=off`, so the guest's uptime at its shell is instructions.
+/// Debian's U-Boot for QEMU in S-mode as the guest (`systems/demo/uboot.system`): it starts, a
+/// key typed during its countdown stops the autoboot, and its `version` command answers.
+fn uboot_guest_runs() -> (u32, u32) {
+    if let Err(why) = crate::guest::prepare() {
+        return report("harness::system_uboot_runs", Err(why));
+    }
+    system_runs_typing(
+        "systems/demo/uboot.system",
+        &["vmm: booting firmware", "U-Boot 2025.01", "Working FDT set to", "=> version", "U-Boot 2025.01"],
+        Some(("Working FDT set to", b"\nversion\n")),
+    )
+}
+
+/// `cargo xtask guest --atoll`: the Linux check on its own.
+pub fn linux_check() -> Result<(), String> {
+    setup::ensure_tools()?;
+    match linux_guest_beside_native_pds() {
+        (_, 0) => Ok(()),
+        _ => Err("the Linux guest check failed".into()),
+    }
+}
+
+fn linux_guest_beside_native_pds() -> (u32, u32) {
+    let name = "harness::linux_guest_boots_to_a_shell_beside_native_pds";
+    let outcome = (|| -> Result<String, String> {
+        crate::guest::prepare()?;
+        let image = crate::system::image(&build::workspace_root().join("systems/demo/linux.system"))?;
+        let mut session = qemu::Session::start_exact_interactive(&image)?;
+        let boot = crate::guest::wait_ready(&mut session, crate::guest::BOOT_TIMEOUT)?;
+        let shell = crate::guest::shell_check(&mut session)?;
+        if let Some((_, failed)) = shell.verdicts().into_iter().find(|(ok, _)| !ok) {
+            return Err(format!("guest shell check failed: {failed}"));
+        }
+        let stray = crate::guest::run_command(&mut session, 3, "devmem 0x30000000 32", Duration::from_secs(60))?;
+        if !stray.output.iter().any(|line| line.contains("0x00000000")) {
+            return Err(format!("devmem of unbacked guest memory did not read 0: {:?}", stray.output));
+        }
+        if !stray.output.iter().any(|line| line.contains("vmm: guest load from unbacked guest-physical 0x30000000")) {
+            return Err(format!("the VMM did not report the stray access: {:?}", stray.output));
+        }
+        // A storm of stray accesses: the guest, the VMM and the real-time PD carry on, and the
+        // VMM's reports stay few.
+        let storm = "i=0; while [ $i -lt 200 ]; do devmem 0x30000000 32 >/dev/null; i=$((i+1)); done";
+        let storm = crate::guest::run_command(&mut session, 4, storm, Duration::from_secs(120))?;
+        if storm.status != 0 {
+            return Err(format!("the stray-access storm failed: {:?}", storm.output));
+        }
+        let reports = storm.output.iter().filter(|l| l.contains("unbacked guest-physical")).count();
+        if reports > 8 {
+            return Err(format!("the VMM reported {reports} of 200 stray accesses; it should rate-limit"));
+        }
+        let after = crate::guest::run_command(&mut session, 5, "uname -r", Duration::from_secs(60))?;
+        let is_rt = |line: &&String| line.contains("rt: ") && line.contains(" periods of ");
+        let mut rt_lines: Vec<String> = boot.console.iter().filter(is_rt).cloned().collect();
+        let outputs = [&shell.uname, &shell.cpuinfo, &stray.output, &storm.output, &after.output];
+        rt_lines.extend(outputs.into_iter().flatten().filter(is_rt).cloned());
+        let last = rt_lines.last().ok_or("the real-time PD reported nothing while Linux booted")?;
+        if rt_lines.iter().any(|l| !l.contains(" 0 deadlines missed")) {
+            return Err(format!("the real-time PD missed deadlines: {rt_lines:?}"));
+        }
+        Ok(format!(
+            "Linux at its shell after {:.2} s of guest time; {}",
+            boot.uptime,
+            last.split_once("rt: ").map_or(last.as_str(), |(_, rest)| rest)
+        ))
+    })();
+    report(name, outcome)
 }
 
 /// The benchmark checks what it measures: when one measured Page_Map fails (the bench root task

@@ -1,17 +1,19 @@
 //! `cargo xtask`: sets up the machine, builds Atoll, makes boot images, runs QEMU and the tests.
 //!
 //! - `cargo xtask run [SYSTEM.system]`: build and boot a system described by an seL4 Microkit
-//!   SDF file (default: the demo, `systems/demo/demo.system`).
+//!   SDF file (default: the demo, `systems/demo/linux.system`: Debian's Linux in a virtual
+//!   machine beside native PDs; `systems/demo/demo.system` is the native-only demo).
 //! - `cargo xtask run --config NAME`: boot the single root-task demo in QEMU.
 //! - `cargo xtask test`: host unit tests, then the on-target test suite in QEMU.
 //! - `cargo xtask bench`: the benchmark build and its instruction counts beside seL4's.
 //! - `cargo xtask image [--config NAME] ROOT_TASK_ELF OUTPUT`: a boot image for any seL4 root
 //!   task.
-//! - `cargo xtask guest [--direct]`: Linux guest images from Debian in `target/guest/`; with
-//!   `--direct`, boots the guest straight on QEMU and checks its shell (the baseline).
+//! - `cargo xtask guest [--direct | --atoll]`: Linux guest images from Debian in
+//!   `target/guest/`; with `--direct`, boots the guest straight on QEMU and checks its shell
+//!   (the baseline); with `--atoll`, the same check under Atoll (`systems/demo/linux.system`).
 //!
 //! `--config` picks a set of kernel build options (`build::CONFIGS`: default, release, sel4test,
-//! mcs, sel4test-mcs, microkit, domains, partitioned).
+//! mcs, sel4test-mcs, microkit, domains, partitioned, hyp).
 #![forbid(unsafe_code)]
 mod bench;
 mod build;
@@ -28,9 +30,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["run"] => run_system("systems/demo/demo.system", false),
+        ["run"] => run_system(DEMO, false),
         ["run", sdf] if sdf.ends_with(".system") || sdf.ends_with(".xml") => run_system(sdf, false),
-        ["run", "--gdb"] => run_system("systems/demo/demo.system", true),
+        ["run", "--gdb"] => run_system(DEMO, true),
         ["run", "--gdb", sdf] => run_system(sdf, true),
         ["run", "--config", config] => run_demo(config),
         ["test"] => harness::test_all(true),
@@ -40,8 +42,9 @@ fn main() -> ExitCode {
         ["bench"] => setup::ensure_tools().and_then(|()| bench::bench()),
         ["guest"] => guest::prepare_command(),
         ["guest", "--direct"] => guest::direct(),
+        ["guest", "--atoll"] => harness::linux_check(),
         _ => Err("usage: cargo xtask run [--gdb] [SYSTEM.system] | run --config NAME | test [--target-only] | bench \
-                  | image [--config NAME] ROOT_TASK_ELF OUTPUT | guest [--direct]"
+                  | image [--config NAME] ROOT_TASK_ELF OUTPUT | guest [--direct | --atoll]"
             .to_string()),
     };
     match result {
@@ -69,10 +72,17 @@ fn run_demo(config: &str) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("QEMU exited with {status}")) }
 }
 
+/// The demo `cargo xtask run` boots: Debian's Linux in a virtual machine beside native PDs.
+const DEMO: &str = "systems/demo/linux.system";
+
 fn run_system(sdf: &str, gdb: bool) -> Result<(), String> {
     setup::ensure_tools()?;
     let path = std::path::Path::new(sdf);
     let path = if path.exists() { path.to_path_buf() } else { build::workspace_root().join(path) };
+    // A system that boots a Linux guest prefills regions from Debian's packages.
+    if std::fs::read_to_string(&path).is_ok_and(|text| text.contains("target/guest/")) {
+        guest::prepare()?;
+    }
     let built = system::build_system(&path)?;
     let status = if gdb {
         // The kernel's symbols at their link addresses; the initialiser's and each PD's at theirs

@@ -63,6 +63,12 @@ impl Session {
         Session::start_with_input(image, Some(&[]))
     }
 
+    /// As `start_interactive`, with virtual time that does not follow the host (`sleep=off`), so
+    /// what the guest measures is instructions only.
+    pub fn start_exact_interactive(image: &Path) -> Result<Session, String> {
+        Session::spawn(qemu_exact(image), Some(&[]))
+    }
+
     /// As `start_interactive`, for a QEMU command line made elsewhere (a Linux guest's, with
     /// `-initrd` and `-append`).
     pub fn start_command(command: Command) -> Result<Session, String> {

@@ -456,6 +456,9 @@ pub struct GuestConfig<'a> {
     pub timebase_frequency: u32,
     /// The initrd as (start, end), end exclusive.
     pub initrd: Option<(u64, u64)>,
+    /// Bytes for `/chosen/rng-seed`, which Linux mixes into its random pool at once (empty:
+    /// none), so the guest need not wait to gather entropy.
+    pub rng_seed: &'a [u8],
     pub plic: Option<Plic>,
     pub uart: Option<Uart>,
 }
@@ -515,6 +518,9 @@ fn write_chosen(fdt: &mut FdtWriter<'_>, config: &GuestConfig<'_>) -> Result<(),
     if let Some((start, end)) = config.initrd {
         fdt.property_u64("linux,initrd-start", start)?;
         fdt.property_u64("linux,initrd-end", end)?;
+    }
+    if !config.rng_seed.is_empty() {
+        fdt.property("rng-seed", config.rng_seed)?;
     }
     fdt.end_node()
 }
@@ -596,6 +602,7 @@ mod tests {
             isa: "rv64imafdc_zicsr_zifencei",
             timebase_frequency: 10_000_000,
             initrd: Some((0x8220_0000, 0x8240_0000)),
+            rng_seed: &[7; 32],
             plic: Some(Plic { base: PLIC_BASE, size: 0x60_0000, ndev: 31 }),
             uart: Some(Uart { base: UART_BASE, size: 0x100, irq: 10 }),
         }
@@ -668,6 +675,7 @@ mod tests {
 
         let chosen = fdt.chosen().unwrap();
         assert_eq!(chosen.property_str("bootargs"), Some(bootargs));
+        assert_eq!(chosen.property("rng-seed").map(|p| p.value()), Some(&[7u8; 32][..]));
         assert_eq!(chosen.property_str("stdout-path"), Some("/soc/serial@10000000"));
         let stdout = node(&fdt, chosen.property_str("stdout-path").unwrap());
         assert!(stdout.is_compatible("ns16550a"));

@@ -25,6 +25,7 @@ macro_rules! csr_write {
 }
 
 csr_read!(scause, "scause");
+#[cfg(feature = "hyp")]
 csr_read!(sstatus, "sstatus");
 csr_read!(stval, "stval");
 csr_read!(sepc, "sepc");
