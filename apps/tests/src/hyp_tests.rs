@@ -17,6 +17,8 @@ pub const TESTS: &[Test] = &[
     Test { name: "hyp::vcpu_registers_read_back", run: vcpu_registers_read_back },
     Test { name: "hyp::guest_exits_arrive_as_faults", run: guest_exits_arrive_as_faults },
     Test { name: "hyp::guest_root_rejects_host_mappings_above_its_top", run: guest_root_limits },
+    Test { name: "hyp::guest_without_guest_root_reaches_no_memory", run: guest_without_guest_root },
+    Test { name: "hyp::write_reg_keeps_the_guests_live_state", run: write_reg_keeps_live_state },
 ];
 
 /// Where the guest's one page of code sits in guest-physical memory (a Linux-like RAM base).
@@ -46,12 +48,24 @@ core::arch::global_asm!(
     "   li a7, 0x4442434e",
     "   ecall",
     "1: j 1b",
+    // The second guest: sets its own sscratch, exits, and reports sscratch after the VMM
+    // wrote another VCPU register in between.
+    ".global atoll_test_guest2",
+    "atoll_test_guest2:",
+    "   li t0, 0x600d",
+    "   csrw sscratch, t0",
+    "   li a7, 0x10",
+    "   ecall",
+    "   csrr a0, sscratch",
+    "   ecall",
+    "2: j 2b",
     ".global atoll_test_guest_end",
     "atoll_test_guest_end:",
     ".option pop",
 );
 
 unsafe extern "C" {
+    static atoll_test_guest2: u8;
     static atoll_test_guest_start: u8;
     static atoll_test_guest_end: u8;
 }
@@ -186,5 +200,53 @@ fn guest_root_limits(_: &'static BootInfo) -> Outcome {
     let other = new_object(ObjectType::RiscvPageTable, 0);
     check_err!(page_table_map(other, root, 1 << 39, 0), Error::InvalidArgument);
     // A normal thread given a guest root as its VSpace cannot run in it: it faults at once.
+    Ok(())
+}
+
+/// A thread with a VCPU whose VSpace is an ordinary one (here the root task's, which maps this
+/// very code) runs its guest on the kernel's empty guest root: its first fetch is a guest page
+/// fault to its VMM, at the guest-physical address of the pc; it runs none of our code.
+fn guest_without_guest_root(_: &'static BootInfo) -> Outcome {
+    let endpoint = new_object(ObjectType::Endpoint, 0);
+    let tcb = new_object(ObjectType::Tcb, 0);
+    check_ok!(configure(tcb, endpoint, slots::CAP_INIT_THREAD_CNODE, 0, slots::CAP_INIT_THREAD_VSPACE, 0, 0, 0));
+    check_ok!(atoll_sdk::tcb::set_priority(tcb, slots::CAP_INIT_THREAD_TCB, 100));
+    give_budget(tcb);
+    let vcpu = new_object(ObjectType::RiscvVcpu, 0);
+    check_ok!(set_tcb(vcpu, tcb));
+    let entry = guest_code().as_ptr() as u64;
+    let mut regs = [0u64; 32];
+    regs[context::PC] = entry;
+    check_ok!(atoll_sdk::tcb::write_registers(tcb, true, &regs));
+    let exit = syscall::recv(endpoint);
+    check_eq!(exit.info.label(), FaultType::VmFault.value());
+    check_eq!((exit.mrs[0], exit.mrs[1], exit.mrs[2]), (entry, entry, 1));
+    check_eq!(exit.mrs[3], atoll_sdk::abi::arch::vcpu::GUEST_INSTRUCTION_PAGE_FAULT);
+    check_ok!(cnode::delete(root_slot(tcb)));
+    Ok(())
+}
+
+/// RISCVVCPUWriteReg while the guest's VCPU is still in the hart (the VMM runs between two of its
+/// exits) changes that register only: the guest's own writes to the others stay.
+fn write_reg_keeps_live_state(_: &'static BootInfo) -> Outcome {
+    let endpoint = new_object(ObjectType::Endpoint, 0);
+    let (_root, tcb, vcpu) = build_guest(endpoint)?;
+    // Only the symbols' addresses are taken: the second guest's offset in the code page.
+    let offset = (&raw const atoll_test_guest2) as u64 - (&raw const atoll_test_guest_start) as u64;
+    let mut regs = [0u64; 32];
+    regs[context::PC] = GUEST_BASE + offset;
+    check_ok!(atoll_sdk::tcb::write_registers(tcb, true, &regs));
+    let exit = syscall::recv(endpoint);
+    check_eq!((exit.info.label(), exit.mrs[0]), (FaultType::VcpuFault.value(), CAUSE_SBI_CALL));
+    check_ok!(write_reg(vcpu, VcpuReg::Stvec, 0x8000_4000));
+    check_ok!(atoll_sdk::tcb::read_registers(tcb, false, &mut regs));
+    regs[context::PC] += 4;
+    check_ok!(atoll_sdk::tcb::write_registers(tcb, false, &regs));
+    let exit = syscall::reply_recv(endpoint, MessageInfo::new(0, 0, 0, 0), [0; 4]);
+    check_eq!(exit.info.label(), FaultType::VcpuFault.value());
+    check_ok!(atoll_sdk::tcb::read_registers(tcb, false, &mut regs));
+    check_eq!(regs[context::A0], 0x600d);
+    check_eq!(check_ok!(read_reg(vcpu, VcpuReg::Stvec)), 0x8000_4000);
+    check_ok!(cnode::delete(root_slot(tcb)));
     Ok(())
 }

@@ -22,9 +22,9 @@ abi_enum! {
         Scause = 5,
         /// vstval
         Stval = 6,
-        /// The guest's pending interrupts as it sees them in sip (SSIP bit 1, STIP bit 5,
-        /// SEIP bit 9). Writing sets the interrupts the VMM injects: SSIP and SEIP stay
-        /// pending until written clear; STIP comes from the guest's timer.
+        /// The interrupts the VMM injects, at the guest's sip positions (SSIP bit 1, STIP bit 5,
+        /// SEIP bit 9); they stay pending until written clear (the guest may clear SSIP). The
+        /// guest's timer interrupt from `Timer` is not among them.
         Sip = 7,
         /// vsatp
         Satp = 8,
@@ -44,8 +44,8 @@ pub const GUEST_ROOT_PAGE_TABLE_BITS: usize = 14;
 /// One past the highest guest-physical address a VMM can map: Sv39x4 translates 41 bits, and
 /// a mapping's address is recorded in 39 bits of its cap, as a VSpace's is.
 pub const GUEST_PHYS_TOP: u64 = 1 << 39;
-/// Guest address spaces use their ASID as the hardware VMID, which has 14 bits here; an ASID
-/// pool whose ASIDs do not fit cannot hold a guest root.
+/// Guest address spaces use their ASID as the hardware VMID, which has at most 14 bits (the
+/// kernel finds how many the hart has); an ASID that does not fit cannot hold a guest root.
 pub const VMID_BITS: usize = 14;
 
 /// seL4_VCPUFault_Cause: the guest's trap cause (scause): 10 an SBI call (ecall from

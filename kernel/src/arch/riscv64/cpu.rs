@@ -32,6 +32,8 @@ pub fn enter_user(thread: Handle<Tcb>, fpu: bool) -> ! {
 
 /// Waits until an interrupt is pending (interrupts stay masked in the kernel).
 pub fn wait_for_interrupt() {
+    #[cfg(feature = "hyp")]
+    super::hyp::park();
     csr::wait_for_interrupt();
 }
 

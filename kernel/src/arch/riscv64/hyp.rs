@@ -47,7 +47,7 @@ csr!(_hcounteren, write_hcounteren, "0x606");
 csr!(henvcfg, write_henvcfg, "0x60a");
 csr!(htval, _write_htval, "0x643");
 csr!(hvip, write_hvip, "0x645");
-csr!(_hgatp, write_hgatp, "0x680");
+csr!(hgatp_value, write_hgatp, "0x680");
 csr!(vsstatus, write_vsstatus, "0x200");
 csr!(vsie, write_vsie, "0x204");
 csr!(vstvec, write_vstvec, "0x205");
@@ -154,6 +154,10 @@ pub fn runs_guest(tcb: Handle<Tcb>) -> bool {
 
 /// The VCPU whose VS state is in the hart (seL4's riscvHSCurVCPU).
 static LOADED: KernelWord<Option<Handle<Vcpu>>> = KernelWord::new(None);
+/// What hgatp holds (0: nothing yet).
+static LOADED_HGATP: KernelWord<u64> = KernelWord::new(0);
+/// How many VMID bits the hart implements (found at boot).
+static VMID_BITS: KernelWord<u64> = KernelWord::new(0);
 /// Whether the hart has Sstc's vstimecmp (found at boot).
 static HAS_GUEST_TIMER: KernelWord<bool> = KernelWord::new(false);
 
@@ -173,13 +177,26 @@ pub fn init() {
     write_hvip(0);
     write_htimedelta(0);
     write_hcounteren(HCOUNTEREN_GUEST);
+    // hgatp's mode and VMID are WARL: a hart without Sv39x4 would read back Bare, which would
+    // give guests all of host memory, and the VMID may be narrower than 14 bits.
+    write_hgatp(HGATP_MODE_SV39X4 | (0x3fff << HGATP_VMID_SHIFT));
+    let probe = hgatp_value();
+    write_hgatp(0);
+    assert!(probe >> 60 == HGATP_MODE_SV39X4 >> 60, "the hart has no Sv39x4 G-stage translation");
+    VMID_BITS.set(((probe >> HGATP_VMID_SHIFT) & 0x3fff).count_ones() as u64);
     // STCE reads back as 0 when the machine level has not enabled Sstc for us.
     write_henvcfg(HENVCFG_STCE);
     HAS_GUEST_TIMER.set(henvcfg() & HENVCFG_STCE != 0);
     crate::kprintln!(
-        "atoll: hypervisor extension on; guest timer: {}",
+        "atoll: hypervisor extension on; {}-bit VMIDs; guest timer: {}",
+        VMID_BITS.get(),
         if HAS_GUEST_TIMER.get() { "Sstc vstimecmp" } else { "none (the VMM injects timer interrupts)" }
     );
+}
+
+/// Whether `asid` can be a guest's VMID on this hart.
+pub fn vmid_fits(asid: u64) -> bool {
+    asid >> VMID_BITS.get() == 0
 }
 
 /// Whether the trap the kernel is handling came from a guest (V was 1).
@@ -235,14 +252,35 @@ fn hgatp(root: Option<(u64, u64)>) -> u64 {
 /// Puts `vcpu`'s state in the hart (saving the one there) and its guest's G-stage root
 /// (`root`: physical address and ASID, None for no valid root) in hgatp.
 pub fn load(vcpu: Handle<Vcpu>, root: Option<(u64, u64)>) {
-    if LOADED.get() != Some(vcpu) {
+    let switched = LOADED.get() != Some(vcpu);
+    if switched {
         if let Some(old) = LOADED.get() {
             save(old);
         }
         restore(vcpu);
         LOADED.set(Some(vcpu));
     }
-    write_hgatp(hgatp(root));
+    let hgatp = hgatp(root);
+    if switched || LOADED_HGATP.get() != hgatp {
+        write_hgatp(hgatp);
+        LOADED_HGATP.set(hgatp);
+        // Guest-virtual translations are tagged by VMID only: another VCPU of the same guest,
+        // or a guest given a recycled VMID, must not use the last one's (hfence.vvma zero,
+        // zero, encoded since the assembler is not told about H).
+        // SAFETY: hfence.vvma only drops cached VS-stage translations.
+        unsafe { asm!(".word 0x22000073", options(nostack)) };
+    }
+}
+
+/// The idle loop is about to wait for an interrupt: the loaded VCPU's enabled and pending
+/// guest interrupts would wake `wfi` at once (vsie aliases hie), so its state leaves the hart.
+pub fn park() {
+    if let Some(vcpu) = LOADED.get() {
+        save(vcpu);
+        LOADED.set(None);
+        write_vsie(0);
+        write_hvip(0);
+    }
 }
 
 fn save(vcpu: Handle<Vcpu>) {
@@ -338,8 +376,13 @@ fn write(vcpu: Handle<Vcpu>, reg: VcpuReg, value: u64) {
         VcpuReg::Sip => (value << 1) & HVIP_INJECTABLE,
         _ => value,
     };
+    let loaded = LOADED.get() == Some(vcpu);
+    if loaded {
+        // The hart holds the guest's newest state: keep it, change only this register.
+        save(vcpu);
+    }
     vcpu.set_reg(reg, value);
-    if LOADED.get() == Some(vcpu) {
+    if loaded {
         restore(vcpu);
     }
 }

@@ -231,7 +231,7 @@ fn decode_asid_pool(message: &Message, cap: Cap) -> Result<ArchOp, SyscallError>
     let asid = base + free.ok_or(SyscallError::DeleteFirst)?;
     // A guest's ASID is its hardware VMID, which is narrower than an ASID.
     #[cfg(feature = "hyp")]
-    if vspace.cap.page_table_is_guest_root() && asid >> atoll_abi::arch::vcpu::VMID_BITS != 0 {
+    if vspace.cap.page_table_is_guest_root() && !super::hyp::vmid_fits(asid) {
         return Err(SyscallError::InvalidCapability { cap: 0 });
     }
     Ok(ArchOp::Assign { vspace_slot: vspace.slot, vspace: vspace.cap, asid })
@@ -304,8 +304,10 @@ fn invoke(op: ArchOp) -> Option<u64> {
         ArchOp::GetAddress(paddr) => return Some(paddr),
         #[cfg(feature = "hyp")]
         ArchOp::Vcpu(op) => {
-            // A binding may have changed which threads run guests.
-            vspace::forget_loaded();
+            // A binding changes which threads run guests.
+            if matches!(op, super::hyp::VcpuOp::SetTcb(..)) {
+                vspace::forget_loaded();
+            }
             return op.invoke();
         }
     }

@@ -272,14 +272,17 @@ pub fn valid_root(thread: Handle<Tcb>) -> Option<u64> {
 /// Loads `thread`'s address space (or the kernel's alone if its VSpace is gone, as seL4's
 /// setVMRoot does: the thread then faults on its first access), unless it is loaded already.
 pub fn activate(thread: Handle<Tcb>) {
-    if LOADED_FOR.get() != Some(thread) {
-        // A guest: its VCPU's state and G-stage root; the kernel keeps its own page table.
-        #[cfg(feature = "hyp")]
-        if let Some(vcpu) = super::hyp::vcpu_of(thread) {
-            super::hyp::load(vcpu, guest_root(thread));
+    // A guest: its VCPU's state and G-stage root, which `hyp` checks are in the hart (they may
+    // have left it while the thread did not run); the kernel keeps its own page table.
+    #[cfg(feature = "hyp")]
+    if let Some(vcpu) = super::hyp::vcpu_of(thread) {
+        super::hyp::load(vcpu, guest_root(thread));
+        if LOADED_FOR.get() != Some(thread) {
             activate_root(thread, vm::kernel_satp());
-            return;
         }
+        return;
+    }
+    if LOADED_FOR.get() != Some(thread) {
         activate_root(thread, valid_root(thread).unwrap_or_else(vm::kernel_satp));
     }
 }
