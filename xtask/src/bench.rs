@@ -237,6 +237,7 @@ pub fn bench() -> Result<(), String> {
     println!("      (its IPC rows with the FPU on exist only for length 0; its page_mapping app maps one page).");
     mcs_rows()?;
     vm_rows()?;
+    guest_boot_rows()?;
     pd_rows()?;
     builder_scale()?;
     domain_switch_rows()?;
@@ -281,6 +282,24 @@ fn vm_rows() -> Result<(), String> {
         println!("{:<34} {:>7} {:>7} {:>7} {:>7}", row.name, row.min, row.mean, row.max, row.stddev);
     }
     println!("(call_same_as_len0 on the same kernel shows what the H extension's entry and exit work costs.)");
+    Ok(())
+}
+
+/// The Linux guest's boot to its shell, straight on QEMU and under Atoll (the same kernel,
+/// initramfs and command line), as the guest's uptime at its ready marker under
+/// `-icount shift=0,sleep=off` (one nanosecond is one instruction).
+pub fn guest_boot_rows() -> Result<(), String> {
+    let files = crate::guest::prepare()?;
+    let direct = crate::guest::direct_boot_uptime(&files)?;
+    let image = crate::system::image(&build::workspace_root().join("systems/demo/linux.system"))?;
+    let mut session = qemu::Session::start_exact_interactive(&image)?;
+    let atoll = crate::guest::wait_ready(&mut session, crate::guest::BOOT_TIMEOUT)?.uptime;
+    drop(session);
+    println!();
+    println!("Linux {} to its shell (guest uptime at the ready marker; 10 ms steps):", files.linux_package);
+    println!("  straight on QEMU (OpenSBI)          {direct:.2} s = {:.0} M instructions", direct * 1e3);
+    println!("  under Atoll (VMM, UART driver, RT)  {atoll:.2} s = {:.0} M instructions", atoll * 1e3);
+    println!("  ratio                               {:.2}", atoll / direct);
     Ok(())
 }
 

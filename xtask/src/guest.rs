@@ -509,6 +509,16 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, String> {
 // ---------------------------------------------------------------------------------------------
 // Booting and checking a guest.
 
+/// Boots the guest straight on QEMU and returns its uptime at the ready marker (seconds).
+pub fn direct_boot_uptime(files: &GuestFiles) -> Result<f64, String> {
+    let mut command = Command::new("qemu-system-riscv64");
+    command.args(direct_args(files));
+    let mut session = qemu::Session::start_command(command)?;
+    let boot = wait_ready(&mut session, BOOT_TIMEOUT)?;
+    let _ = session.type_text(b"\x01x");
+    Ok(boot.uptime)
+}
+
 fn direct_args(files: &GuestFiles) -> Vec<String> {
     // sleep=off: virtual time does not follow the host while the guest idles, as in the run
     // under Atoll it is compared with (`harness`), so the uptime is instructions.

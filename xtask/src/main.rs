@@ -10,7 +10,8 @@
 //!   task.
 //! - `cargo xtask guest [--direct | --atoll]`: Linux guest images from Debian in
 //!   `target/guest/`; with `--direct`, boots the guest straight on QEMU and checks its shell
-//!   (the baseline); with `--atoll`, the same check under Atoll (`systems/demo/linux.system`).
+//!   (the baseline); with `--atoll`, the same check under Atoll (`systems/demo/linux.system`);
+//!   with `--compare`, both boots' times to the shell and their ratio (also in `bench`).
 //!
 //! `--config` picks a set of kernel build options (`build::CONFIGS`: default, release, sel4test,
 //! mcs, sel4test-mcs, microkit, domains, partitioned, hyp).
@@ -43,8 +44,9 @@ fn main() -> ExitCode {
         ["guest"] => guest::prepare_command(),
         ["guest", "--direct"] => guest::direct(),
         ["guest", "--atoll"] => harness::linux_check(),
+        ["guest", "--compare"] => setup::ensure_tools().and_then(|()| bench::guest_boot_rows()),
         _ => Err("usage: cargo xtask run [--gdb] [SYSTEM.system] | run --config NAME | test [--target-only] | bench \
-                  | image [--config NAME] ROOT_TASK_ELF OUTPUT | guest [--direct | --atoll]"
+                  | image [--config NAME] ROOT_TASK_ELF OUTPUT | guest [--direct | --atoll | --compare]"
             .to_string()),
     };
     match result {
