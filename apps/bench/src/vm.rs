@@ -5,8 +5,9 @@
 use crate::measure::{MAX_SAMPLES, WARMUP, stats};
 use crate::scenarios::Outcome;
 use crate::setup::{alloc_slot, new_object};
-use atoll_sdk::abi::arch::vcpu::CAUSE_SBI_CALL;
+use atoll_sdk::abi::arch::vcpu::{CAUSE_SBI_CALL, VCPU_FAULT_A0, VCPU_FAULT_PC};
 use atoll_sdk::abi::{CapRights, FaultType, MessageInfo, ObjectType, slots};
+use atoll_sdk::invocation::reply_mr;
 use atoll_sdk::tcb::context;
 use atoll_sdk::vcpu::{VcpuReg, read_reg, set_tcb};
 use atoll_sdk::vspace::{asid_pool_assign, page_map, page_table_map};
@@ -119,16 +120,19 @@ fn run(count: usize, overhead: u64, mmio: bool) -> Outcome {
     atoll_sdk::tcb::write_registers(tcb, true, &registers).map_err(|_| "starting the guest failed")?;
     let mut exit = syscall::recv(endpoint);
     loop {
-        atoll_sdk::tcb::read_registers(tcb, false, &mut registers).map_err(|_| "reading guest registers failed")?;
         let label = exit.info.label();
         if label == FaultType::VcpuFault.value() && exit.mrs[0] == CAUSE_SBI_CALL {
-            if registers[context::A7] == DONE_EXTENSION {
+            // The message has the pc and a0..a7; the reply sets pc, a0 and a1 (no register
+            // reads or writes, as a VMM answers an SBI call).
+            if reply_mr(&exit, VCPU_FAULT_A0 + 7) == DONE_EXTENSION {
                 break;
             }
-            registers[context::A0] = 0;
-            registers[context::A1] = 0x0200_0000;
-            registers[context::PC] += 4;
-        } else if label == FaultType::VmFault.value() && exit.mrs[1] == DEVICE_GPA {
+            let pc = reply_mr(&exit, VCPU_FAULT_PC);
+            exit = syscall::reply_recv(endpoint, MessageInfo::new(0, 0, 0, 3), [pc + 4, 0, 0x0200_0000, 0]);
+            continue;
+        }
+        atoll_sdk::tcb::read_registers(tcb, false, &mut registers).map_err(|_| "reading guest registers failed")?;
+        if label == FaultType::VmFault.value() && exit.mrs[1] == DEVICE_GPA {
             // As a VMM emulates a device load: fetch and decode the instruction, give a value.
             let vsatp = read_reg(vcpu, VcpuReg::Satp).map_err(|_| "reading vsatp failed")?;
             let pc = registers[context::PC];

@@ -5,8 +5,9 @@
 use crate::framework::{Outcome, Test};
 use crate::support::{alloc_slot, configure, give_budget, new_object, root_slot};
 use crate::{check, check_eq, check_err, check_ok};
-use atoll_sdk::abi::arch::vcpu::{CAUSE_SBI_CALL, GUEST_STORE_PAGE_FAULT, VCPU_FAULT_LENGTH};
+use atoll_sdk::abi::arch::vcpu::{CAUSE_SBI_CALL, GUEST_STORE_PAGE_FAULT, VCPU_FAULT_LENGTH, VCPU_FAULT_PC};
 use atoll_sdk::abi::{CapRights, Error, FaultType, MessageInfo, ObjectType, slots};
+use atoll_sdk::invocation::reply_mr;
 use atoll_sdk::tcb::context;
 use atoll_sdk::vcpu::{VcpuReg, read_reg, set_tcb, write_reg};
 use atoll_sdk::vspace::{asid_pool_assign, page_map, page_table_map, page_unmap};
@@ -158,16 +159,16 @@ fn guest_exits_arrive_as_faults(_: &'static BootInfo) -> Outcome {
     check_eq!(exit.badge, 0x9e);
     check_eq!((exit.info.label(), exit.info.length()), (FaultType::VcpuFault.value(), VCPU_FAULT_LENGTH as u64));
     check_eq!(exit.mrs[0], CAUSE_SBI_CALL);
+    // The message carries the pc and a0..a7 (no ReadRegisters needed), as the TCB has them.
+    let message: [u64; 9] = core::array::from_fn(|i| reply_mr(&exit, VCPU_FAULT_PC + i));
     let mut guest = [0u64; 32];
     check_ok!(atoll_sdk::tcb::read_registers(tcb, false, &mut guest));
     check_eq!((guest[context::A7], guest[context::A6], guest[context::A0]), (0x10, 3, 0x10));
     check_eq!(guest[context::PC], GUEST_BASE + 12);
-    // The VMM answers: error 0, value 0x77 (a0, a1), and steps over the ecall.
-    guest[context::A0] = 0;
-    guest[context::A1] = 0x77;
-    guest[context::PC] += 4;
-    check_ok!(atoll_sdk::tcb::write_registers(tcb, false, &guest));
-    let exit = syscall::reply_recv(endpoint, MessageInfo::new(0, 0, 0, 0), [0; 4]);
+    check_eq!(message[0], GUEST_BASE + 12);
+    check_eq!(&message[1..], &guest[context::A0..=context::A7]);
+    // The VMM answers in the reply: pc past the ecall, error 0 and value 0x77 in a0 and a1.
+    let exit = syscall::reply_recv(endpoint, MessageInfo::new(0, 0, 0, 3), [GUEST_BASE + 16, 0, 0x77, 0]);
 
     // 2. The store to the hole: a VM fault at the guest-physical address, FSR the cause.
     check_eq!(exit.info.label(), FaultType::VmFault.value());

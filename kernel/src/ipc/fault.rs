@@ -129,9 +129,12 @@ pub fn transfer(sender: Handle<Tcb>, receiver: Handle<Tcb>, badge: u64) {
         }
         #[cfg(feature = "hyp")]
         Some(FaultType::VcpuFault) => {
-            use atoll_abi::arch::vcpu::{VCPU_FAULT_CAUSE, VCPU_FAULT_DATA, VCPU_FAULT_LENGTH};
+            use atoll_abi::arch::vcpu::{VCPU_FAULT_CAUSE, VCPU_FAULT_DATA, VCPU_FAULT_LENGTH, VCPU_FAULT_PC};
             words[VCPU_FAULT_CAUSE] = record.words[0];
             words[VCPU_FAULT_DATA] = record.words[1];
+            for (index, &register) in crate::arch::context::VCPU_FAULT_REGISTERS.iter().enumerate() {
+                words[VCPU_FAULT_PC + index] = fault_register(sender, register);
+            }
             VCPU_FAULT_LENGTH
         }
         _ => {
@@ -158,6 +161,8 @@ pub fn handle_reply(faulter: Handle<Tcb>, replier: Handle<Tcb>) -> bool {
         // The timeout reply may set every register (seL4's timeoutMessage).
         #[cfg(feature = "mcs")]
         Some(FaultType::Timeout) => &crate::arch::context::USER_CONTEXT,
+        #[cfg(feature = "hyp")]
+        Some(FaultType::VcpuFault) => &crate::arch::context::VCPU_FAULT_REGISTERS,
         _ => return true,
     };
     let count = (info.length() as usize).min(registers.len());

@@ -53,8 +53,18 @@ pub const VMID_BITS: usize = 14;
 pub const VCPU_FAULT_CAUSE: usize = 0;
 /// seL4_VCPUFault_Data: stval of the trap (the instruction bits of a virtual-instruction trap).
 pub const VCPU_FAULT_DATA: usize = 1;
+/// The guest's pc at the trap, then its a0..a7 (an SBI call's arguments, function and
+/// extension), so a VMM needs no ReadRegisters for an SBI call. Atoll's addition: the branch's
+/// message is the cause alone.
+pub const VCPU_FAULT_PC: usize = 2;
+/// The guest's a0; a1..a7 follow.
+pub const VCPU_FAULT_A0: usize = 3;
 /// seL4_VCPUFault_Length
-pub const VCPU_FAULT_LENGTH: usize = 2;
+pub const VCPU_FAULT_LENGTH: usize = 11;
+/// A reply with label 0 resumes the guest after writing its pc, a0, a1, ... a7 from the reply's
+/// message registers, as many as the reply's length (as an UnknownSyscall reply does); any
+/// other label leaves the guest stopped.
+pub const VCPU_FAULT_REPLY_REGISTERS: usize = 9;
 
 /// Guest page faults arrive as VM faults: Addr is the guest-physical address, FSR the trap
 /// cause (one of these), PrefetchFault 1 for an instruction fetch.

@@ -61,6 +61,10 @@ pub const FRAME_REGISTERS: usize = 16;
 /// Registers an UnknownSyscall fault message carries and its reply may set, in seL4's order
 /// (FaultIP, SP, RA, A0..A6).
 pub const UNKNOWN_SYSCALL_REGISTERS: [usize; 10] = [PC_OF_FAULT, reg::SP, 1, 10, 11, 12, 13, 14, 15, 16];
+/// Hypervisor builds: the registers a VCPU fault message carries after cause and stval, and its
+/// reply may set: FaultIP, then a0..a7.
+#[cfg(feature = "hyp")]
+pub const VCPU_FAULT_REGISTERS: [usize; 9] = [PC_OF_FAULT, 10, 11, 12, 13, 14, 15, 16, 17];
 /// Registers a UserException fault message carries and its reply may set: FaultIP and SP.
 pub const USER_EXCEPTION_REGISTERS: [usize; 2] = [PC_OF_FAULT, reg::SP];
 /// In the fault register lists: the thread's FaultIP (the pc it entered the kernel at).

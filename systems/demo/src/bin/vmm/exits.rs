@@ -1,9 +1,9 @@
 //! The guest's exits: SBI calls, and loads and stores to guest-physical memory no RAM backs
 //! (the emulated UART and PLIC, or nothing). Each handler returns whether the guest resumes.
-use crate::guest::{A0, A1, A6, A7, Registers};
+use crate::guest::Registers;
 use crate::{PLIC_BASE, PLIC_SIZE, UART_BASE, UART_SIZE, VCPU, Vmm};
-use atoll_pd::{VcpuReg, debug_println, vcpu_read_reg, vcpu_stop, vcpu_write_reg};
-use atoll_sdk::abi::arch::vcpu::{CAUSE_SBI_CALL, GUEST_STORE_PAGE_FAULT};
+use atoll_pd::{VcpuReg, debug_println, mr_get, mr_set, vcpu_read_reg, vcpu_stop, vcpu_write_reg};
+use atoll_sdk::abi::arch::vcpu::{CAUSE_SBI_CALL, GUEST_STORE_PAGE_FAULT, VCPU_FAULT_A0, VCPU_FAULT_PC};
 use atoll_virt::sbi::{self, Decision, Reply, SbiCall};
 use atoll_virt::{insn, walk};
 
@@ -14,21 +14,21 @@ const REPORTED_STRAYS: u64 = 8;
 const CONSOLE_CHUNK: u64 = 256;
 
 impl Vmm {
-    /// A VCPU fault: an SBI call, or another trap the guest cannot handle itself.
-    pub fn vcpu_exit(&mut self, cause: u64, data: u64) -> bool {
-        let mut registers = Registers::read(VCPU);
+    /// A VCPU fault: an SBI call, or another trap the guest cannot handle itself. The fault
+    /// message carries the guest's pc and a0..a7, and the reply sets pc, a0 and a1, so an SBI
+    /// call needs no register reads or writes. Returns the reply's length, or None to leave
+    /// the guest stopped.
+    pub fn vcpu_exit(&mut self, cause: u64, data: u64) -> Option<u64> {
+        let pc = mr_get(VCPU_FAULT_PC);
+        let a = |n: usize| mr_get(VCPU_FAULT_A0 + n);
         if cause != CAUSE_SBI_CALL {
             // A virtual-instruction trap: nothing the VMM emulates; skip it and say so.
-            debug_println!("vmm: guest trap {cause} (data {data:#x}) at pc {:#x}, skipped", registers.pc());
-            registers.step(4);
-            registers.write(VCPU);
-            return true;
+            debug_println!("vmm: guest trap {cause} (data {data:#x}) at pc {pc:#x}, skipped");
+            mr_set(0, pc.wrapping_add(4));
+            return Some(1);
         }
-        let call = SbiCall {
-            extension: registers.x(A7),
-            function: registers.x(A6),
-            args: [10, 11, 12, 13, 14, 15].map(|n| registers.x(n)),
-        };
+        let call = SbiCall { extension: a(7), function: a(6), args: [a(0), a(1), a(2), a(3), a(4), a(5)] };
+        let old_a1 = a(1);
         let decision = sbi::handle(&call);
         let reply = match decision {
             Decision::SetTimer { deadline, .. } => {
@@ -55,26 +55,23 @@ impl Vmm {
             Decision::HartStop | Decision::Shutdown { .. } => {
                 debug_println!("vmm: the guest powered off");
                 vcpu_stop(VCPU);
-                return false;
+                return None;
             }
             Decision::Reboot { .. } => {
                 debug_println!("vmm: the guest reset; booting it again");
-                return match self.boot_guest() {
-                    Ok(()) => false,
-                    Err(why) => {
-                        debug_println!("vmm: {why}");
-                        false
-                    }
-                };
+                if let Err(why) = self.boot_guest() {
+                    debug_println!("vmm: {why}");
+                }
+                return None;
             }
         };
         let reply = reply.unwrap_or(Reply::error(sbi::ERR_FAILED));
-        let (a0, a1) = reply.registers(registers.x(A1));
-        registers.set_x(A0, a0);
-        registers.set_x(A1, a1);
-        registers.step(4);
-        registers.write(VCPU);
-        true
+        let (a0, a1) = reply.registers(old_a1);
+        // Set last: the calls above use the IPC buffer's message registers too.
+        mr_set(0, pc.wrapping_add(4));
+        mr_set(1, a0);
+        mr_set(2, a1);
+        Some(3)
     }
 
     fn console_write(&mut self, gpa: u64, len: u64) -> Reply {

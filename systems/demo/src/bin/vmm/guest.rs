@@ -78,10 +78,6 @@ pub struct Registers {
 }
 
 const PC: usize = 0;
-pub const A0: u8 = 10;
-pub const A1: u8 = 11;
-pub const A6: u8 = 16;
-pub const A7: u8 = 17;
 
 impl Registers {
     /// Reads the registers of vCPU `vcpu`'s thread.

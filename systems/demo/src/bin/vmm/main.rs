@@ -219,16 +219,16 @@ impl Handler for Vmm {
             return None;
         }
         let label = message.label();
-        let resume = if label == FaultType::VcpuFault.value() {
+        let reply_length = if label == FaultType::VcpuFault.value() {
             self.vcpu_exit(atoll_pd::mr_get(0), atoll_pd::mr_get(1))
         } else if label == FaultType::VmFault.value() {
-            self.guest_page_fault(atoll_pd::mr_get(1), atoll_pd::mr_get(3))
+            self.guest_page_fault(atoll_pd::mr_get(1), atoll_pd::mr_get(3)).then_some(0)
         } else {
             debug_println!("vmm: the guest stopped with fault {label} at pc {:#x}", atoll_pd::mr_get(0));
-            false
+            None
         };
         self.flush_output();
-        resume.then(|| MessageInfo::new(0, 0, 0, 0))
+        reply_length.map(|length| MessageInfo::new(0, 0, 0, length))
     }
 }
 
