@@ -388,12 +388,7 @@ fn system_runs(sdf: &str, expected: &[&str]) -> (u32, u32) {
 fn system_runs_typing(sdf: &str, expected: &[&str], typed: Option<(&str, &[u8])>) -> (u32, u32) {
     let name = format!("harness::system_{}_runs", Path::new(sdf).file_stem().and_then(|s| s.to_str()).unwrap_or("?"));
     let outcome = (|| -> Result<String, String> {
-        let path = build::workspace_root().join(sdf);
-        // Systems with a Linux guest or U-Boot prefill regions from Debian's packages.
-        if std::fs::read_to_string(&path).is_ok_and(|text| text.contains("target/guest/")) {
-            crate::guest::prepare()?;
-        }
-        let image = crate::system::image(&path)?;
+        let image = crate::system::image(&build::workspace_root().join(sdf))?;
         let mut session = qemu::Session::start_interactive(&image)?;
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut found = 0;
@@ -445,7 +440,6 @@ pub fn linux_check() -> Result<(), String> {
 fn linux_guest_beside_native_pds() -> (u32, u32) {
     let name = "harness::linux_guest_boots_to_a_shell_beside_native_pds";
     let outcome = (|| -> Result<String, String> {
-        crate::guest::prepare()?;
         let image = crate::system::image(&build::workspace_root().join("systems/demo/linux.system"))?;
         let mut session = qemu::Session::start_exact_interactive(&image)?;
         let boot = crate::guest::wait_ready(&mut session, crate::guest::BOOT_TIMEOUT)?;

@@ -81,10 +81,6 @@ fn run_system(sdf: &str, gdb: bool) -> Result<(), String> {
     setup::ensure_tools()?;
     let path = std::path::Path::new(sdf);
     let path = if path.exists() { path.to_path_buf() } else { build::workspace_root().join(path) };
-    // A system that boots a Linux guest prefills regions from Debian's packages.
-    if std::fs::read_to_string(&path).is_ok_and(|text| text.contains("target/guest/")) {
-        guest::prepare()?;
-    }
     let built = system::build_system(&path)?;
     let status = if gdb {
         // The kernel's symbols at their link addresses; the initialiser's and each PD's at theirs

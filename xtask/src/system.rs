@@ -24,6 +24,10 @@ pub fn image(sdf: &Path) -> Result<PathBuf, String> {
 /// Builds the image for the description at `sdf`.
 pub fn build_system(sdf: &Path) -> Result<Built, String> {
     let text = std::fs::read_to_string(sdf).map_err(|e| format!("{}: {e}", sdf.display()))?;
+    // A system with a Linux guest or U-Boot prefills regions from Debian's packages.
+    if text.contains("target/guest/") {
+        crate::guest::prepare()?;
+    }
     let dir = sdf.parent().unwrap_or(Path::new("."));
     let system = atoll_sdf::parse(&sdf.display().to_string(), &text)
         .and_then(|system| {

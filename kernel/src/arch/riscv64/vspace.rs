@@ -263,10 +263,16 @@ pub fn valid_root(thread: Handle<Tcb>) -> Option<u64> {
     if cap.page_table_is_guest_root() || super::hyp::runs_guest(thread) {
         return None;
     }
-    let valid = cap.is(CapType::PageTable)
+    is_assigned_root(cap).then(|| vm::satp(cap.paddr(), asid))
+}
+
+/// Whether `cap` is a page-table cap whose table is the root its ASID names (seL4's
+/// isValidVTableRoot and findVSpaceForASID together).
+#[inline(always)]
+fn is_assigned_root(cap: Cap) -> bool {
+    cap.is(CapType::PageTable)
         && cap.page_table_is_mapped()
-        && find_vspace(asid).map(Handle::paddr) == Some(cap.paddr());
-    valid.then(|| vm::satp(cap.paddr(), asid))
+        && find_vspace(cap.mapped_asid()).map(Handle::paddr) == Some(cap.paddr())
 }
 
 /// Loads `thread`'s address space (or the kernel's alone if its VSpace is gone, as seL4's
@@ -299,10 +305,5 @@ pub fn activate_root(thread: Handle<Tcb>, satp: u64) {
 #[cfg(feature = "hyp")]
 fn guest_root(thread: Handle<Tcb>) -> Option<(u64, u64)> {
     let cap = thread.slot(slot::VSPACE_ROOT).cap();
-    let asid = cap.mapped_asid();
-    let valid = cap.is(CapType::PageTable)
-        && cap.page_table_is_guest_root()
-        && cap.page_table_is_mapped()
-        && find_vspace(asid).map(Handle::paddr) == Some(cap.paddr());
-    valid.then_some((cap.paddr(), asid))
+    (cap.page_table_is_guest_root() && is_assigned_root(cap)).then(|| (cap.paddr(), cap.mapped_asid()))
 }
